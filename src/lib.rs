@@ -1,0 +1,10 @@
+//! opik-tui: a terminal UI for Opik, and an embedded Opik-compatible server.
+//!
+//! Modules:
+//! - `opik`: the wire model shared by client and server, and the REST client;
+//! - `server`: the embedded Opik-compatible server (axum + SQLite);
+//! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
+//! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
+
+pub mod opik;
+pub mod render;

@@ -1,0 +1,2 @@
+//! Opik: the wire model (shared with the embedded server) and the REST client.
+pub mod model;

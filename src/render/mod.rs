@@ -1,0 +1,3 @@
+//! Pure rendering helpers: functions of (data, width, theme), cached by the same key.
+pub mod format;
+pub mod sanitize;
