@@ -6,6 +6,8 @@
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
 
+pub mod app;
 pub mod opik;
 pub mod render;
 pub mod theme;
+pub mod widgets;
