@@ -8,4 +8,5 @@
 
 pub mod opik;
 pub mod render;
+pub mod server;
 pub mod theme;
