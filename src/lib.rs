@@ -9,3 +9,4 @@
 pub mod annotate;
 pub mod opik;
 pub mod render;
+pub mod theme;
