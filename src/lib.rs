@@ -9,4 +9,5 @@
 pub mod annotate;
 pub mod opik;
 pub mod render;
+pub mod server;
 pub mod theme;
