@@ -6,8 +6,10 @@
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
 
+pub mod annotate;
 pub mod app;
 pub mod opik;
 pub mod render;
+pub mod server;
 pub mod theme;
 pub mod widgets;
