@@ -8,3 +8,4 @@
 
 pub mod opik;
 pub mod render;
+pub mod server;

@@ -1,0 +1,2 @@
+//! The embedded Opik-compatible server.
+pub mod otlp;
