@@ -9,3 +9,4 @@
 pub mod opik;
 pub mod render;
 pub mod server;
+pub mod theme;
