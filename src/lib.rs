@@ -6,5 +6,7 @@
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
 
+pub mod dashboard;
 pub mod opik;
 pub mod render;
+pub mod widgets;
