@@ -9,4 +9,5 @@
 pub mod dashboard;
 pub mod opik;
 pub mod render;
+pub mod theme;
 pub mod widgets;
