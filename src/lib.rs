@@ -9,5 +9,6 @@
 pub mod dashboard;
 pub mod opik;
 pub mod render;
+pub mod server;
 pub mod theme;
 pub mod widgets;

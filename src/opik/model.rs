@@ -196,18 +196,17 @@ pub fn to_snake_case(key: &str) -> String {
 /// Rewrite the top-level keys of a JSON object to snake_case (never recursing into user data
 /// such as `input`/`output`/`metadata`). Used by the server to accept camelCase input.
 pub fn snake_case_top_level(v: &mut Value) {
-    if let Value::Object(map) = v {
-        if map
+    if let Value::Object(map) = v
+        && map
             .keys()
             .any(|k| k.chars().any(|c| c.is_ascii_uppercase()))
-        {
-            let old = std::mem::take(map);
-            for (k, val) in old {
-                let nk = to_snake_case(&k);
-                // An explicit snake_case key wins over its camelCase twin.
-                if !map.contains_key(&nk) || nk == k {
-                    map.insert(nk, val);
-                }
+    {
+        let old = std::mem::take(map);
+        for (k, val) in old {
+            let nk = to_snake_case(&k);
+            // An explicit snake_case key wins over its camelCase twin.
+            if !map.contains_key(&nk) || nk == k {
+                map.insert(nk, val);
             }
         }
     }
