@@ -8,6 +8,7 @@
 
 pub mod annotate;
 pub mod app;
+pub mod dashboard;
 pub mod opik;
 pub mod render;
 pub mod server;
