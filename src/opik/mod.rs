@@ -1,2 +1,5 @@
 //! Opik: the wire model (shared with the embedded server) and the REST client.
+pub mod client;
+pub mod error;
+pub mod filter_string;
 pub mod model;

@@ -196,15 +196,17 @@ pub fn to_snake_case(key: &str) -> String {
 /// Rewrite the top-level keys of a JSON object to snake_case (never recursing into user data
 /// such as `input`/`output`/`metadata`). Used by the server to accept camelCase input.
 pub fn snake_case_top_level(v: &mut Value) {
-    if let Value::Object(map) = v {
-        if map.keys().any(|k| k.chars().any(|c| c.is_ascii_uppercase())) {
-            let old = std::mem::take(map);
-            for (k, val) in old {
-                let nk = to_snake_case(&k);
-                // An explicit snake_case key wins over its camelCase twin.
-                if !map.contains_key(&nk) || nk == k {
-                    map.insert(nk, val);
-                }
+    if let Value::Object(map) = v
+        && map
+            .keys()
+            .any(|k| k.chars().any(|c| c.is_ascii_uppercase()))
+    {
+        let old = std::mem::take(map);
+        for (k, val) in old {
+            let nk = to_snake_case(&k);
+            // An explicit snake_case key wins over its camelCase twin.
+            if !map.contains_key(&nk) || nk == k {
+                map.insert(nk, val);
             }
         }
     }
@@ -1356,7 +1358,10 @@ mod tests {
         assert_eq!(t.usage.as_ref().unwrap()["weird"], 1);
         assert!(!t.usage.as_ref().unwrap().contains_key("bad"));
         let out = serde_json::to_string(&t).unwrap();
-        assert!(out.contains(r#""start_time":"2026-11-21T22:56:39.874200Z""#), "{out}");
+        assert!(
+            out.contains(r#""start_time":"2026-11-21T22:56:39.874200Z""#),
+            "{out}"
+        );
         assert!(!out.contains("null"), "{out}");
     }
 

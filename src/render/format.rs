@@ -99,7 +99,7 @@ pub fn thousands(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -110,7 +110,11 @@ pub fn thousands(n: i64) -> String {
 /// `just now`, `42s ago`, `5m ago`, `3h ago`, `2d ago`, `in 5m` (for clock skew).
 pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - t).num_seconds();
-    let (a, future) = if secs < 0 { (-secs, true) } else { (secs, false) };
+    let (a, future) = if secs < 0 {
+        (-secs, true)
+    } else {
+        (secs, false)
+    };
     let body = if a < 5 {
         return "just now".into();
     } else if a < 60 {
@@ -133,7 +137,9 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 
 /// Absolute local time `2026-11-22 14:03:07`.
 pub fn absolute(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -184,7 +190,10 @@ mod tests {
     fn relative_times() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
         assert_eq!(relative(now, now), "just now");
-        assert_eq!(relative(now - chrono::Duration::seconds(42), now), "42s ago");
+        assert_eq!(
+            relative(now - chrono::Duration::seconds(42), now),
+            "42s ago"
+        );
         assert_eq!(relative(now - chrono::Duration::minutes(5), now), "5m ago");
         assert_eq!(relative(now - chrono::Duration::hours(3), now), "3h ago");
         assert_eq!(relative(now - chrono::Duration::days(2), now), "2d ago");

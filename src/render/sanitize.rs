@@ -26,9 +26,8 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 fn needs_work(s: &str) -> bool {
-    s.chars().any(|c| {
-        (c.is_control() && c != '\n') || is_bidi_control(c) || c == '\u{FEFF}'
-    })
+    s.chars()
+        .any(|c| (c.is_control() && c != '\n') || is_bidi_control(c) || c == '\u{FEFF}')
 }
 
 /// Remove terminal control and escape sequences; keep `\n`; expand tabs; drop `\r`.
