@@ -11,3 +11,5 @@
 pub mod config;
 pub mod opik;
 pub mod render;
+pub mod server;
+pub mod theme;

@@ -2,4 +2,5 @@
 pub mod client;
 pub mod error;
 pub mod filter_string;
+pub mod messages;
 pub mod model;

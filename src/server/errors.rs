@@ -1,0 +1,250 @@
+//! Error answers in Opik's shapes, and the lenient JSON body extractor every write endpoint uses.
+//!
+//! Opik shapes an error body by kind (see `shared/reference/current-opik.md`, "Errors"):
+//! malformed JSON / bad UUID → 400 `{code, message}`; validation → 422 `{errors: [..]}`;
+//! conflict → 409 `{errors: [..]}`; not found → 404 `{code, message}` (project retrieve uses
+//! `{errors}`); oversize body → 413. [`ApiError`] renders all of them; handlers return
+//! `Result<_, ApiError>`.
+//!
+//! [`LJson`] reads a request body the way the Python SDK sends it: possibly gzip-compressed,
+//! possibly with `NaN`/`Infinity` tokens, possibly with camelCase top-level keys.
+
+use std::io::Read;
+
+use axum::{
+    Json,
+    extract::{FromRequest, Request},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::opik::model::{parse_lenient, snake_case_top_level};
+
+/// Largest accepted request body, after gzip decompression (the SDK caps its batches at ~50 MB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// An error answer. Each variant renders Opik's JSON shape for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// 400 `{code:400, message}`: malformed JSON, bad UUID, unknown filter field.
+    BadRequest(String),
+    /// 401 `{code:401, message}`.
+    Unauthorized(String),
+    /// 404 `{code:404, message}`.
+    NotFound(String),
+    /// 404 `{errors:[..]}` (e.g. `projects/retrieve` of an unknown name).
+    NotFoundList(String),
+    /// 409 `{errors:[..]}`.
+    Conflict(Vec<String>),
+    /// 413 `{code:413, message}`.
+    PayloadTooLarge(String),
+    /// 422 `{errors:[..]}`.
+    Unprocessable(Vec<String>),
+    /// 500 `{code:500, message}`: a server fault (storage); never caused by input.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        ApiError::BadRequest(msg.into())
+    }
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        ApiError::NotFound(msg.into())
+    }
+    pub fn unprocessable(msg: impl Into<String>) -> Self {
+        ApiError::Unprocessable(vec![msg.into()])
+    }
+    pub fn conflict(msg: impl Into<String>) -> Self {
+        ApiError::Conflict(vec![msg.into()])
+    }
+    pub fn internal(msg: impl Into<String>) -> Self {
+        ApiError::Internal(msg.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) | ApiError::NotFoundList(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON body Opik sends for this error.
+    pub fn body(&self) -> Value {
+        let code = self.status().as_u16();
+        match self {
+            ApiError::BadRequest(m)
+            | ApiError::Unauthorized(m)
+            | ApiError::NotFound(m)
+            | ApiError::PayloadTooLarge(m)
+            | ApiError::Internal(m) => json!({"code": code, "message": m}),
+            ApiError::NotFoundList(m) => json!({"errors": [m]}),
+            ApiError::Conflict(e) | ApiError::Unprocessable(e) => json!({"errors": e}),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status().as_u16(), self.body())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(m) = &self {
+            tracing::error!("server error: {m}");
+        }
+        (self.status(), Json(self.body())).into_response()
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::Internal(format!("storage error: {e}"))
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(format!("{e:#}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::BadRequest(format!("Unable to process JSON. {e}"))
+    }
+}
+
+/// The JSON 404 for unknown routes.
+pub async fn fallback_404(uri: axum::http::Uri) -> ApiError {
+    ApiError::NotFound(format!(
+        "HTTP 404 Not Found: no such endpoint {}",
+        uri.path()
+    ))
+}
+
+/// Decode a request body: gunzip when `Content-Encoding: gzip`, enforcing [`MAX_BODY_BYTES`].
+pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let gz = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().eq_ignore_ascii_case("gzip"))
+        .unwrap_or(false);
+    if !gz {
+        return Ok(body.to_vec());
+    }
+    let mut out = Vec::with_capacity(body.len() * 4);
+    let dec = flate2::read::GzDecoder::new(body);
+    let mut limited = dec.take(MAX_BODY_BYTES as u64 + 1);
+    limited.read_to_end(&mut out).map_err(|e| {
+        ApiError::bad_request(format!("Unable to process JSON. Bad gzip body: {e}"))
+    })?;
+    if out.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(out)
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "Request body too large: the limit is {} MiB; send smaller batches",
+        MAX_BODY_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Parse a (decoded) JSON body leniently into `T`: NaN/Infinity → null, camelCase top-level keys
+/// → snake_case. An empty body parses as `{}`... only if `T` accepts it.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        b"{}"
+    } else {
+        bytes
+    };
+    let mut v: Value = parse_lenient(bytes)
+        .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))?;
+    snake_case_top_level(&mut v);
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))
+}
+
+/// A lenient JSON body: gzip, NaN/Infinity, camelCase top-level keys; size limit → 413; bad
+/// JSON → 400 `{code, message}`.
+#[derive(Debug, Clone)]
+pub struct LJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for LJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_body(req).await?;
+        Ok(LJson(parse_body(&bytes)?))
+    }
+}
+
+/// Read and decode a whole request body (gzip aware, size limited).
+pub async fn read_body(req: Request) -> Result<Vec<u8>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    decode_body(&parts.headers, &raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(
+            ApiError::bad_request("x").body(),
+            json!({"code":400,"message":"x"})
+        );
+        assert_eq!(ApiError::unprocessable("y").body(), json!({"errors":["y"]}));
+        assert_eq!(ApiError::conflict("z").status(), StatusCode::CONFLICT);
+        assert_eq!(
+            ApiError::NotFoundList("n".into()).body(),
+            json!({"errors":["n"]})
+        );
+    }
+
+    #[test]
+    fn lenient_parse() {
+        #[derive(serde::Deserialize)]
+        struct T {
+            last_updated_at: Option<String>,
+            v: Option<f64>,
+        }
+        let t: T = parse_body(br#"{"lastUpdatedAt":"x","v":NaN}"#).unwrap();
+        assert_eq!(t.last_updated_at.as_deref(), Some("x"));
+        assert_eq!(t.v, None);
+        let e = parse_body::<T>(b"{bad").err().unwrap();
+        assert!(matches!(e, ApiError::BadRequest(m) if m.starts_with("Unable to process JSON")));
+    }
+
+    #[test]
+    fn gzip_body() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"{\"a\":1}").unwrap();
+        let gz = enc.finish().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+        assert_eq!(decode_body(&h, &gz).unwrap(), b"{\"a\":1}");
+        assert!(decode_body(&h, b"not gzip").is_err());
+    }
+}
