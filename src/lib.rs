@@ -8,6 +8,7 @@
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
 
+pub mod annotate;
 pub mod config;
 pub mod opik;
 pub mod render;
