@@ -10,7 +10,9 @@
 
 pub mod annotate;
 pub mod config;
+pub mod dashboard;
 pub mod opik;
 pub mod render;
 pub mod server;
 pub mod theme;
+pub mod widgets;
