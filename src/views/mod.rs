@@ -1,0 +1,8 @@
+//! Screens (implementations of [`crate::app::Screen`]): the projects list, the traces table,
+//! the trace view (span tree + detail), and the screens other modules add.
+
+pub mod fixtures;
+pub mod projects;
+pub mod span_tree;
+pub mod trace_view;
+pub mod traces;
