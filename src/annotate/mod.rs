@@ -7,3 +7,4 @@
 pub mod form;
 pub mod progress;
 pub mod queue_ref;
+pub mod session;
