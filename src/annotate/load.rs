@@ -58,7 +58,10 @@ pub async fn resolve(client: &OpikClient, arg: Option<&str>) -> Result<Resolved,
             .map(|q| Resolved::One(Box::new(q)))
             .map_err(|e| {
                 if e.is_not_found() {
-                    format!("no annotation queue with id {id} in workspace {}", client.workspace())
+                    format!(
+                        "no annotation queue with id {id} in workspace {}",
+                        client.workspace()
+                    )
                 } else {
                     e.to_string()
                 }
@@ -127,7 +130,10 @@ pub fn queue_filter(queue_id: Uuid) -> Filter {
 }
 
 /// A queue's items (truncated payloads; the view loads the full item when it shows it).
-pub async fn items(client: &OpikClient, queue: &AnnotationQueue) -> Result<Vec<ItemData>, ApiError> {
+pub async fn items(
+    client: &OpikClient,
+    queue: &AnnotationQueue,
+) -> Result<Vec<ItemData>, ApiError> {
     let Some(qid) = queue.id else {
         return Ok(Vec::new());
     };
@@ -246,7 +252,10 @@ pub async fn item_context(
         ItemData::Thread(th) => {
             let q = ListQuery {
                 project_id: th.project_id.or(queue.project_id),
-                project_name: queue.project_name.clone().filter(|_| queue.project_id.is_none()),
+                project_name: queue
+                    .project_name
+                    .clone()
+                    .filter(|_| queue.project_id.is_none()),
                 filters: vec![Filter::new("thread_id", "=", th.id.clone())],
                 sorting: vec![Sorting {
                     field: "start_time".into(),
