@@ -11,3 +11,4 @@ pub mod opik;
 pub mod render;
 pub mod server;
 pub mod theme;
+pub mod views;
