@@ -17,4 +17,5 @@ pub mod outbox;
 pub mod render;
 pub mod server;
 pub mod theme;
+pub mod views;
 pub mod widgets;
