@@ -13,6 +13,8 @@
 pub mod auth;
 pub mod db;
 pub mod errors;
+pub mod metrics;
+pub mod otlp;
 
 pub mod attachments;
 pub mod demo;

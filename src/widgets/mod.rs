@@ -1,0 +1,2 @@
+//! Reusable TUI widgets.
+pub mod chart;
