@@ -9,10 +9,12 @@
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
 
 pub mod annotate;
+pub mod app;
 pub mod config;
 pub mod dashboard;
 pub mod opik;
 pub mod render;
 pub mod server;
 pub mod theme;
+pub mod views;
 pub mod widgets;
