@@ -1,6 +1,8 @@
 //! Screens (implementations of [`crate::app::Screen`]): the projects list, the traces table,
-//! the trace view (span tree + detail), and the screens other modules add.
+//! the trace view (span tree + detail), the conversation view, and the screens other modules
+//! add.
 
+pub mod conversation;
 pub mod fixtures;
 pub mod projects;
 pub mod span_tree;
