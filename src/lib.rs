@@ -9,6 +9,7 @@
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
 
 pub mod annotate;
+pub mod app;
 pub mod config;
 pub mod dashboard;
 pub mod opik;
