@@ -16,4 +16,5 @@ pub mod opik;
 pub mod render;
 pub mod server;
 pub mod theme;
+pub mod views;
 pub mod widgets;

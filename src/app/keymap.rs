@@ -295,6 +295,14 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("w", Action::TimeRange),
 ];
 
+/// Default bindings that apply in one screen context only: `(context, key, action)`.
+const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
+    ("dashboard", "]", Action::RangeNext),
+    ("dashboard", "[", Action::RangePrev),
+    ("dashboard", "w", Action::RangeNext),
+    ("dashboard", "p", Action::Pause),
+];
+
 impl Default for KeyMap {
     fn default() -> Self {
         let mut global = BTreeMap::new();
@@ -303,10 +311,16 @@ impl Default for KeyMap {
                 global.insert(key, *a);
             }
         }
-        KeyMap {
+        let mut map = KeyMap {
             global,
             contexts: BTreeMap::new(),
+        };
+        for (c, k, a) in CONTEXT_DEFAULTS {
+            if let Ok(key) = Key::parse(k) {
+                map.bind(Some(c), key, *a);
+            }
         }
+        map
     }
 }
 

@@ -322,7 +322,9 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 22, h, m, 0).unwrap()
     }
 
-    fn resp(series: &[(&str, &[(DateTime<Utc>, Option<f64>)])]) -> ProjectMetricResponse {
+    type Points<'a> = &'a [(DateTime<Utc>, Option<f64>)];
+
+    fn resp(series: &[(&str, Points)]) -> ProjectMetricResponse {
         ProjectMetricResponse {
             results: series
                 .iter()
@@ -368,7 +370,10 @@ mod tests {
             end: at(12, 10),
         };
         let a = MetricAnswers {
-            traces: Some(resp(&[("traces", &[(at(10, 0), Some(3.0)), (at(12, 0), None)])])),
+            traces: Some(resp(&[(
+                "traces",
+                &[(at(10, 0), Some(3.0)), (at(12, 0), None)],
+            )])),
             duration: Some(resp(&[
                 ("duration.p50", &[(at(10, 0), Some(100.0))]),
                 ("duration.p90", &[(at(10, 0), Some(200.0))]),
@@ -385,7 +390,10 @@ mod tests {
             ..Default::default()
         };
         let s = SeriesSet::from_metrics(&a, w, Bucket::Hour);
-        assert_eq!(s.traces.values, vec![Some(0.0), Some(3.0), Some(0.0), Some(0.0)]);
+        assert_eq!(
+            s.traces.values,
+            vec![Some(0.0), Some(3.0), Some(0.0), Some(0.0)]
+        );
         assert_eq!(s.latency[1].values[1], Some(200.0));
         assert_eq!(s.latency[2].name, "p99");
         assert_eq!(s.tokens.values[2], Some(15.0));
