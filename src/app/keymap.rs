@@ -295,8 +295,12 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("w", Action::TimeRange),
 ];
 
-/// Default bindings that apply in one screen context only: `(context, key, action)`.
+/// Default bindings that only apply in one screen context: (context, key, action).
 const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
+    ("trace", "h", Action::Collapse),
+    ("trace", "left", Action::Collapse),
+    ("trace", "l", Action::Expand),
+    ("trace", "right", Action::Expand),
     ("dashboard", "]", Action::RangeNext),
     ("dashboard", "[", Action::RangePrev),
     ("dashboard", "w", Action::RangeNext),
@@ -305,16 +309,15 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
 
 impl Default for KeyMap {
     fn default() -> Self {
-        let mut global = BTreeMap::new();
-        for (k, a) in DEFAULTS {
-            if let Ok(key) = Key::parse(k) {
-                global.insert(key, *a);
-            }
-        }
         let mut map = KeyMap {
-            global,
+            global: BTreeMap::new(),
             contexts: BTreeMap::new(),
         };
+        for (k, a) in DEFAULTS {
+            if let Ok(key) = Key::parse(k) {
+                map.global.insert(key, *a);
+            }
+        }
         for (c, k, a) in CONTEXT_DEFAULTS {
             if let Ok(key) = Key::parse(k) {
                 map.bind(Some(c), key, *a);
