@@ -94,6 +94,70 @@ pub fn percent(ratio: f64) -> String {
     }
 }
 
+/// A short cost for chart axes (at most 7 columns): `$0`, `$0.012`, `$1.23`, `$123`, `$1.2k`.
+pub fn cost_short(usd: f64) -> String {
+    if !usd.is_finite() {
+        return "–".into();
+    }
+    let a = usd.abs();
+    if a == 0.0 {
+        "$0".into()
+    } else if a < 0.001 {
+        format!("${usd:.1e}")
+    } else if a < 1.0 {
+        let s = format!("{usd:.3}");
+        let s = s.trim_end_matches('0');
+        format!("${s}")
+    } else if a < 100.0 {
+        format!("${usd:.2}")
+    } else if a < 1000.0 {
+        format!("${usd:.0}")
+    } else {
+        format!("${}", compact(usd))
+    }
+}
+
+/// A feedback-score value: `0.85`, `1`, `12.5`, `-0.3`; up to 2 decimals, trailing zeros dropped.
+pub fn score(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    if v.abs() >= 1000.0 {
+        return compact(v);
+    }
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// A relative change (ratio) with its sign: `+12.3%`, `−4.0%`, `0.0%`; large ones `+3.2×`.
+pub fn signed_percent(ratio: f64) -> String {
+    if !ratio.is_finite() {
+        return "–".into();
+    }
+    if ratio.abs() >= 10.0 {
+        let x = ratio + 1.0;
+        return if ratio > 0.0 {
+            format!("+{}×", compact((x * 10.0).round() / 10.0))
+        } else {
+            format!("−{}×", compact((x.abs() * 10.0).round() / 10.0))
+        };
+    }
+    let p = ratio * 100.0;
+    let body = if p.abs() >= 100.0 {
+        format!("{:.0}%", p.abs())
+    } else {
+        format!("{:.1}%", p.abs())
+    };
+    if body == "0.0%" {
+        body
+    } else if p > 0.0 {
+        format!("+{body}")
+    } else {
+        format!("−{body}")
+    }
+}
+
 /// `1,234,567`.
 pub fn thousands(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
@@ -198,5 +262,27 @@ mod tests {
         assert_eq!(relative(now - chrono::Duration::hours(3), now), "3h ago");
         assert_eq!(relative(now - chrono::Duration::days(2), now), "2d ago");
         assert_eq!(relative(now + chrono::Duration::minutes(5), now), "in 5m");
+    }
+    #[test]
+    fn dashboard_formats() {
+        assert_eq!(cost_short(0.012345), "$0.012");
+        assert_eq!(cost_short(0.5), "$0.5");
+        assert_eq!(cost_short(12.345), "$12.35");
+        assert_eq!(cost_short(250.0), "$250");
+        assert_eq!(cost_short(12_345.0), "$12.3k");
+        assert_eq!(cost_short(0.0), "$0");
+        assert_eq!(cost_short(0.00012), "$1.2e-4");
+        assert_eq!(score(0.853), "0.85");
+        assert_eq!(score(1.0), "1");
+        assert_eq!(score(0.5), "0.5");
+        assert_eq!(score(-0.001), "0");
+        assert_eq!(score(f64::NAN), "–");
+        assert_eq!(signed_percent(0.123), "+12.3%");
+        assert_eq!(signed_percent(-0.04), "−4.0%");
+        assert_eq!(signed_percent(0.0), "0.0%");
+        assert_eq!(signed_percent(1.5), "+150%");
+        assert_eq!(signed_percent(-1.0), "−100%");
+        assert_eq!(signed_percent(22.0), "+23×");
+        assert_eq!(signed_percent(f64::INFINITY), "–");
     }
 }

@@ -1,3 +1,6 @@
 //! Pure rendering helpers: functions of (data, width, theme), cached by the same key.
 pub mod format;
+pub mod highlight;
+pub mod json;
+pub mod markdown;
 pub mod sanitize;

@@ -18,11 +18,19 @@ pub mod db;
 pub mod errors;
 pub mod filters;
 pub mod ingest;
+pub mod metrics;
+pub mod otlp;
 pub mod projects;
 pub mod scores;
 pub mod spans;
 pub mod threads;
 pub mod traces;
+
+pub mod attachments;
+pub mod demo;
+mod demo_content;
+pub mod feedback_definitions;
+pub mod queues;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -133,6 +141,9 @@ fn api_routes() -> Router<AppState> {
         .merge(threads::routes())
         .merge(scores::routes())
         .merge(comments::routes())
+        .merge(feedback_definitions::routes())
+        .merge(queues::routes())
+        .merge(attachments::routes())
 }
 
 /// The whole application: routes under `/api` and without the prefix, JSON 404 fallback,

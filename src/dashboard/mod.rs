@@ -1,0 +1,19 @@
+//! The live dashboard's pure logic, independent of the terminal and the network:
+//! - [`range`]: the `1h`/`24h`/`7d`/`30d` ranges, their bucket sizes, windows and the
+//!   previous-period window;
+//! - [`series`]: series on an explicit bucket grid (aligning metrics answers, client-side
+//!   bucketing, percentiles), with "no data" kept apart from zeros;
+//! - [`kpi`]: KPI cards from the stats endpoints with deltas against the previous period;
+//! - [`units`]: how each value is written.
+//!
+//! The screen itself is `views::dashboard`; its charts are `widgets::chart`.
+
+pub mod kpi;
+pub mod range;
+pub mod series;
+pub mod units;
+
+pub use kpi::{Delta, Kpi, KpiInputs, Polarity, Sentiment, StatsView, build_kpis};
+pub use range::{Bucket, Interval, TimeRange, Window};
+pub use series::{Agg, Kind, Series};
+pub use units::Unit;

@@ -1,0 +1,2 @@
+//! Screens of the TUI.
+pub mod conversation;
