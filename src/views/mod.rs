@@ -3,6 +3,7 @@
 //! add.
 
 pub mod conversation;
+pub mod annotate;
 pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
