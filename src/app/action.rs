@@ -117,6 +117,15 @@ impl Action {
         Action::AddToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
+        Action::ThumbUp,
+        Action::ThumbDown,
+        Action::OpenTrace,
+        Action::CloseThread,
+        Action::Comment,
+        Action::Tag,
+        Action::Score,
+        Action::NextMatch,
+        Action::PrevMatch,
         Action::None,
     ];
 
@@ -182,6 +191,15 @@ impl Action {
             Action::AddToQueue => "to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
+            Action::ThumbUp => "thumb up",
+            Action::ThumbDown => "thumb down",
+            Action::OpenTrace => "trace",
+            Action::CloseThread => "close thread",
+            Action::Comment => "comment",
+            Action::Tag => "tags",
+            Action::Score => "score",
+            Action::NextMatch => "next match",
+            Action::PrevMatch => "prev match",
             Action::None => "",
         }
     }
@@ -235,6 +253,15 @@ impl Action {
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
+            Action::ThumbUp => "Thumbs up (\"User feedback\" = 1) on the selected turn; again removes it",
+            Action::ThumbDown => "Thumbs down (\"User feedback\" = 0) on the selected turn; again removes it",
+            Action::OpenTrace => "Open the selected turn's trace",
+            Action::CloseThread => "Close (mark inactive) the thread",
+            Action::Comment => "Comment on the thread",
+            Action::Tag => "Add or remove thread tags (+tag -tag)",
+            Action::Score => "Score the thread with a feedback definition",
+            Action::NextMatch => "Next search match",
+            Action::PrevMatch => "Previous search match",
             Action::None => "(unbound)",
         }
     }

@@ -295,6 +295,21 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("w", Action::TimeRange),
 ];
 
+/// Default bindings of one screen context: (context, key, action). They win over the
+/// global table in that context only.
+const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
+    ("conversation", "+", Action::ThumbUp),
+    ("conversation", "=", Action::ThumbUp),
+    ("conversation", "-", Action::ThumbDown),
+    ("conversation", "t", Action::OpenTrace),
+    ("conversation", "x", Action::CloseThread),
+    ("conversation", "c", Action::Comment),
+    ("conversation", "#", Action::Tag),
+    ("conversation", "s", Action::Score),
+    ("conversation", "n", Action::NextMatch),
+    ("conversation", "N", Action::PrevMatch),
+];
+
 impl Default for KeyMap {
     fn default() -> Self {
         let mut global = BTreeMap::new();
@@ -303,10 +318,13 @@ impl Default for KeyMap {
                 global.insert(key, *a);
             }
         }
-        KeyMap {
-            global,
-            contexts: BTreeMap::new(),
+        let mut contexts: BTreeMap<String, BTreeMap<Key, Action>> = BTreeMap::new();
+        for (ctx, k, a) in CONTEXT_DEFAULTS {
+            if let Ok(key) = Key::parse(k) {
+                contexts.entry((*ctx).to_string()).or_default().insert(key, *a);
+            }
         }
+        KeyMap { global, contexts }
     }
 }
 

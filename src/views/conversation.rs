@@ -195,6 +195,8 @@ pub struct Conversation {
     pending: Vec<(String, u16)>,
     viewport: usize,
     scroll_to_selected_pending: bool,
+    /// Width of the last layout (to lay out again outside drawing).
+    last_width: Option<u16>,
 }
 
 impl Conversation {
@@ -215,6 +217,7 @@ impl Conversation {
             pending: Vec::new(),
             viewport: 20,
             scroll_to_selected_pending: false,
+            last_width: None,
         }
     }
 
@@ -388,6 +391,17 @@ impl Conversation {
         self.invalidate();
     }
 
+    /// Confirm a search: find the matches now and reveal the first one at or after the
+    /// selected turn.
+    pub fn confirm_search(&mut self, q: &str, theme: &Theme) {
+        self.set_query(q);
+        let Some(w) = self.last_width else { return };
+        self.layout(w, theme);
+        let from = self.layout.as_ref().and_then(|l| l.turns.get(self.selected)).map(|t| t.0).unwrap_or(0);
+        self.search.current = self.search.matches.iter().position(|m| m.0 >= from).unwrap_or(0);
+        self.reveal_current_match();
+    }
+
     /// Jump to the next (`forward`) or previous match, selecting its turn.
     pub fn jump_match(&mut self, forward: bool) {
         let n = self.search.matches.len();
@@ -432,6 +446,7 @@ impl Conversation {
             Some(l) => l.width != width || l.theme != theme.name,
             None => true,
         };
+        self.last_width = Some(width);
         if stale {
             let l = self.build_layout(width, theme);
             self.layout = Some(l);
@@ -895,6 +910,9 @@ fn highlight_range(line: Line<'static>, start: usize, end: usize, style: Style) 
     }
     Line::from(out)
 }
+
+mod screen;
+pub use screen::ConversationScreen;
 
 #[cfg(test)]
 mod tests;

@@ -1,2 +1,3 @@
 //! Screens of the TUI.
 pub mod conversation;
+pub mod threads;
