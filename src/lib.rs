@@ -13,6 +13,7 @@ pub mod app;
 pub mod config;
 pub mod dashboard;
 pub mod opik;
+pub mod outbox;
 pub mod render;
 pub mod server;
 pub mod theme;

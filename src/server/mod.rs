@@ -16,6 +16,12 @@ pub mod errors;
 pub mod metrics;
 pub mod otlp;
 
+pub mod attachments;
+pub mod demo;
+mod demo_content;
+pub mod feedback_definitions;
+pub mod queues;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -117,7 +123,11 @@ impl AppState {
 
 /// The routes of every module, relative to `/api`.
 fn api_routes() -> Router<AppState> {
-    Router::new().merge(auth::routes())
+    Router::new()
+        .merge(auth::routes())
+        .merge(feedback_definitions::routes())
+        .merge(queues::routes())
+        .merge(attachments::routes())
 }
 
 /// The whole application: routes under `/api` and without the prefix, JSON 404 fallback,
