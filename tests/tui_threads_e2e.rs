@@ -25,7 +25,20 @@ impl Tmux {
         );
         let socket = format!("opik-tui-threads-{}", std::process::id());
         let mut c = Command::new("tmux");
-        c.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "140", "-y", "40"]);
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "140",
+            "-y",
+            "40",
+        ]);
         for (k, v) in env {
             c.args(["-e", &format!("{k}={v}")]);
         }
@@ -60,7 +73,10 @@ impl Tmux {
             if s.contains(text) {
                 return s;
             }
-            assert!(start.elapsed() < Duration::from_secs(30), "screen never showed {text:?}:\n{s}");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "screen never showed {text:?}:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -68,7 +84,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
 
@@ -82,7 +100,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "never saw {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "never saw {what}"
+        );
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
 }
@@ -109,10 +130,15 @@ async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
     let http = reqwest::Client::new();
 
     // A thread of three turns, oldest first by start time.
-    let ids: Vec<String> = (0..3).map(|_| opik_tui::opik::model::new_id().to_string()).collect();
+    let ids: Vec<String> = (0..3)
+        .map(|_| opik_tui::opik::model::new_id().to_string())
+        .collect();
     let turns = [
         ("What is Opik?", "Opik is an **observability** platform."),
-        ("Does it do threads?", "Yes: traces that share a `thread_id`."),
+        (
+            "Does it do threads?",
+            "Yes: traces that share a `thread_id`.",
+        ),
         ("Thanks!", "You're welcome."),
     ];
     let traces: Vec<Value> = ids
@@ -146,7 +172,11 @@ async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
         .send()
         .await
         .expect("post definition");
-    assert!(r.status().is_success(), "feedback definition: {}", r.status());
+    assert!(
+        r.status().is_success(),
+        "feedback definition: {}",
+        r.status()
+    );
 
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).expect("home");
@@ -154,10 +184,22 @@ async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
     let cmd = format!("{bin} --url {base} --project e2e-threads threads");
     let env = [
         ("HOME", home.display().to_string()),
-        ("XDG_CONFIG_HOME", home.join(".config").display().to_string()),
-        ("XDG_DATA_HOME", home.join(".local/share").display().to_string()),
-        ("XDG_STATE_HOME", home.join(".local/state").display().to_string()),
-        ("OPIK_CONFIG_PATH", home.join("none.config").display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            home.join(".config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME",
+            home.join(".local/share").display().to_string(),
+        ),
+        (
+            "XDG_STATE_HOME",
+            home.join(".local/state").display().to_string(),
+        ),
+        (
+            "OPIK_CONFIG_PATH",
+            home.join("none.config").display().to_string(),
+        ),
         ("TERM", "xterm-256color".to_string()),
         ("COLORTERM", "truecolor".to_string()),
     ];
@@ -166,7 +208,10 @@ async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("What is Opik?");
     assert!(s.contains("Turn 1/3"), "{s}");
-    assert!(s.contains("observability platform"), "markdown rendered without **: {s}");
+    assert!(
+        s.contains("observability platform"),
+        "markdown rendered without **: {s}"
+    );
 
     // Thumbs up on turn 1.
     tmux.keys(&["+"]);

@@ -64,6 +64,17 @@ pub enum Action {
     AddToQueue,
     ToggleOpen,
     TimeRange,
+    // --- conversation (threads) ---
+    ThumbUp,
+    ThumbDown,
+    OpenTrace,
+    CloseThread,
+    Comment,
+    Tag,
+    Score,
+    NextMatch,
+    PrevMatch,
+    CycleGrouping,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -126,6 +137,7 @@ impl Action {
         Action::Score,
         Action::NextMatch,
         Action::PrevMatch,
+        Action::CycleGrouping,
         Action::None,
     ];
 
@@ -200,6 +212,7 @@ impl Action {
             Action::Score => "score",
             Action::NextMatch => "next match",
             Action::PrevMatch => "prev match",
+            Action::CycleGrouping => "group by",
             Action::None => "",
         }
     }
@@ -253,8 +266,12 @@ impl Action {
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
-            Action::ThumbUp => "Thumbs up (\"User feedback\" = 1) on the selected turn; again removes it",
-            Action::ThumbDown => "Thumbs down (\"User feedback\" = 0) on the selected turn; again removes it",
+            Action::ThumbUp => {
+                "Thumbs up (\"User feedback\" = 1) on the selected turn; again removes it"
+            }
+            Action::ThumbDown => {
+                "Thumbs down (\"User feedback\" = 0) on the selected turn; again removes it"
+            }
             Action::OpenTrace => "Open the selected turn's trace",
             Action::CloseThread => "Close (mark inactive) the thread",
             Action::Comment => "Comment on the thread",
@@ -262,6 +279,7 @@ impl Action {
             Action::Score => "Score the thread with a feedback definition",
             Action::NextMatch => "Next search match",
             Action::PrevMatch => "Previous search match",
+            Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
             Action::None => "(unbound)",
         }
     }

@@ -308,6 +308,7 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("conversation", "s", Action::Score),
     ("conversation", "n", Action::NextMatch),
     ("conversation", "N", Action::PrevMatch),
+    ("threads", "b", Action::CycleGrouping),
 ];
 
 impl Default for KeyMap {
@@ -321,7 +322,10 @@ impl Default for KeyMap {
         let mut contexts: BTreeMap<String, BTreeMap<Key, Action>> = BTreeMap::new();
         for (ctx, k, a) in CONTEXT_DEFAULTS {
             if let Ok(key) = Key::parse(k) {
-                contexts.entry((*ctx).to_string()).or_default().insert(key, *a);
+                contexts
+                    .entry((*ctx).to_string())
+                    .or_default()
+                    .insert(key, *a);
             }
         }
         KeyMap { global, contexts }

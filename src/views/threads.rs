@@ -5,6 +5,14 @@
 //! `s`/`S` sort on the server, `/` is the server's full-text search, `L` toggles live refresh
 //! (on by default: the loaded rows are re-read every refresh interval and the selection
 //! stays on its thread), pages load as you scroll, `Enter` opens the conversation view.
+//!
+//! Conversations by any key (issue 13): `b` cycles the grouping from Opik's `thread_id` to
+//! each conversation key in metadata ([`conversations::DEFAULT_KEYS`] or the settings'
+//! list). For a metadata key the screen scans the traces that carry it (server-side filter
+//! `metadata.KEY is_not_empty` over the time range, `[`/`]` = 1h, 24h, 7d, 30d), streamed
+//! through the search endpoint in chunks with a progress count, grouped in a background task
+//! as chunks arrive ([`conversations::group`]); it says when the scan hit its limit. A
+//! project with no Opik threads tries the keys in order by itself.
 
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -17,10 +25,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
-use crate::opik::client::ListQuery;
+use crate::opik::client::{ListQuery, SearchStream};
+use crate::opik::conversations::{self, Grouping};
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Kind};
-use crate::opik::model::{Page, Sorting, Thread};
+use crate::opik::model::{Filter, Page, Sorting, Thread, Trace, TraceSearchRequest};
 use crate::render::{format, sanitize};
 use crate::theme::Theme;
 use crate::views::conversation::ConversationScreen;
@@ -87,7 +96,10 @@ impl ThreadRow {
             }),
             updated: t.last_updated_at.or(t.end_time),
             cost: t.total_estimated_cost,
-            tokens: t.usage.as_ref().and_then(|u| u.get("total_tokens").copied()),
+            tokens: t
+                .usage
+                .as_ref()
+                .and_then(|u| u.get("total_tokens").copied()),
             active: status == "active",
             status: sanitize::one_line(&status),
             scores: scores
@@ -126,6 +138,23 @@ const SORTS: &[(&str, &str, bool)] = &[
 
 type PageResult = Result<(u32, Page<Thread>), ApiError>;
 
+/// Most traces one metadata scan reads.
+pub const MAX_SCAN: usize = 20_000;
+const SCAN_CHUNK: usize = 1_000;
+/// Time ranges `[`/`]` step through: (label, hours).
+const RANGES: &[(&str, i64)] = &[("1h", 1), ("24h", 24), ("7d", 24 * 7), ("30d", 24 * 30)];
+
+/// A chunk of a metadata scan: the stream (to continue), the traces read, whether it ended.
+type ScanChunk = (SearchStream<Trace>, Vec<Trace>, Option<String>, bool);
+
+/// Progress of a metadata scan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scan {
+    pub read: usize,
+    pub done: bool,
+    pub limited: bool,
+    pub error: Option<String>,
+}
 pub struct ThreadsScreen {
     env: Option<Rc<AppEnv>>,
     pub project: String,
@@ -141,6 +170,21 @@ pub struct ThreadsScreen {
     loaded_pages: u32,
     loading: bool,
     pub error: Option<String>,
+    /// What identifies a conversation.
+    pub grouping: Grouping,
+    /// Metadata conversation keys `b` cycles through.
+    pub keys: Vec<String>,
+    /// Index into [`RANGES`].
+    pub range: usize,
+    /// Traces read by the current metadata scan.
+    scanned: Vec<Trace>,
+    pub scan: Option<Scan>,
+    /// Keys still to try when auto-detecting (project without Opik threads).
+    auto_keys: Option<Vec<String>>,
+    /// All metadata conversations (rows are these, searched and sorted locally).
+    grouped: Vec<Thread>,
+    /// Auto-detection already ran (once per screen).
+    auto_tried: bool,
 }
 
 impl ThreadsScreen {
@@ -168,21 +212,140 @@ impl ThreadsScreen {
             loaded_pages: 1,
             loading: false,
             error: None,
+            grouping: Grouping::ThreadId,
+            keys: conversations::DEFAULT_KEYS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
+            range: 2,
+            scanned: Vec::new(),
+            scan: None,
+            auto_keys: None,
+            grouped: Vec::new(),
+            auto_tried: false,
         }
+    }
+
+    /// Group by `grouping` (`:threads by KEY`, `b`).
+    pub fn set_grouping(&mut self, grouping: Grouping, ctx: &mut Ctx) {
+        self.grouping = grouping;
+        self.auto_keys = None;
+        self.state.first();
+        self.reload(ctx);
+    }
+
+    fn start_scan(&mut self, ctx: &mut Ctx) {
+        let Grouping::Metadata(key) = self.grouping.clone() else {
+            return;
+        };
+        ctx.cancel("page");
+        ctx.cancel("live");
+        self.scanned.clear();
+        self.grouped.clear();
+        self.rows.clear();
+        self.total = None;
+        self.scan = Some(Scan::default());
+        let Some(env) = &self.env else { return };
+        let client = env.client.clone();
+        let hours = RANGES[self.range].1;
+        let req = TraceSearchRequest {
+            project_name: Some(self.project.clone()),
+            filters: Some(vec![Filter::keyed("metadata", &key, "is_not_empty", "")]),
+            truncate: Some(true),
+            from_time: Some(Utc::now() - chrono::Duration::hours(hours)),
+            ..TraceSearchRequest::default()
+        };
+        ctx.spawn("scan", async move {
+            let stream = client.search_traces_stream(req, Some(MAX_SCAN));
+            read_chunk(stream).await
+        });
+    }
+
+    fn continue_scan(&mut self, stream: SearchStream<Trace>, ctx: &mut Ctx) {
+        ctx.spawn("scan", read_chunk(stream));
+    }
+
+    /// Regroup everything scanned so far, off the UI thread.
+    fn regroup(&mut self, ctx: &mut Ctx) {
+        let traces = self.scanned.clone();
+        let g = self.grouping.clone();
+        ctx.spawn("group", async move {
+            let r: Vec<Thread> =
+                tokio::task::spawn_blocking(move || conversations::group(&traces, &g))
+                    .await
+                    .unwrap_or_default();
+            r
+        });
+    }
+
+    /// Rows from the grouped conversations: local search and sort.
+    fn apply_grouped(&mut self) {
+        let keep = self.selected().map(|r| r.id.clone());
+        let q = self.search.to_lowercase();
+        let mut rows: Vec<(ThreadRow, &Thread)> = self
+            .grouped
+            .iter()
+            .map(|t| (ThreadRow::from_thread(t), t))
+            .filter(|(r, _)| {
+                q.is_empty()
+                    || r.id.to_lowercase().contains(&q)
+                    || r.first.to_lowercase().contains(&q)
+                    || r.last.to_lowercase().contains(&q)
+            })
+            .collect();
+        let (_, field, desc) = SORTS[self.sort];
+        let desc = desc ^ self.reverse;
+        rows.sort_by(|(a, ta), (b, tb)| {
+            let o = match field {
+                "number_of_messages" => a.turns.cmp(&b.turns),
+                "duration" => a
+                    .duration_ms
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.duration_ms.unwrap_or(0.0)),
+                "total_estimated_cost" => a.cost.unwrap_or(0.0).total_cmp(&b.cost.unwrap_or(0.0)),
+                "start_time" => ta.start_time.cmp(&tb.start_time),
+                "id" => a.id.cmp(&b.id),
+                _ => a.updated.cmp(&b.updated),
+            };
+            if desc { o.reverse() } else { o }
+        });
+        self.rows = rows.into_iter().map(|(r, _)| r).collect();
+        self.total = Some(self.rows.len() as i64);
+        self.state.select(
+            keep.and_then(|id| self.rows.iter().position(|r| r.id == id))
+                .unwrap_or(self.state.selected),
+            self.rows.len(),
+        );
+    }
+
+    /// Auto-detection: scan with the next untried key. False (and detection over) when none
+    /// is left.
+    fn next_auto_key(&mut self, ctx: &mut Ctx) -> bool {
+        let Some(keys) = &mut self.auto_keys else {
+            return false;
+        };
+        if keys.is_empty() {
+            self.auto_keys = None;
+            return false;
+        }
+        let k = keys.remove(0);
+        self.grouping = Grouping::Metadata(k);
+        self.start_scan(ctx);
+        true
     }
 
     fn columns() -> Vec<Column> {
         vec![
-            Column::flex("Thread", 2, 10),
-            Column::flex("First message", 3, 10).optional(5),
-            Column::flex("Last message", 3, 10).optional(4),
+            Column::flex("Thread", 2, 16),
+            Column::flex("First message", 3, 12).optional(6),
+            Column::flex("Last message", 3, 12).optional(5),
             Column::fixed("Turns", 5).right(),
             Column::fixed("Duration", 8).right().optional(2),
             Column::fixed("Updated", 10),
-            Column::fixed("Cost", 8).right().optional(2),
-            Column::fixed("Tokens", 6).right().optional(3),
+            Column::fixed("Cost", 8).right().optional(3),
+            Column::fixed("Tokens", 6).right().optional(1),
             Column::fixed("Status", 8),
-            Column::flex("Scores", 2, 10).optional(1),
+            Column::flex("Scores", 2, 10).optional(4),
             Column::fixed("Tags", 10).optional(1),
         ]
     }
@@ -219,14 +382,33 @@ impl ThreadsScreen {
 
     fn reload(&mut self, ctx: &mut Ctx) {
         ctx.cancel("live");
-        self.load(1, PAGE, "page", ctx);
+        match self.grouping {
+            Grouping::ThreadId => {
+                ctx.cancel("scan");
+                self.scan = None;
+                self.load(1, PAGE, "page", ctx);
+            }
+            Grouping::Metadata(_) => self.start_scan(ctx),
+        }
     }
 
     fn maybe_load_more(&mut self, ctx: &mut Ctx) {
+        if self.grouping != Grouping::ThreadId {
+            return;
+        }
         let more = self.total.is_some_and(|t| (self.rows.len() as i64) < t);
         if more && !self.loading && self.state.selected + 30 >= self.rows.len() {
             let next = (self.rows.len() as u32) / PAGE + 1;
             self.load(next, PAGE, "page", ctx);
+        }
+    }
+
+    /// Sort or search changed: the server does it for Opik threads, this screen for
+    /// metadata conversations.
+    fn resort(&mut self, ctx: &mut Ctx) {
+        match self.grouping {
+            Grouping::ThreadId => self.reload(ctx),
+            Grouping::Metadata(_) => self.apply_grouped(),
         }
     }
 
@@ -245,7 +427,8 @@ impl ThreadsScreen {
             let start = ((page - 1) * size) as usize;
             self.rows.truncate(start.min(self.rows.len()));
             let seen: HashSet<String> = self.rows.iter().map(|r| r.id.clone()).collect();
-            self.rows.extend(rows.into_iter().filter(|r| !seen.contains(&r.id)));
+            self.rows
+                .extend(rows.into_iter().filter(|r| !seen.contains(&r.id)));
         }
         self.state.select(
             keep.and_then(|id| self.rows.iter().position(|r| r.id == id))
@@ -271,12 +454,24 @@ impl ThreadsScreen {
             1 => (r.first.clone(), t.text),
             2 => (r.last.clone(), t.text),
             3 => (r.turns.map(|n| n.to_string()).unwrap_or_else(dash), t.text),
-            4 => (r.duration_ms.map(format::duration_ms).unwrap_or_else(dash), t.text),
+            4 => (
+                r.duration_ms.map(format::duration_ms).unwrap_or_else(dash),
+                t.text,
+            ),
             5 => (self.time(r.updated, now), t.dim),
             6 => (r.cost.map(format::cost).unwrap_or_else(dash), t.text),
-            7 => (r.tokens.map(|n| format::tokens(n as f64)).unwrap_or_else(dash), t.text),
+            7 => (
+                r.tokens
+                    .map(|n| format::tokens(n as f64))
+                    .unwrap_or_else(dash),
+                t.text,
+            ),
             8 => (
-                if r.active { "● active".into() } else { r.status.clone() },
+                if r.active {
+                    "● active".into()
+                } else {
+                    r.status.clone()
+                },
                 if r.active { t.success } else { t.dim },
             ),
             9 => (
@@ -319,13 +514,13 @@ impl Screen for ThreadsScreen {
                 self.search = input.value().trim().to_string();
                 self.input = None;
                 self.state.first();
-                self.reload(ctx);
+                self.resort(ctx);
             }
             InputEvent::Cancel => {
                 self.input = None;
                 if !self.search.is_empty() {
                     self.search.clear();
-                    self.reload(ctx);
+                    self.resort(ctx);
                 }
             }
             _ => {}
@@ -344,32 +539,60 @@ impl Screen for ThreadsScreen {
             Action::Last => self.state.last(len),
             Action::Open | Action::Right => {
                 if let (Some(env), Some(r)) = (&self.env, self.selected()) {
-                    ctx.push(Box::new(ConversationScreen::new(env.clone(), &self.project, &r.id)));
+                    ctx.push(Box::new(ConversationScreen::grouped(
+                        env.clone(),
+                        &self.project,
+                        self.grouping.clone(),
+                        &r.id,
+                    )));
                 }
             }
             Action::Search => self.input = Some(TextInput::new(&self.search)),
             Action::CycleSort => {
                 self.sort = (self.sort + 1) % SORTS.len();
                 self.reverse = false;
-                self.reload(ctx);
+                self.resort(ctx);
             }
             Action::ReverseSort => {
                 self.reverse = !self.reverse;
+                self.resort(ctx);
+            }
+            Action::CycleGrouping => {
+                let cycle = Grouping::cycle(&self.keys);
+                let i = cycle
+                    .iter()
+                    .position(|g| *g == self.grouping)
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                self.set_grouping(cycle[i % cycle.len()].clone(), ctx);
+            }
+            Action::NextTab | Action::PrevTab if self.grouping != Grouping::ThreadId => {
+                self.range = if action == Action::NextTab {
+                    (self.range + 1).min(RANGES.len() - 1)
+                } else {
+                    self.range.saturating_sub(1)
+                };
                 self.reload(ctx);
             }
             Action::ToggleTime => self.absolute_time = !self.absolute_time,
             Action::LiveTail => {
                 self.live = !self.live;
-                ctx.toast_info(if self.live { "live refresh on" } else { "live refresh off" });
+                ctx.toast_info(if self.live {
+                    "live refresh on"
+                } else {
+                    "live refresh off"
+                });
             }
             Action::Copy => match self.selected() {
                 Some(r) => ctx.copy(r.id.clone()),
                 None => return Handled::No,
             },
-            Action::Traces => ctx.open(ScreenRequest::Traces { project: self.project.clone() }),
+            Action::Traces => ctx.open(ScreenRequest::Traces {
+                project: self.project.clone(),
+            }),
             Action::Back if !self.search.is_empty() => {
                 self.search.clear();
-                self.reload(ctx);
+                self.resort(ctx);
             }
             _ => return Handled::No,
         }
@@ -381,14 +604,16 @@ impl Screen for ThreadsScreen {
         match ev.kind {
             MouseEventKind::ScrollDown => self.handle_action(Action::Down, ctx),
             MouseEventKind::ScrollUp => self.handle_action(Action::Up, ctx),
-            MouseEventKind::Down(_) => match self.state.row_at(ev.column, ev.row, self.rows.len()) {
-                Some(i) if i == self.state.selected => self.handle_action(Action::Open, ctx),
-                Some(i) => {
-                    self.state.select(i, self.rows.len());
-                    Handled::Yes
+            MouseEventKind::Down(_) => {
+                match self.state.row_at(ev.column, ev.row, self.rows.len()) {
+                    Some(i) if i == self.state.selected => self.handle_action(Action::Open, ctx),
+                    Some(i) => {
+                        self.state.select(i, self.rows.len());
+                        Handled::Yes
+                    }
+                    None => Handled::No,
                 }
-                None => Handled::No,
-            },
+            }
             _ => Handled::No,
         }
     }
@@ -403,6 +628,10 @@ impl Screen for ThreadsScreen {
     }
 
     fn on_tick(&mut self, ctx: &mut Ctx) {
+        if self.grouping != Grouping::ThreadId {
+            // A metadata scan is re-run only on `r` (it can be large).
+            return;
+        }
         if self.live && !ctx.in_flight("live") && !ctx.in_flight("page") {
             let size = self.rows.len().clamp(PAGE as usize, MAX_LIVE_ROWS) as u32;
             self.load(1, size, "live", ctx);
@@ -411,6 +640,42 @@ impl Screen for ThreadsScreen {
 
     fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
         let key = out.key;
+        if key == "scan" {
+            if let Some((stream, traces, error, done)) = out.take::<ScanChunk>() {
+                self.scanned.extend(traces);
+                let scan = self.scan.get_or_insert_with(Scan::default);
+                scan.read = self.scanned.len();
+                scan.error = error;
+                scan.done = done;
+                scan.limited = done && self.scanned.len() >= MAX_SCAN;
+                if !done {
+                    self.continue_scan(stream, ctx);
+                }
+                self.regroup(ctx);
+                ctx.refreshed();
+            }
+            return;
+        }
+        if key == "group" {
+            if let Some(g) = out.take::<Vec<Thread>>() {
+                self.grouped = g;
+                self.apply_grouped();
+                let done = self.scan.as_ref().is_some_and(|s| s.done);
+                if done && self.auto_keys.is_some() {
+                    if !self.grouped.is_empty() {
+                        // Auto-detection found conversations under this key.
+                        self.auto_keys = None;
+                    } else if !self.next_auto_key(ctx) {
+                        // No key has any: back to Opik threads (empty).
+                        self.grouping = Grouping::ThreadId;
+                        self.scan = None;
+                        self.rows.clear();
+                        self.total = Some(0);
+                    }
+                }
+            }
+            return;
+        }
         let Some(res) = out.take::<PageResult>() else {
             return;
         };
@@ -419,15 +684,24 @@ impl Screen for ThreadsScreen {
         }
         match res {
             Ok((page, p)) => {
-                let size = if key == "live" { p.content.len().max(1) as u32 } else { PAGE };
+                let size = if key == "live" {
+                    p.content.len().max(1) as u32
+                } else {
+                    PAGE
+                };
                 if key == "live" {
                     // Re-read of the top: keep rows loaded beyond it.
                     let fresh = p.content.len();
-                    let rows: Vec<ThreadRow> = p.content.iter().map(ThreadRow::from_thread).collect();
+                    let rows: Vec<ThreadRow> =
+                        p.content.iter().map(ThreadRow::from_thread).collect();
                     let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
                     let keep = self.selected().map(|r| r.id.clone());
                     let tail: Vec<ThreadRow> = if fresh < self.rows.len() {
-                        self.rows[fresh..].iter().filter(|r| !ids.contains(&r.id)).cloned().collect()
+                        self.rows[fresh..]
+                            .iter()
+                            .filter(|r| !ids.contains(&r.id))
+                            .cloned()
+                            .collect()
                     } else {
                         Vec::new()
                     };
@@ -441,6 +715,13 @@ impl Screen for ThreadsScreen {
                     );
                 } else {
                     self.apply_page(page, size, p);
+                    let empty = self.rows.is_empty() && self.search.is_empty() && page <= 1;
+                    if empty && !self.auto_tried {
+                        // No Opik threads here: try the conversation keys in metadata.
+                        self.auto_tried = true;
+                        self.auto_keys = Some(self.keys.clone());
+                        self.next_auto_key(ctx);
+                    }
                 }
                 self.error = None;
                 ctx.refreshed();
@@ -466,11 +747,53 @@ impl Screen for ThreadsScreen {
             format!(" Threads · {} ", sanitize::one_line(&self.project)),
             t.title,
         )];
-        if self.live {
-            title.push(Span::styled("● live ", t.success));
+        title.push(Span::styled(
+            format!("by {} ", sanitize::one_line(&self.grouping.label())),
+            t.accent,
+        ));
+        if self.grouping == Grouping::ThreadId {
+            if self.live {
+                title.push(Span::styled("● live ", t.success));
+            }
+        } else {
+            title.push(Span::styled(
+                format!("last {} ", RANGES[self.range].0),
+                t.dim,
+            ));
+            if let Some(scan) = &self.scan {
+                let (txt, st) = if scan.limited {
+                    (
+                        format!(
+                            "scan stopped at {} traces: narrow the range with [ ",
+                            format::thousands(scan.read as i64)
+                        ),
+                        t.warning,
+                    )
+                } else if scan.done {
+                    (
+                        format!("{} traces scanned ", format::thousands(scan.read as i64)),
+                        t.dim,
+                    )
+                } else {
+                    (
+                        format!("scanning… {} traces ", format::thousands(scan.read as i64)),
+                        t.info,
+                    )
+                };
+                title.push(Span::styled(txt, st));
+                if let Some(e) = &scan.error {
+                    title.push(Span::styled(
+                        format!("error: {} ", sanitize::one_line(e)),
+                        t.error,
+                    ));
+                }
+            }
         }
         if !self.search.is_empty() {
-            title.push(Span::styled(format!("/{} ", sanitize::one_line(&self.search)), t.accent));
+            title.push(Span::styled(
+                format!("/{} ", sanitize::one_line(&self.search)),
+                t.accent,
+            ));
         }
         let (sort_label, _, _) = SORTS[self.sort];
         title.push(Span::styled(format!("sort: {sort_label} "), t.dim));
@@ -486,11 +809,22 @@ impl Screen for ThreadsScreen {
         let empty = if self.loading {
             "loading…".to_string()
         } else if let Some(e) = &self.error {
-            format!("could not load threads: {} — r retries", sanitize::one_line(e))
+            format!(
+                "could not load threads: {} — r retries",
+                sanitize::one_line(e)
+            )
         } else if !self.search.is_empty() {
             "no thread matches — Esc clears the search".into()
+        } else if self.scan.as_ref().is_some_and(|s| !s.done) {
+            "scanning traces for conversations…".into()
+        } else if let Grouping::Metadata(k) = &self.grouping {
+            format!(
+                "no trace in the last {} has metadata.{} — b tries the next key, ] widens the range",
+                RANGES[self.range].0,
+                sanitize::one_line(k)
+            )
         } else {
-            "no threads in this project: traces logged with a thread_id appear here".into()
+            "no threads in this project: traces logged with a thread_id (or a conversation key in metadata: b) appear here".into()
         };
         let (_, _, desc) = SORTS[self.sort];
         let view = TableView {
@@ -506,7 +840,15 @@ impl Screen for ThreadsScreen {
         let rows = &self.rows;
         let this = &*self;
         let mut state = self.state.clone();
-        table::render(frame, table_area, &view, &mut state, t, |i, c| this.cell(&rows[i], c, now, t), |_| false);
+        table::render(
+            frame,
+            table_area,
+            &view,
+            &mut state,
+            t,
+            |i, c| this.cell(&rows[i], c, now, t),
+            |_| false,
+        );
         self.state = state;
         if let Some(input) = &self.input {
             input.draw(frame, input_area, "search: ", t.text, t.accent, true);
@@ -520,6 +862,7 @@ impl Screen for ThreadsScreen {
             Action::CycleSort,
             Action::LiveTail,
             Action::ToggleTime,
+            Action::CycleGrouping,
             Action::Copy,
             Action::Traces,
             Action::Refresh,
@@ -529,6 +872,20 @@ impl Screen for ThreadsScreen {
     fn status(&self) -> Option<String> {
         self.live.then(|| "live".to_string())
     }
+}
+
+/// Read up to [`SCAN_CHUNK`] traces from a scan stream.
+async fn read_chunk(mut stream: SearchStream<Trace>) -> ScanChunk {
+    use futures::StreamExt;
+    let mut out = Vec::new();
+    while out.len() < SCAN_CHUNK {
+        match stream.next().await {
+            Some(Ok(t)) => out.push(t),
+            Some(Err(e)) => return (stream, out, Some(e.to_string()), true),
+            None => return (stream, out, None, true),
+        }
+    }
+    (stream, out, None, false)
 }
 
 #[cfg(test)]
@@ -543,7 +900,9 @@ mod tests {
     fn thread(id: &str, n: i64, active: bool) -> Thread {
         Thread {
             id: id.into(),
-            first_message: Some(json!({"messages": [{"role": "user", "content": format!("Hello from {id}")}]})),
+            first_message: Some(
+                json!({"messages": [{"role": "user", "content": format!("Hello from {id}")}]}),
+            ),
             last_message: Some(json!({"answer": "Sure, here is **the** answer", "sources": []})),
             number_of_messages: Some(n * 2),
             duration: Some(1234.0),
@@ -580,7 +939,13 @@ mod tests {
         ];
         let mut s = ThreadsScreen::with_rows("demo", rows, Some(2));
         let theme = Theme::dark();
-        insta::assert_snapshot!("threads_80x24", buffer_text(&render_screen(&mut s, 80, 24, &theme)));
-        insta::assert_snapshot!("threads_160x45", buffer_text(&render_screen(&mut s, 160, 45, &theme)));
+        insta::assert_snapshot!(
+            "threads_80x24",
+            buffer_text(&render_screen(&mut s, 80, 24, &theme))
+        );
+        insta::assert_snapshot!(
+            "threads_160x45",
+            buffer_text(&render_screen(&mut s, 160, 45, &theme))
+        );
     }
 }

@@ -2,12 +2,16 @@
 //! thread actions as background tasks, and draws [`Conversation`] plus its popups (search,
 //! comment, tag and number inputs; definition / category / queue pickers).
 //!
-//! Writes: thumbs are sent one at a time in press order (so a quick up-then-remove ends in
-//! the state the user left); a failed thumb stays shown as "(queued)", a toast says so, and
-//! it is re-sent on a timer until it succeeds. Thread score, comment, tags, close and
+//! Thumbs go through the durable outbox ([`crate::outbox`]): enqueued (on disk) at the press,
+//! sent at once by a drainer in press order per trace, retried with backoff when the server
+//! cannot be reached, and sent at the next start if the app quits first. The screen listens
+//! to the drainer's events: an applied op reconciles the thumb with the server, an offline
+//! round marks pending thumbs "(queued)" and shows a toast, a rejected op reverts the thumb
+//! and says why. If the outbox file cannot be opened, thumbs are sent directly one at a time
+//! and re-sent on a timer after a failure (not durable; a toast says so). Thread score, comment, tags, close and
 //! add-to-queue reload the thread afterwards so the header shows the server's state.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -21,11 +25,13 @@ use uuid::Uuid;
 use super::{Conversation, ThumbOp, USER_FEEDBACK};
 use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
 use crate::opik::client::{ListQuery, OpikClient, ProjectRef};
+use crate::opik::conversations::Grouping;
 use crate::opik::error::ApiError;
 use crate::opik::model::{
     AnnotationQueue, FeedbackDefinition, FeedbackDetails, FeedbackScoreBatch, FeedbackScoreItem,
     Filter, Sorting, Thread, ThreadUpdate, Trace,
 };
+use crate::outbox::{OpId, Outbox, OutboxEvent, WriteOp};
 use crate::render::{markdown, sanitize};
 use crate::widgets::input::{InputEvent, TextInput};
 
@@ -56,11 +62,31 @@ enum Mode {
     Comment(TextInput),
     Tag(TextInput),
     /// Numerical score for definition `name` in [min, max].
-    Number { name: String, min: f64, max: f64, input: TextInput, error: Option<String> },
+    Number {
+        name: String,
+        min: f64,
+        max: f64,
+        input: TextInput,
+        error: Option<String>,
+    },
     Pick(Picker),
 }
 
 type Unit = Result<(), ApiError>;
+
+/// This screen's link to the outbox: its drainer and the thumbs it carries.
+struct OutboxLink {
+    outbox: Outbox,
+    events: Option<tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>>,
+    drainer: tokio::task::JoinHandle<()>,
+    ops: HashMap<OpId, ThumbOp>,
+    offline_warned: bool,
+}
+
+type EventWait = (
+    tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
+    Option<OutboxEvent>,
+);
 
 pub struct ConversationScreen {
     env: Option<Rc<AppEnv>>,
@@ -79,14 +105,46 @@ pub struct ConversationScreen {
     last_queue: Option<String>,
     /// Large markdown bodies to render off the UI thread at the next tick.
     pending_render: Option<(Vec<(String, u16)>, crate::theme::Theme)>,
+    outbox: Option<OutboxLink>,
+}
+
+impl Drop for OutboxLink {
+    fn drop(&mut self) {
+        // The screen closed: stop its drainer (ops left are sent by the next one).
+        self.drainer.abort();
+    }
 }
 
 impl ConversationScreen {
     pub fn new(env: Rc<AppEnv>, project: &str, thread_id: &str) -> ConversationScreen {
-        ConversationScreen {
-            env: Some(env),
-            ..ConversationScreen::offline(Conversation::new(project, thread_id))
+        Self::grouped(env, project, Grouping::ThreadId, thread_id)
+    }
+
+    /// The conversation `id` under `grouping` (an Opik thread, or the traces whose
+    /// `metadata.KEY` is `id`).
+    pub fn grouped(
+        env: Rc<AppEnv>,
+        project: &str,
+        grouping: Grouping,
+        id: &str,
+    ) -> ConversationScreen {
+        let mut conv = Conversation::new(project, id);
+        conv.grouping = grouping;
+        let mut s = ConversationScreen::offline(conv);
+        s.env = Some(env);
+        s
+    }
+
+    /// Thread-level actions need an Opik thread.
+    fn opik_thread(&self, ctx: &mut Ctx) -> bool {
+        if self.conv.grouping == Grouping::ThreadId {
+            return true;
         }
+        ctx.toast_error(format!(
+            "this conversation is grouped by {}, not an Opik thread: thread scores, comments, tags and queues need a thread_id",
+            self.conv.grouping.label()
+        ));
+        false
     }
 
     /// A screen over ready-made state, without a server (snapshots).
@@ -103,6 +161,7 @@ impl ConversationScreen {
             queues: Vec::new(),
             last_queue: None,
             pending_render: None,
+            outbox: None,
         }
     }
 
@@ -119,6 +178,10 @@ impl ConversationScreen {
         let Some(client) = self.client() else { return };
         let project = self.conv.project.clone();
         let thread_id = self.conv.thread_id.clone();
+        let filter = match &self.conv.grouping {
+            Grouping::ThreadId => Filter::new("thread_id", "=", thread_id.clone()),
+            Grouping::Metadata(k) => Filter::keyed("metadata", k, "=", thread_id.clone()),
+        };
         ctx.spawn("traces", async move {
             let r: Result<Vec<Trace>, ApiError> = async {
                 let mut out = Vec::new();
@@ -128,8 +191,11 @@ impl ConversationScreen {
                         project_name: Some(project.clone()),
                         page,
                         size: 200,
-                        filters: vec![Filter::new("thread_id", "=", thread_id.clone())],
-                        sorting: vec![Sorting { field: "start_time".into(), direction: "ASC".into() }],
+                        filters: vec![filter.clone()],
+                        sorting: vec![Sorting {
+                            field: "start_time".into(),
+                            direction: "ASC".into(),
+                        }],
                         truncate: false,
                         ..ListQuery::default()
                     };
@@ -150,6 +216,9 @@ impl ConversationScreen {
     }
 
     fn load_thread(&mut self, ctx: &mut Ctx) {
+        if self.conv.grouping != Grouping::ThreadId {
+            return;
+        }
         let Some(client) = self.client() else { return };
         let project = self.project_ref();
         let thread_id = self.conv.thread_id.clone();
@@ -166,9 +235,94 @@ impl ConversationScreen {
     // ---- thumbs -----------------------------------------------------------------------
 
     fn thumb(&mut self, value: u8, ctx: &mut Ctx) {
-        if let Some(op) = self.conv.press_thumb(value) {
-            self.thumbs.push_back(op);
-            self.send_next_thumb(ctx);
+        let Some(op) = self.conv.press_thumb(value) else {
+            return;
+        };
+        if let Some(link) = &mut self.outbox {
+            match link.outbox.enqueue(write_op(op)) {
+                Ok(id) => {
+                    link.ops.insert(id, op);
+                    return;
+                }
+                Err(e) => ctx.toast_error(format!("outbox unavailable, sending directly: {e}")),
+            }
+        }
+        self.thumbs.push_back(op);
+        self.send_next_thumb(ctx);
+    }
+
+    /// Open the outbox and start its drainer (once).
+    fn connect_outbox(&mut self, ctx: &mut Ctx) {
+        if self.outbox.is_some() {
+            return;
+        }
+        let Some(client) = self.client() else { return };
+        match Outbox::for_client(None, &client) {
+            Ok(outbox) => {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                let drainer = outbox.spawn_drainer(client, move |ev| {
+                    let _ = tx.send(ev);
+                });
+                self.outbox = Some(OutboxLink {
+                    outbox,
+                    events: Some(rx),
+                    drainer,
+                    ops: HashMap::new(),
+                    offline_warned: false,
+                });
+                self.listen(ctx);
+            }
+            Err(e) => ctx.toast_error(format!(
+                "the outbox could not be opened ({e}): thumbs are sent directly and retried while this screen is open"
+            )),
+        }
+    }
+
+    fn listen(&mut self, ctx: &mut Ctx) {
+        let Some(mut rx) = self.outbox.as_mut().and_then(|l| l.events.take()) else {
+            return;
+        };
+        ctx.spawn("outbox", async move {
+            let ev = rx.recv().await;
+            let r: EventWait = (rx, ev);
+            r
+        });
+    }
+
+    fn on_outbox_event(&mut self, ev: OutboxEvent, ctx: &mut Ctx) {
+        let Some(link) = &mut self.outbox else { return };
+        match ev {
+            OutboxEvent::Applied { id, .. } => {
+                if let Some(op) = link.ops.remove(&id) {
+                    self.conv.thumb_settled(op, true);
+                }
+                link.offline_warned = false;
+            }
+            OutboxEvent::Failed { id, error, .. } => {
+                if let Some(op) = link.ops.remove(&id) {
+                    self.conv.thumb_rejected(op);
+                    ctx.toast_error(format!("the server rejected a thumb: {error}"));
+                }
+            }
+            OutboxEvent::Status {
+                online,
+                pending,
+                last_error,
+            } => {
+                if !online && pending > 0 {
+                    let mine: Vec<ThumbOp> = link.ops.values().copied().collect();
+                    for op in &mine {
+                        self.conv.thumb_settled(*op, false);
+                    }
+                    if !mine.is_empty() && !link.offline_warned {
+                        link.offline_warned = true;
+                        ctx.toast_error(format!(
+                            "cannot reach the server ({}): {pending} write(s) wait in the outbox and will be retried",
+                            last_error.unwrap_or_default()
+                        ));
+                    }
+                }
+            }
         }
     }
 
@@ -176,7 +330,9 @@ impl ConversationScreen {
         if self.thumb_in_flight.is_some() {
             return;
         }
-        let Some(op) = self.thumbs.pop_front() else { return };
+        let Some(op) = self.thumbs.pop_front() else {
+            return;
+        };
         let Some(client) = self.client() else {
             // Offline (tests): settle at once.
             self.conv.thumb_settled(op, true);
@@ -206,7 +362,9 @@ impl ConversationScreen {
         }
         let project = self.project_ref();
         let id = self.conv.thread_id.clone();
-        self.spawn_unit("close", ctx, async move { client.close_thread(&project, &id).await });
+        self.spawn_unit("close", ctx, async move {
+            client.close_thread(&project, &id).await
+        });
     }
 
     fn add_comment(&mut self, text: String, ctx: &mut Ctx) {
@@ -215,7 +373,10 @@ impl ConversationScreen {
             return;
         };
         self.spawn_unit("comment", ctx, async move {
-            client.add_thread_comment(model_id, &text, None).await.map(|_| ())
+            client
+                .add_thread_comment(model_id, &text, None)
+                .await
+                .map(|_| ())
         });
     }
 
@@ -225,8 +386,12 @@ impl ConversationScreen {
             ctx.toast_error("the thread is not loaded yet: try again in a moment");
             return;
         };
-        let mut tags: Vec<String> =
-            self.conv.thread.as_ref().and_then(|t| t.tags.clone()).unwrap_or_default();
+        let mut tags: Vec<String> = self
+            .conv
+            .thread
+            .as_ref()
+            .and_then(|t| t.tags.clone())
+            .unwrap_or_default();
         for word in text.split_whitespace() {
             if let Some(t) = word.strip_prefix('-') {
                 tags.retain(|x| x != t);
@@ -237,11 +402,22 @@ impl ConversationScreen {
                 }
             }
         }
-        let update = ThreadUpdate { tags: Some(tags), ..ThreadUpdate::default() };
-        self.spawn_unit("tag", ctx, async move { client.update_thread(model_id, &update).await });
+        let update = ThreadUpdate {
+            tags: Some(tags),
+            ..ThreadUpdate::default()
+        };
+        self.spawn_unit("tag", ctx, async move {
+            client.update_thread(model_id, &update).await
+        });
     }
 
-    fn put_thread_score(&mut self, name: String, value: f64, category: Option<String>, ctx: &mut Ctx) {
+    fn put_thread_score(
+        &mut self,
+        name: String,
+        value: f64,
+        category: Option<String>,
+        ctx: &mut Ctx,
+    ) {
         let Some(client) = self.client() else { return };
         let batch = FeedbackScoreBatch {
             scores: vec![FeedbackScoreItem {
@@ -254,14 +430,18 @@ impl ConversationScreen {
                 ..FeedbackScoreItem::default()
             }],
         };
-        self.spawn_unit("score", ctx, async move { client.put_thread_scores(&batch).await });
+        self.spawn_unit("score", ctx, async move {
+            client.put_thread_scores(&batch).await
+        });
     }
 
     fn open_definitions(&mut self, ctx: &mut Ctx) {
         let Some(client) = self.client() else { return };
         ctx.spawn("defs", async move {
-            let r: Result<Vec<FeedbackDefinition>, ApiError> =
-                client.list_feedback_definitions(1, 200, None).await.map(|p| p.content);
+            let r: Result<Vec<FeedbackDefinition>, ApiError> = client
+                .list_feedback_definitions(1, 200, None)
+                .await
+                .map(|p| p.content);
             r
         });
     }
@@ -269,8 +449,10 @@ impl ConversationScreen {
     fn open_queues(&mut self, ctx: &mut Ctx) {
         let Some(client) = self.client() else { return };
         ctx.spawn("queues", async move {
-            let r: Result<Vec<AnnotationQueue>, ApiError> =
-                client.list_queues(1, 200, None, &[]).await.map(|p| p.content);
+            let r: Result<Vec<AnnotationQueue>, ApiError> = client
+                .list_queues(1, 200, None, &[])
+                .await
+                .map(|p| p.content);
             r
         });
     }
@@ -278,28 +460,51 @@ impl ConversationScreen {
     fn picked(&mut self, p: Picker, ctx: &mut Ctx) {
         match p.what {
             Pick::Definition => {
-                let Some(def) = self.definitions.get(p.state).cloned() else { return };
+                let Some(def) = self.definitions.get(p.state).cloned() else {
+                    return;
+                };
                 match def.details {
                     FeedbackDetails::Categorical { categories } => {
                         let mut cats: Vec<(String, f64)> = categories.into_iter().collect();
                         cats.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
                         self.mode = Mode::Pick(Picker {
                             title: format!("{} — category", sanitize::one_line(&def.name)),
-                            items: cats.iter().map(|(n, v)| format!("{} ({v})", sanitize::one_line(n))).collect(),
+                            items: cats
+                                .iter()
+                                .map(|(n, v)| format!("{} ({v})", sanitize::one_line(n)))
+                                .collect(),
                             state: 0,
-                            what: Pick::Category { name: def.name.clone() },
+                            what: Pick::Category {
+                                name: def.name.clone(),
+                            },
                         });
                         self.category_values = cats;
                     }
-                    FeedbackDetails::Boolean { true_label, false_label } => {
-                        let t = if true_label.is_empty() { "true".to_string() } else { true_label };
-                        let f = if false_label.is_empty() { "false".to_string() } else { false_label };
+                    FeedbackDetails::Boolean {
+                        true_label,
+                        false_label,
+                    } => {
+                        let t = if true_label.is_empty() {
+                            "true".to_string()
+                        } else {
+                            true_label
+                        };
+                        let f = if false_label.is_empty() {
+                            "false".to_string()
+                        } else {
+                            false_label
+                        };
                         self.category_values = vec![(t.clone(), 1.0), (f.clone(), 0.0)];
                         self.mode = Mode::Pick(Picker {
                             title: format!("{} — value", sanitize::one_line(&def.name)),
-                            items: vec![format!("{} (1)", sanitize::one_line(&t)), format!("{} (0)", sanitize::one_line(&f))],
+                            items: vec![
+                                format!("{} (1)", sanitize::one_line(&t)),
+                                format!("{} (0)", sanitize::one_line(&f)),
+                            ],
                             state: 0,
-                            what: Pick::Category { name: def.name.clone() },
+                            what: Pick::Category {
+                                name: def.name.clone(),
+                            },
                         });
                     }
                     FeedbackDetails::Numerical { min, max } => {
@@ -319,15 +524,41 @@ impl ConversationScreen {
                 }
             }
             Pick::Queue => {
-                let Some(q) = self.queues.get(p.state).cloned() else { return };
-                let (Some(client), Some(model_id), Some(qid)) = (self.client(), self.thread_model_id(), q.id) else {
+                let Some(q) = self.queues.get(p.state).cloned() else {
+                    return;
+                };
+                let (Some(client), Some(model_id), Some(qid)) =
+                    (self.client(), self.thread_model_id(), q.id)
+                else {
                     ctx.toast_error("the thread is not loaded yet: try again in a moment");
                     return;
                 };
-                self.spawn_unit("add_queue", ctx, async move { client.add_queue_items(qid, &[model_id]).await });
+                self.spawn_unit("add_queue", ctx, async move {
+                    client.add_queue_items(qid, &[model_id]).await
+                });
                 self.last_queue = Some(sanitize::one_line(&q.name));
             }
         }
+    }
+}
+
+/// The outbox op for a thumb (the same request [`send_thumb`] makes).
+fn write_op(op: ThumbOp) -> WriteOp {
+    match op {
+        ThumbOp::Set { trace_id, value } => WriteOp::PutTraceScore {
+            trace_id,
+            score: FeedbackScoreItem {
+                name: USER_FEEDBACK.into(),
+                value: Some(f64::from(value)),
+                source: Some("ui".into()),
+                ..FeedbackScoreItem::default()
+            },
+        },
+        ThumbOp::Delete { trace_id } => WriteOp::DeleteTraceScore {
+            trace_id,
+            name: USER_FEEDBACK.into(),
+            author: None,
+        },
     }
 }
 
@@ -342,13 +573,20 @@ async fn send_thumb(client: &OpikClient, op: ThumbOp) -> Unit {
             };
             client.put_trace_score(trace_id, &item).await
         }
-        ThumbOp::Delete { trace_id } => client.delete_trace_score(trace_id, USER_FEEDBACK, None).await,
+        ThumbOp::Delete { trace_id } => {
+            client
+                .delete_trace_score(trace_id, USER_FEEDBACK, None)
+                .await
+        }
     }
 }
 
 impl Screen for ConversationScreen {
     fn title(&self) -> String {
-        format!("Conversation · {}", sanitize::one_line(&self.conv.thread_id))
+        format!(
+            "Conversation · {}",
+            sanitize::one_line(&self.conv.thread_id)
+        )
     }
 
     fn context(&self) -> &'static str {
@@ -357,6 +595,7 @@ impl Screen for ConversationScreen {
 
     fn on_open(&mut self, ctx: &mut Ctx) {
         ctx.set_project(self.conv.project.clone());
+        self.connect_outbox(ctx);
         self.load(ctx);
     }
 
@@ -406,7 +645,13 @@ impl Screen for ConversationScreen {
                 InputEvent::Cancel => {}
                 _ => self.mode = Mode::Tag(input),
             },
-            Mode::Number { name, min, max, mut input, .. } => match input.handle_key(key) {
+            Mode::Number {
+                name,
+                min,
+                max,
+                mut input,
+                ..
+            } => match input.handle_key(key) {
                 InputEvent::Submit => {
                     let text = input.value();
                     match text.trim().parse::<f64>() {
@@ -425,7 +670,15 @@ impl Screen for ConversationScreen {
                     }
                 }
                 InputEvent::Cancel => {}
-                _ => self.mode = Mode::Number { name, min, max, input, error: None },
+                _ => {
+                    self.mode = Mode::Number {
+                        name,
+                        min,
+                        max,
+                        input,
+                        error: None,
+                    }
+                }
             },
             Mode::Pick(mut p) => {
                 use crossterm::event::KeyCode;
@@ -470,7 +723,10 @@ impl Screen for ConversationScreen {
             Action::ThumbUp => self.thumb(1, ctx),
             Action::ThumbDown => self.thumb(0, ctx),
             Action::OpenTrace => match self.conv.selected_trace() {
-                Some(trace_id) => ctx.open(ScreenRequest::Trace { project: self.conv.project.clone(), trace_id }),
+                Some(trace_id) => ctx.open(ScreenRequest::Trace {
+                    project: self.conv.project.clone(),
+                    trace_id,
+                }),
                 None => return Handled::No,
             },
             Action::Search => {
@@ -479,11 +735,18 @@ impl Screen for ConversationScreen {
             }
             Action::NextMatch => self.conv.jump_match(true),
             Action::PrevMatch => self.conv.jump_match(false),
-            Action::CloseThread => self.close_thread(ctx),
-            Action::Comment => self.mode = Mode::Comment(TextInput::new("")),
-            Action::Tag => self.mode = Mode::Tag(TextInput::new("")),
-            Action::Score => self.open_definitions(ctx),
-            Action::AddToQueue => self.open_queues(ctx),
+            Action::CloseThread if self.opik_thread(ctx) => self.close_thread(ctx),
+            Action::Comment if self.opik_thread(ctx) => {
+                self.mode = Mode::Comment(TextInput::new(""))
+            }
+            Action::Tag if self.opik_thread(ctx) => self.mode = Mode::Tag(TextInput::new("")),
+            Action::Score if self.opik_thread(ctx) => self.open_definitions(ctx),
+            Action::AddToQueue if self.opik_thread(ctx) => self.open_queues(ctx),
+            Action::CloseThread
+            | Action::Comment
+            | Action::Tag
+            | Action::Score
+            | Action::AddToQueue => {}
             Action::Copy => ctx.copy(self.conv.thread_id.clone()),
             Action::Back if !self.conv.search.query.is_empty() => self.conv.set_query(""),
             _ => return Handled::No,
@@ -602,13 +865,27 @@ impl Screen for ConversationScreen {
                 }
             }
             "render" => self.conv.invalidate(),
+            "outbox" => {
+                if let Some((rx, ev)) = out.take::<EventWait>() {
+                    if let Some(link) = &mut self.outbox {
+                        link.events = Some(rx);
+                    }
+                    if let Some(ev) = ev {
+                        self.on_outbox_event(ev, ctx);
+                        self.listen(ctx);
+                    }
+                }
+            }
             _ => {}
         }
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
         let t = ctx.theme;
-        let prompt_h = u16::from(matches!(self.mode, Mode::Comment(_) | Mode::Tag(_) | Mode::Number { .. }));
+        let prompt_h = u16::from(matches!(
+            self.mode,
+            Mode::Comment(_) | Mode::Tag(_) | Mode::Number { .. }
+        ));
         let [main, prompt_area] =
             RLayout::vertical([Constraint::Min(1), Constraint::Length(prompt_h * 2)]).areas(area);
         self.conv.draw(frame, main, t);
@@ -620,13 +897,21 @@ impl Screen for ConversationScreen {
         }
         match &self.mode {
             Mode::Search(input) => {
-                let [_, line] = RLayout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(main);
+                let [_, line] =
+                    RLayout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(main);
                 frame.render_widget(Clear, line);
                 input.draw(frame, line, "/", t.text, t.accent, true);
             }
             Mode::Comment(input) => {
-                frame.render_widget(Span::styled("Comment on the thread (Enter saves, Esc cancels)", t.dim), prompt_area);
-                let line = Rect { y: prompt_area.y + 1, height: 1, ..prompt_area };
+                frame.render_widget(
+                    Span::styled("Comment on the thread (Enter saves, Esc cancels)", t.dim),
+                    prompt_area,
+                );
+                let line = Rect {
+                    y: prompt_area.y + 1,
+                    height: 1,
+                    ..prompt_area
+                };
                 input.draw(frame, line, "comment: ", t.text, t.accent, true);
             }
             Mode::Tag(input) => {
@@ -641,19 +926,39 @@ impl Screen for ConversationScreen {
                     .collect::<Vec<_>>()
                     .join(", ");
                 frame.render_widget(
-                    Span::styled(format!("Tags now: {current} — type +tag to add, -tag to remove"), t.dim),
+                    Span::styled(
+                        format!("Tags now: {current} — type +tag to add, -tag to remove"),
+                        t.dim,
+                    ),
                     prompt_area,
                 );
-                let line = Rect { y: prompt_area.y + 1, height: 1, ..prompt_area };
+                let line = Rect {
+                    y: prompt_area.y + 1,
+                    height: 1,
+                    ..prompt_area
+                };
                 input.draw(frame, line, "tags: ", t.text, t.accent, true);
             }
-            Mode::Number { name, min, max, input, error } => {
+            Mode::Number {
+                name,
+                min,
+                max,
+                input,
+                error,
+            } => {
                 let msg = match error {
                     Some(e) => Span::styled(e.clone(), t.error),
-                    None => Span::styled(format!("{}: a number from {min} to {max}", sanitize::one_line(name)), t.dim),
+                    None => Span::styled(
+                        format!("{}: a number from {min} to {max}", sanitize::one_line(name)),
+                        t.dim,
+                    ),
                 };
                 frame.render_widget(msg, prompt_area);
-                let line = Rect { y: prompt_area.y + 1, height: 1, ..prompt_area };
+                let line = Rect {
+                    y: prompt_area.y + 1,
+                    height: 1,
+                    ..prompt_area
+                };
                 input.draw(frame, line, "value: ", t.text, t.accent, true);
             }
             Mode::Pick(p) => draw_picker(frame, area, p, ctx),
@@ -662,7 +967,12 @@ impl Screen for ConversationScreen {
     }
 
     fn hints(&self) -> Vec<Action> {
-        let mut h = vec![Action::ThumbUp, Action::ThumbDown, Action::OpenTrace, Action::Search];
+        let mut h = vec![
+            Action::ThumbUp,
+            Action::ThumbDown,
+            Action::OpenTrace,
+            Action::Search,
+        ];
         if !self.conv.search.matches.is_empty() {
             h.push(Action::NextMatch);
             h.push(Action::PrevMatch);
@@ -676,7 +986,10 @@ impl Screen for ConversationScreen {
     }
 
     fn status(&self) -> Option<String> {
-        let queued = self.retry.len() + self.thumbs.len() + usize::from(self.thumb_in_flight.is_some());
+        let queued = self.retry.len()
+            + self.thumbs.len()
+            + usize::from(self.thumb_in_flight.is_some())
+            + self.outbox.as_ref().map(|l| l.ops.len()).unwrap_or(0);
         (queued > 0).then(|| format!("{queued} thumb(s) pending"))
     }
 }
@@ -684,7 +997,9 @@ impl Screen for ConversationScreen {
 fn describe_definition(d: &FeedbackDefinition) -> String {
     let kind = match &d.details {
         FeedbackDetails::Numerical { min, max } => format!("numerical {min}–{max}"),
-        FeedbackDetails::Categorical { categories } => format!("categorical ({})", categories.len()),
+        FeedbackDetails::Categorical { categories } => {
+            format!("categorical ({})", categories.len())
+        }
         FeedbackDetails::Boolean { .. } => "boolean".into(),
     };
     format!("{}  · {kind}", sanitize::one_line(&d.name))
@@ -692,7 +1007,9 @@ fn describe_definition(d: &FeedbackDefinition) -> String {
 
 fn draw_picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: &DrawCtx) {
     let t = ctx.theme;
-    let h = (p.items.len() as u16 + 2).min(area.height.saturating_sub(2)).max(3);
+    let h = (p.items.len() as u16 + 2)
+        .min(area.height.saturating_sub(2))
+        .max(3);
     let w = p
         .items
         .iter()
@@ -702,16 +1019,27 @@ fn draw_picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: &DrawCtx) {
         .unwrap_or(20)
         .min(area.width.saturating_sub(4))
         .max(20.min(area.width));
-    let [v] = RLayout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(area);
-    let [r] = RLayout::horizontal([Constraint::Length(w)]).flex(Flex::Center).areas(v);
+    let [v] = RLayout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = RLayout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(v);
     frame.render_widget(Clear, r);
     let items: Vec<ListItem> = p
         .items
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let key = if i < 9 { format!("{} ", i + 1) } else { "  ".into() };
-            ListItem::new(Line::from(vec![Span::styled(key, t.hint_key), Span::styled(s.clone(), t.text)]))
+            let key = if i < 9 {
+                format!("{} ", i + 1)
+            } else {
+                "  ".into()
+            };
+            ListItem::new(Line::from(vec![
+                Span::styled(key, t.hint_key),
+                Span::styled(s.clone(), t.text),
+            ]))
         })
         .collect();
     let list = List::new(items)
