@@ -295,9 +295,12 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("w", Action::TimeRange),
 ];
 
-/// Default bindings of one screen context: (context, key, action). They win over the
-/// global table in that context only.
+/// Default bindings that only apply in one screen context: (context, key, action).
 const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
+    ("trace", "h", Action::Collapse),
+    ("trace", "left", Action::Collapse),
+    ("trace", "l", Action::Expand),
+    ("trace", "right", Action::Expand),
     ("conversation", "+", Action::ThumbUp),
     ("conversation", "=", Action::ThumbUp),
     ("conversation", "-", Action::ThumbDown),
@@ -313,22 +316,21 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
 
 impl Default for KeyMap {
     fn default() -> Self {
-        let mut global = BTreeMap::new();
+        let mut map = KeyMap {
+            global: BTreeMap::new(),
+            contexts: BTreeMap::new(),
+        };
         for (k, a) in DEFAULTS {
             if let Ok(key) = Key::parse(k) {
-                global.insert(key, *a);
+                map.global.insert(key, *a);
             }
         }
-        let mut contexts: BTreeMap<String, BTreeMap<Key, Action>> = BTreeMap::new();
-        for (ctx, k, a) in CONTEXT_DEFAULTS {
+        for (c, k, a) in CONTEXT_DEFAULTS {
             if let Ok(key) = Key::parse(k) {
-                contexts
-                    .entry((*ctx).to_string())
-                    .or_default()
-                    .insert(key, *a);
+                map.bind(Some(c), key, *a);
             }
         }
-        KeyMap { global, contexts }
+        map
     }
 }
 
