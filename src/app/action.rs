@@ -64,6 +64,7 @@ pub enum Action {
     AddToQueue,
     ToggleOpen,
     TimeRange,
+<<<<<<< HEAD
     // --- conversation (threads) ---
     ThumbUp,
     ThumbDown,
@@ -75,6 +76,14 @@ pub enum Action {
     NextMatch,
     PrevMatch,
     CycleGrouping,
+=======
+    /// Dashboard: the next longer time range.
+    RangeNext,
+    /// Dashboard: the next shorter time range.
+    RangePrev,
+    /// Dashboard: pause / resume live refresh.
+    Pause,
+>>>>>>> main
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -128,6 +137,7 @@ impl Action {
         Action::AddToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
+<<<<<<< HEAD
         Action::ThumbUp,
         Action::ThumbDown,
         Action::OpenTrace,
@@ -138,6 +148,11 @@ impl Action {
         Action::NextMatch,
         Action::PrevMatch,
         Action::CycleGrouping,
+=======
+        Action::RangeNext,
+        Action::RangePrev,
+        Action::Pause,
+>>>>>>> main
         Action::None,
     ];
 
@@ -203,6 +218,7 @@ impl Action {
             Action::AddToQueue => "to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
+<<<<<<< HEAD
             Action::ThumbUp => "thumb up",
             Action::ThumbDown => "thumb down",
             Action::OpenTrace => "trace",
@@ -213,6 +229,11 @@ impl Action {
             Action::NextMatch => "next match",
             Action::PrevMatch => "prev match",
             Action::CycleGrouping => "group by",
+=======
+            Action::RangeNext => "longer",
+            Action::RangePrev => "shorter",
+            Action::Pause => "pause",
+>>>>>>> main
             Action::None => "",
         }
     }
@@ -266,6 +287,7 @@ impl Action {
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
+<<<<<<< HEAD
             Action::ThumbUp => {
                 "Thumbs up (\"User feedback\" = 1) on the selected turn; again removes it"
             }
@@ -280,6 +302,11 @@ impl Action {
             Action::NextMatch => "Next search match",
             Action::PrevMatch => "Previous search match",
             Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
+=======
+            Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
+            Action::RangePrev => "Dashboard: next shorter range",
+            Action::Pause => "Dashboard: pause / resume live refresh",
+>>>>>>> main
             Action::None => "(unbound)",
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod annotate;
 pub mod conversation;
+pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
 pub mod span_tree;
