@@ -64,7 +64,9 @@ impl Screen for ConnectScreen {
     }
 
     fn on_open(&mut self, ctx: &mut Ctx) {
-        self.try_connect(ctx);
+        if self.error.is_none() {
+            self.try_connect(ctx);
+        }
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {

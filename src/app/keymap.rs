@@ -295,18 +295,31 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("w", Action::TimeRange),
 ];
 
+/// Default bindings that only apply in one screen context: (context, key, action).
+const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
+    ("trace", "h", Action::Collapse),
+    ("trace", "left", Action::Collapse),
+    ("trace", "l", Action::Expand),
+    ("trace", "right", Action::Expand),
+];
+
 impl Default for KeyMap {
     fn default() -> Self {
-        let mut global = BTreeMap::new();
+        let mut map = KeyMap {
+            global: BTreeMap::new(),
+            contexts: BTreeMap::new(),
+        };
         for (k, a) in DEFAULTS {
             if let Ok(key) = Key::parse(k) {
-                global.insert(key, *a);
+                map.global.insert(key, *a);
             }
         }
-        KeyMap {
-            global,
-            contexts: BTreeMap::new(),
+        for (c, k, a) in CONTEXT_DEFAULTS {
+            if let Ok(key) = Key::parse(k) {
+                map.bind(Some(c), key, *a);
+            }
         }
+        map
     }
 }
 

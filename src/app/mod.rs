@@ -39,6 +39,7 @@ pub mod action;
 pub mod commands;
 pub mod connect;
 pub mod keymap;
+pub mod registry;
 pub mod screen;
 pub mod shell;
 pub mod tasks;
@@ -49,3 +50,140 @@ pub use action::Action;
 pub use keymap::{Key, KeyMap};
 pub use screen::{Ctx, DrawCtx, Handled, Screen, ScreenId, ScreenRequest, TaskOutput, ToastLevel};
 pub use shell::App;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use chrono::{Local, Offset, Utc};
+use futures::StreamExt;
+
+use crate::opik::client::OpikClient;
+use crate::theme::Theme;
+
+/// The screen to start on (`opik-tui traces --project X` → `Traces { project }`).
+pub type StartScreen = ScreenRequest;
+
+/// What `main.rs` passes to [`run`].
+pub struct AppOptions {
+    pub client: OpikClient,
+    /// Server URL for the status bar (the normalised base URL).
+    pub url: String,
+    pub workspace: String,
+    /// The current project (`--project`), if any.
+    pub project: Option<String>,
+    /// The settings' `[keys]` table.
+    pub keys: BTreeMap<String, String>,
+    pub theme: Theme,
+    /// Directory of user themes (`<config>/themes`).
+    pub theme_dir: Option<PathBuf>,
+    /// Refresh interval for live views (live tail, dashboard), seconds.
+    pub refresh_secs: Option<u64>,
+    /// Messages to show as toasts at start (bad settings entries, …).
+    pub messages: Vec<String>,
+    pub start: StartScreen,
+}
+
+/// Shared, read-only context every screen can keep a handle to.
+pub struct AppEnv {
+    pub client: OpikClient,
+    pub url: String,
+    pub workspace: String,
+    pub theme_dir: Option<PathBuf>,
+    /// Live-tail / auto-refresh interval.
+    pub refresh: std::time::Duration,
+}
+
+impl AppEnv {
+    pub fn new(client: OpikClient, url: &str, workspace: &str) -> AppEnv {
+        AppEnv {
+            client,
+            url: url.to_string(),
+            workspace: workspace.to_string(),
+            theme_dir: None,
+            refresh: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
+/// Run the TUI until the user quits. Owns the terminal for the duration (restored on every
+/// exit path, including panics).
+pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let env = Rc::new(AppEnv {
+        client: opts.client.clone(),
+        url: opts.url.clone(),
+        workspace: opts.workspace.clone(),
+        theme_dir: opts.theme_dir.clone(),
+        refresh: std::time::Duration::from_secs(opts.refresh_secs.unwrap_or(2).max(1)),
+    });
+    let (keymap, key_errors) = KeyMap::with_overrides(&opts.keys);
+    let cfg = shell::ShellConfig {
+        url: opts.url.clone(),
+        workspace: opts.workspace.clone(),
+        project: opts.project.clone(),
+        theme: opts.theme,
+        theme_dir: opts.theme_dir,
+        keymap,
+        local_offset: Local::now().offset().fix(),
+    };
+    let mut app = App::new(
+        cfg,
+        registry::opener(env.clone()),
+        tasks::Tasks::new(Some(tx)),
+    );
+    let now = Utc::now();
+    for m in opts.messages.iter().chain(key_errors.iter()) {
+        app.toast(ToastLevel::Error, m, now);
+    }
+    let client = opts.client.clone();
+    let probe: connect::Probe = Arc::new(move || {
+        let c = client.clone();
+        Box::pin(async move { c.ping().await.map_err(|e| e.to_string()) })
+    });
+    app.push(
+        Box::new(connect::ConnectScreen::new(&opts.url, opts.start, probe)),
+        now,
+    );
+
+    let mut guard = terminal::enter()?;
+    let mut events = crossterm::event::EventStream::new();
+    loop {
+        if app.dirty {
+            guard.terminal.draw(|f| app.draw(f, Utc::now()))?;
+        }
+        for text in app.take_clipboard() {
+            if let Err(e) = terminal::copy_osc52(&text) {
+                app.toast(ToastLevel::Error, &format!("clipboard: {e}"), Utc::now());
+            }
+        }
+        if app.quit {
+            break;
+        }
+        let wake = app.next_wakeup(Utc::now());
+        let sleep = async move {
+            match wake {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => app.handle_event(ev, Utc::now()),
+                Some(Err(e)) => return Err(anyhow::anyhow!("reading terminal input: {e}")),
+                None => break,
+            },
+            Some(msg) = rx.recv() => {
+                app.on_task(msg, Utc::now());
+                // Coalesce: take every result that is already there before drawing.
+                while let Ok(msg) = rx.try_recv() {
+                    app.on_task(msg, Utc::now());
+                }
+            }
+            _ = sleep => app.tick(Utc::now()),
+        }
+    }
+    drop(guard);
+    Ok(())
+}

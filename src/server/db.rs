@@ -101,6 +101,8 @@ CREATE TABLE IF NOT EXISTS spans (
     error_info TEXT,
     total_estimated_cost REAL,
     total_estimated_cost_version TEXT,
+    -- the cost shown: the client's total_estimated_cost, else estimated from model + usage
+    est_cost REAL,
     ttft REAL,
     source TEXT,
     environment TEXT,

@@ -19,8 +19,10 @@ pub fn hint_line(
     theme: &Theme,
     at_top: bool,
 ) -> Line<'static> {
-    let mut all: Vec<Action> = actions.to_vec();
-    for a in [Action::Help, Action::CommandLine, Action::Close] {
+    // Help first, so it is never cut off.
+    let mut all: Vec<Action> = vec![Action::Help];
+    all.extend(actions.iter().copied().filter(|a| *a != Action::Help));
+    for a in [Action::CommandLine, Action::Close] {
         if !all.contains(&a) {
             all.push(a);
         }

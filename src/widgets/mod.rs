@@ -8,4 +8,5 @@ pub mod help;
 pub mod hintbar;
 pub mod input;
 pub mod statusbar;
+pub mod table;
 pub mod toast;
