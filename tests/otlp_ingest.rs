@@ -40,7 +40,12 @@ impl Srv {
     fn url(&self, p: &str) -> String {
         format!("{}/{p}", self.h.base_url())
     }
-    async fn export_pb(&self, path: &str, req: &ExportTraceServiceRequest, project: Option<&str>) -> reqwest::Response {
+    async fn export_pb(
+        &self,
+        path: &str,
+        req: &ExportTraceServiceRequest,
+        project: Option<&str>,
+    ) -> reqwest::Response {
         let mut r = self
             .c
             .post(self.url(path))
@@ -63,7 +68,9 @@ impl Srv {
     }
     async fn traces(&self, project: &str) -> Vec<Value> {
         let v = self
-            .get(&format!("v1/private/traces?project_name={project}&size=100"))
+            .get(&format!(
+                "v1/private/traces?project_name={project}&size=100"
+            ))
             .await;
         v["content"].as_array().cloned().unwrap_or_default()
     }
@@ -74,7 +81,9 @@ impl Srv {
         v["content"].as_array().cloned().unwrap_or_default()
     }
     async fn project_id(&self, name: &str) -> String {
-        let (s, v) = self.post("v1/private/projects/retrieve", json!({"name": name})).await;
+        let (s, v) = self
+            .post("v1/private/projects/retrieve", json!({"name": name}))
+            .await;
         assert_eq!(s, 200, "{v}");
         v["id"].as_str().unwrap().to_string()
     }
@@ -101,7 +110,14 @@ fn i(k: &str, v: i64) -> KeyValue {
 const T0: u64 = 1_767_607_200_000_000_000;
 const MS: u64 = 1_000_000;
 
-fn span(tid: u8, sid: u8, parent: Option<u8>, start_ms: u64, dur_ms: u64, attrs: Vec<KeyValue>) -> Span {
+fn span(
+    tid: u8,
+    sid: u8,
+    parent: Option<u8>,
+    start_ms: u64,
+    dur_ms: u64,
+    attrs: Vec<KeyValue>,
+) -> Span {
     Span {
         trace_id: vec![tid; 16],
         span_id: vec![sid; 8],
@@ -137,20 +153,36 @@ async fn protobuf_export_creates_traces_spans_and_threads() {
     let r = req(
         vec![s("service.name", "svc-ignored")],
         vec![
-            span(1, 1, None, 0, 500, vec![
-                s("openinference.span.kind", "CHAIN"),
-                s("input.value", "hi"),
-                s("session.id", "conv-1"),
-            ]),
-            span(1, 2, Some(1), 10, 300, vec![
-                s("openinference.span.kind", "LLM"),
-                s("llm.model_name", "gpt-4o-mini"),
-                i("llm.token_count.prompt", 10),
-                i("llm.token_count.completion", 5),
-            ]),
+            span(
+                1,
+                1,
+                None,
+                0,
+                500,
+                vec![
+                    s("openinference.span.kind", "CHAIN"),
+                    s("input.value", "hi"),
+                    s("session.id", "conv-1"),
+                ],
+            ),
+            span(
+                1,
+                2,
+                Some(1),
+                10,
+                300,
+                vec![
+                    s("openinference.span.kind", "LLM"),
+                    s("llm.model_name", "gpt-4o-mini"),
+                    i("llm.token_count.prompt", 10),
+                    i("llm.token_count.completion", 5),
+                ],
+            ),
         ],
     );
-    let resp = srv.export_pb("v1/private/otel/v1/traces", &r, Some("otlp-pb")).await;
+    let resp = srv
+        .export_pb("v1/private/otel/v1/traces", &r, Some("otlp-pb"))
+        .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.headers()["content-type"].to_str().unwrap(),
@@ -171,7 +203,10 @@ async fn protobuf_export_creates_traces_spans_and_threads() {
     let llm = spans.iter().find(|s| s["type"] == "llm").unwrap();
     assert_eq!(llm["model"], "gpt-4o-mini");
     assert_eq!(llm["usage"]["total_tokens"], 15);
-    let root = spans.iter().find(|s| s["parent_span_id"].is_null()).unwrap();
+    let root = spans
+        .iter()
+        .find(|s| s["parent_span_id"].is_null())
+        .unwrap();
     assert_eq!(llm["parent_span_id"], root["id"]);
 
     let threads = srv
@@ -186,7 +221,17 @@ async fn children_first_then_root_and_resends_upsert() {
     // The child (with the session id) arrives first, on the exporters' default path, JSON.
     let child = req(
         vec![s("openinference.project.name", "otlp-orphans")],
-        vec![span(2, 2, Some(1), 50, 100, vec![s("gen_ai.conversation.id", "conv-2"), s("gen_ai.operation.name", "chat")])],
+        vec![span(
+            2,
+            2,
+            Some(1),
+            50,
+            100,
+            vec![
+                s("gen_ai.conversation.id", "conv-2"),
+                s("gen_ai.operation.name", "chat"),
+            ],
+        )],
     );
     let json_body = serde_json::to_vec(&json!({"resourceSpans": [{
         "resource": {"attributes": [{"key": "openinference.project.name", "value": {"stringValue": "otlp-orphans"}}]},
@@ -214,12 +259,22 @@ async fn children_first_then_root_and_resends_upsert() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "{}");
-    assert!(srv.traces("otlp-orphans").await.is_empty(), "no root yet, no trace");
+    assert!(
+        srv.traces("otlp-orphans").await.is_empty(),
+        "no root yet, no trace"
+    );
 
     // Then the root, gzip-compressed protobuf.
     let root = req(
         vec![s("openinference.project.name", "otlp-orphans")],
-        vec![span(2, 1, None, 0, 400, vec![s("input.value", "{\"q\": \"x\"}")])],
+        vec![span(
+            2,
+            1,
+            None,
+            0,
+            400,
+            vec![s("input.value", "{\"q\": \"x\"}")],
+        )],
     );
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut gz, &root.encode_to_vec()).unwrap();
@@ -237,14 +292,26 @@ async fn children_first_then_root_and_resends_upsert() {
     let traces = srv.traces("otlp-orphans").await;
     assert_eq!(traces.len(), 1);
     let t = &traces[0];
-    assert_eq!(t["thread_id"], "conv-2", "the child's session reached the trace: {t}");
+    assert_eq!(
+        t["thread_id"], "conv-2",
+        "the child's session reached the trace: {t}"
+    );
     assert_eq!(t["input"], json!({"q": "x"}));
     let tid = t["id"].as_str().unwrap().to_string();
     let spans = srv.spans(&tid).await;
     assert_eq!(spans.len(), 2);
-    let root_span = spans.iter().find(|s| s["parent_span_id"].is_null()).unwrap();
-    let child_span = spans.iter().find(|s| !s["parent_span_id"].is_null()).unwrap();
-    assert_eq!(child_span["parent_span_id"], root_span["id"], "orphan linked");
+    let root_span = spans
+        .iter()
+        .find(|s| s["parent_span_id"].is_null())
+        .unwrap();
+    let child_span = spans
+        .iter()
+        .find(|s| !s["parent_span_id"].is_null())
+        .unwrap();
+    assert_eq!(
+        child_span["parent_span_id"], root_span["id"],
+        "orphan linked"
+    );
 
     // Re-sending both changes nothing.
     srv.export_pb("v1/traces", &root, None).await;
@@ -287,7 +354,11 @@ async fn malformed_bodies_get_400_naming_the_problem_and_bad_ids_partial_success
     let mut bad = span(3, 1, None, 0, 10, vec![]);
     bad.span_id = vec![1, 2];
     let resp = srv
-        .export_pb("v1/traces", &req(vec![], vec![bad, span(3, 2, None, 0, 10, vec![])]), Some("otlp-bad"))
+        .export_pb(
+            "v1/traces",
+            &req(vec![], vec![bad, span(3, 2, None, 0, 10, vec![])]),
+            Some("otlp-bad"),
+        )
         .await;
     assert_eq!(resp.status(), 200);
     let ack = ExportTraceServiceResponse::decode(resp.bytes().await.unwrap().as_ref()).unwrap();
@@ -310,14 +381,23 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
             });
         }
         spans.push(root);
-        spans.push(span(10 + n, 2, Some(1), n as u64 * 1000 + 1, 10, vec![
-            s("llm.model_name", "m"),
-            i("llm.token_count.prompt", 10),
-            i("llm.token_count.completion", n as i64),
-        ]));
+        spans.push(span(
+            10 + n,
+            2,
+            Some(1),
+            n as u64 * 1000 + 1,
+            10,
+            vec![
+                s("llm.model_name", "m"),
+                i("llm.token_count.prompt", 10),
+                i("llm.token_count.completion", n as i64),
+            ],
+        ));
     }
     spans.push(span(20, 1, None, 2 * 86_400_000, 1000, vec![]));
-    let resp = srv.export_pb("v1/traces", &req(vec![], spans), Some("otlp-metrics")).await;
+    let resp = srv
+        .export_pb("v1/traces", &req(vec![], spans), Some("otlp-metrics"))
+        .await;
     assert_eq!(resp.status(), 200);
     let pid = srv.project_id("otlp-metrics").await;
 
@@ -325,18 +405,35 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
         json!({"metric_type": mt, "interval": iv,
                "interval_start": "2026-01-05T00:00:00Z", "interval_end": "2026-01-07T23:59:59Z"})
     };
-    let (st, v) = srv.post(&format!("v1/private/projects/{pid}/metrics"), metric("TRACE_COUNT", "DAILY")).await;
+    let (st, v) = srv
+        .post(
+            &format!("v1/private/projects/{pid}/metrics"),
+            metric("TRACE_COUNT", "DAILY"),
+        )
+        .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["metric_type"], "TRACE_COUNT");
     let data = &v["results"][0]["data"];
     assert_eq!(v["results"][0]["name"], "traces");
-    assert_eq!(data.as_array().unwrap().len(), 3, "three daily buckets, filled: {v}");
+    assert_eq!(
+        data.as_array().unwrap().len(),
+        3,
+        "three daily buckets, filled: {v}"
+    );
     assert_eq!(data[0]["time"], "2026-01-05T00:00:00.000000Z");
     assert_eq!(data[0]["value"], 4.0);
-    assert!(data[1].get("value").is_none(), "empty bucket has no value: {v}");
+    assert!(
+        data[1].get("value").is_none(),
+        "empty bucket has no value: {v}"
+    );
     assert_eq!(data[2]["value"], 1.0);
 
-    let (_, v) = srv.post(&format!("v1/private/projects/{pid}/metrics"), metric("DURATION", "DAILY")).await;
+    let (_, v) = srv
+        .post(
+            &format!("v1/private/projects/{pid}/metrics"),
+            metric("DURATION", "DAILY"),
+        )
+        .await;
     let series = |name: &str| {
         v["results"]
             .as_array()
@@ -352,9 +449,23 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
     assert!((series("duration.p99")[0]["value"].as_f64().unwrap() - 397.0).abs() < 1e-6);
     assert!((series("duration.p50")[2]["value"].as_f64().unwrap() - 1000.0).abs() < 1e-6);
 
-    let (_, v) = srv.post(&format!("v1/private/projects/{pid}/metrics"), metric("TOKEN_USAGE", "WEEKLY")).await;
-    let names: Vec<&str> = v["results"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["completion_tokens", "prompt_tokens", "total_tokens"], "{v}");
+    let (_, v) = srv
+        .post(
+            &format!("v1/private/projects/{pid}/metrics"),
+            metric("TOKEN_USAGE", "WEEKLY"),
+        )
+        .await;
+    let names: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["completion_tokens", "prompt_tokens", "total_tokens"],
+        "{v}"
+    );
     let prompt = &v["results"][1]["data"];
     assert_eq!(prompt.as_array().unwrap().len(), 1, "one Monday-based week");
     assert_eq!(prompt[0]["time"], "2026-01-05T00:00:00.000000Z");
@@ -373,7 +484,12 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
     let times: Vec<&str> = data.iter().map(|p| p["time"].as_str().unwrap()).collect();
     assert_eq!(
         times,
-        ["2026-01-05T08:00:00.000000Z", "2026-01-05T09:00:00.000000Z", "2026-01-05T10:00:00.000000Z", "2026-01-05T11:00:00.000000Z"]
+        [
+            "2026-01-05T08:00:00.000000Z",
+            "2026-01-05T09:00:00.000000Z",
+            "2026-01-05T10:00:00.000000Z",
+            "2026-01-05T11:00:00.000000Z"
+        ]
     );
     assert_eq!(data[2]["value"], 4.0);
 
@@ -387,7 +503,10 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
         )
         .await;
     assert_eq!(st, 200, "{v}");
-    assert_eq!(v["results"][0]["data"][0]["value"], 2.0, "300 and 400 ms: {v}");
+    assert_eq!(
+        v["results"][0]["data"][0]["value"], 2.0,
+        "300 and 400 ms: {v}"
+    );
 
     // Bad requests name the problem.
     let (st, v) = srv
@@ -408,7 +527,15 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
         )
         .await;
     assert_eq!(st, 200, "{v}");
-    let card = |k: &str| v["stats"].as_array().unwrap().iter().find(|c| c["type"] == k).unwrap().clone();
+    let card = |k: &str| {
+        v["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == k)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(card("count")["current_value"], 4.0);
     assert_eq!(card("count")["previous_value"], 0.0);
     assert_eq!(card("errors")["current_value"], 25.0);
@@ -423,8 +550,18 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
     assert_eq!(v["stats"][0]["current_value"], 9.0, "9 spans: {v}");
 
     // traces/stats over everything.
-    let v = srv.get("v1/private/traces/stats?project_name=otlp-metrics").await;
-    let stat = |n: &str| v["stats"].as_array().unwrap().iter().find(|s| s["name"] == n).unwrap_or_else(|| panic!("no {n}: {v}")).clone();
+    let v = srv
+        .get("v1/private/traces/stats?project_name=otlp-metrics")
+        .await;
+    let stat = |n: &str| {
+        v["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .unwrap_or_else(|| panic!("no {n}: {v}"))
+            .clone()
+    };
     assert_eq!(stat("trace_count")["type"], "COUNT");
     assert_eq!(stat("trace_count")["value"], 5);
     assert_eq!(stat("duration")["type"], "PERCENTAGE");
@@ -432,7 +569,11 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
     assert!((stat("duration")["value"]["p50"].as_f64().unwrap() - 300.0).abs() < 1e-6);
     assert!((stat("duration")["value"]["p90"].as_f64().unwrap() - 760.0).abs() < 1e-6);
     assert_eq!(stat("error_count")["value"], 1);
-    assert_eq!(stat("usage.prompt_tokens")["value"], 8.0, "40 tokens over 5 traces");
+    assert_eq!(
+        stat("usage.prompt_tokens")["value"],
+        8.0,
+        "40 tokens over 5 traces"
+    );
     assert_eq!(stat("span_count")["value"], 1.8);
     let v = srv
         .get("v1/private/spans/stats?project_name=otlp-metrics&type=llm")

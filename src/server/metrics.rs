@@ -882,7 +882,9 @@ async fn kpi_handler(
         .ok_or_else(|| ApiError::bad_request("`interval_start` is required"))?;
     let end = req.interval_end.unwrap_or_else(Utc::now);
     if start >= end {
-        return Err(ApiError::bad_request("'start_time' must be before 'end_time'"));
+        return Err(ApiError::bad_request(
+            "'start_time' must be before 'end_time'",
+        ));
     }
     let filters: Vec<Filter> = match req.filters.as_deref().map(str::trim) {
         None | Some("") => Vec::new(),

@@ -47,7 +47,6 @@ use uuid::Uuid;
 
 use crate::opik::model::{ErrorInfo, SpanWrite, TraceWrite, parse_lenient};
 
-use rusqlite::OptionalExtension;
 use super::ingest::{self, CreateMode, CreateRec, Kind, PatchRec};
 use super::{ApiError, AppState, Caller};
 use axum::Router;
@@ -56,6 +55,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use rusqlite::OptionalExtension;
 
 /// The project used when neither the header nor the resource names one.
 pub const DEFAULT_PROJECT: &str = "Default Project";
@@ -1341,7 +1341,6 @@ impl TraceIdResolver for DbResolver<'_> {
     }
 }
 
-
 /// `POST /v1/private/otel/v1/traces` (Opik) and `POST /v1/traces` (the exporters' default).
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -1406,7 +1405,8 @@ async fn export(
         .or_else(|| header_str(&headers, "project_name"))
         .map(str::to_string);
     // Decoding is CPU work: off the async threads, and outside the write lock.
-    let decoded = tokio::task::spawn_blocking(move || decode(&body, ct.as_deref(), ce.as_deref())).await;
+    let decoded =
+        tokio::task::spawn_blocking(move || decode(&body, ct.as_deref(), ce.as_deref())).await;
     let req = match decoded {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {

@@ -71,7 +71,11 @@ fn entity_where(
     project_id: &str,
     q: &ListQuery,
 ) -> Result<Where, ApiError> {
-    let a = if entity == filters::Entity::Trace { "t" } else { "s" };
+    let a = if entity == filters::Entity::Trace {
+        "t"
+    } else {
+        "s"
+    };
     let mut w = Where::default();
     w.push(format!("{a}.project_id = ?"), [sv(project_id)]);
     w.push(format!("{a}.has_create = 1"), []);
@@ -85,11 +89,21 @@ fn entity_where(
         );
     }
     if entity == filters::Entity::Span {
-        if let Some(tid) = q.trace_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(tid) = q
+            .trace_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let tid = super::common::parse_uuid(tid, "trace_id")?;
             w.push("s.trace_id = ?", [sv(tid.to_string())]);
         }
-        if let Some(ty) = q.span_type.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(ty) = q
+            .span_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             w.push("s.type = ?", [sv(ty)]);
         }
     }
@@ -166,7 +180,9 @@ pub fn compute(
     })?;
 
     let durations: Vec<f64> = {
-        let sql = format!("SELECT {a}.duration FROM {table} {a} WHERE {cond} AND {a}.duration IS NOT NULL");
+        let sql = format!(
+            "SELECT {a}.duration FROM {table} {a} WHERE {cond} AND {a}.duration IS NOT NULL"
+        );
         let mut st = conn.prepare(&sql)?;
         let rows = st.query_map(p(), |r| r.get::<_, f64>(0))?;
         rows.collect::<Result<_, _>>()?
@@ -180,7 +196,9 @@ pub fn compute(
              WHERE {cond} GROUP BY j.key"
         );
         let mut st = conn.prepare(&sql)?;
-        let rows = st.query_map(p(), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<f64>>(1)?)))?;
+        let rows = st.query_map(p(), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<f64>>(1)?))
+        })?;
         let mut m = BTreeMap::new();
         for row in rows {
             let (k, s) = row?;
@@ -268,7 +286,11 @@ async fn span_stats(
 /// Error counts for the projects list: errors in the last 7 days and in the 7 days before,
 /// as Opik's `recent_error_count` / `past_period_error_count` (`count` = both, `deviation` =
 /// recent, `deviation_percentage` = change against the past period, when it had errors).
-pub fn error_count(conn: &Connection, project_id: &str, now: chrono::DateTime<chrono::Utc>) -> Result<ErrorCount, ApiError> {
+pub fn error_count(
+    conn: &Connection,
+    project_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ErrorCount, ApiError> {
     let week = chrono::Duration::days(7);
     let lo_recent = id_bound(&(now - week));
     let lo_past = id_bound(&(now - week - week));
@@ -284,12 +306,16 @@ pub fn error_count(conn: &Connection, project_id: &str, now: chrono::DateTime<ch
     Ok(ErrorCount {
         count: Some(recent + past),
         deviation: Some(recent),
-        deviation_percentage: (past > 0).then(|| ((recent as f64 - past as f64) / past as f64 * 100.0).round() as i64),
+        deviation_percentage: (past > 0)
+            .then(|| ((recent as f64 - past as f64) / past as f64 * 100.0).round() as i64),
     })
 }
 
 /// One project's summary for `GET /projects/stats`.
-pub fn project_summary(conn: &Connection, project_id: &str) -> Result<ProjectStatsSummaryItem, ApiError> {
+pub fn project_summary(
+    conn: &Connection,
+    project_id: &str,
+) -> Result<ProjectStatsSummaryItem, ApiError> {
     let q = ListQuery::default();
     let s = compute(conn, filters::Entity::Trace, project_id, &q)?;
     let mut item = ProjectStatsSummaryItem {
@@ -306,7 +332,10 @@ pub fn project_summary(conn: &Connection, project_id: &str) -> Result<ProjectSta
             "total_estimated_cost_sum" => item.total_estimated_cost_sum = st.value.as_f64(),
             "guardrails_failed_count" => item.guardrails_failed_count = st.value.as_i64(),
             n if n.starts_with("usage.") => {
-                usage.insert(n["usage.".len()..].to_string(), st.value.as_f64().unwrap_or(0.0));
+                usage.insert(
+                    n["usage.".len()..].to_string(),
+                    st.value.as_f64().unwrap_or(0.0),
+                );
             }
             n if n.starts_with("feedback_scores.") => scores.push(FeedbackScoreAverage {
                 name: n["feedback_scores.".len()..].to_string(),
