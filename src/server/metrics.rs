@@ -668,14 +668,14 @@ fn kpi_window(
     };
     let sql = match entity {
         Entity::Traces | Entity::Spans => {
-            let (table, a) = if entity == Entity::Traces {
-                ("traces", "t")
+            let (table, a, cost) = if entity == Entity::Traces {
+                ("traces", "t", "total_estimated_cost")
             } else {
-                ("spans", "s")
+                ("spans", "s", "est_cost")
             };
             format!(
                 "SELECT count(*), coalesce(sum({a}.error_info IS NOT NULL AND {a}.error_info <> '' AND {a}.error_info <> 'null'), 0), \
-                 coalesce(sum({a}.duration), 0.0), count({a}.duration), coalesce(sum({a}.total_estimated_cost), 0.0) \
+                 coalesce(sum({a}.duration), 0.0), count({a}.duration), coalesce(sum({a}.{cost}), 0.0) \
                  FROM {table} {a} WHERE {a}.project_id = ?1 AND {a}.has_create = 1 AND {a}.id >= ?2 AND {a}.id < ?3{f}"
             )
         }

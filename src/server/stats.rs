@@ -137,6 +137,12 @@ pub fn compute(
     let cond = w.sql();
     let p = || params_from_iter(w.params.iter());
 
+    // Spans keep the shown cost (the client's, else estimated from model and usage) in est_cost.
+    let cost = if trace {
+        "total_estimated_cost"
+    } else {
+        "est_cost"
+    };
     let extra = if trace {
         format!(", avg({a}.llm_span_count), avg({a}.span_count)")
     } else {
@@ -145,7 +151,7 @@ pub fn compute(
     let sql = format!(
         "SELECT count(*), coalesce({inp}, 0), coalesce({out}, 0), coalesce({meta}, 0), \
          coalesce(avg(CASE WHEN json_valid({a}.tags) THEN json_array_length({a}.tags) ELSE 0 END), 0.0), \
-         coalesce(avg({a}.total_estimated_cost), 0.0), coalesce(sum({a}.total_estimated_cost), 0.0), \
+         coalesce(avg({a}.{cost}), 0.0), coalesce(sum({a}.{cost}), 0.0), \
          coalesce(sum({a}.error_info {ne}), 0){extra} \
          FROM {table} {a} WHERE {cond}",
         inp = set(&format!("{a}.input")),
@@ -153,30 +159,42 @@ pub fn compute(
         meta = set(&format!("{a}.metadata")),
         ne = NONEMPTY.replace("{c}", &format!("{a}.error_info")),
     );
-    let (n, inp, out, meta, tags, cost_avg, cost_sum, errors, llm, spans): (
-        i64,
-        i64,
-        i64,
-        i64,
-        f64,
-        f64,
-        f64,
-        i64,
-        Option<f64>,
-        Option<f64>,
-    ) = conn.query_row(&sql, p(), |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-            r.get(9)?,
-        ))
+    struct Row {
+        n: i64,
+        inp: i64,
+        out: i64,
+        meta: i64,
+        tags: f64,
+        cost_avg: f64,
+        cost_sum: f64,
+        errors: i64,
+        llm: Option<f64>,
+        spans: Option<f64>,
+    }
+    let Row {
+        n,
+        inp,
+        out,
+        meta,
+        tags,
+        cost_avg,
+        cost_sum,
+        errors,
+        llm,
+        spans,
+    } = conn.query_row(&sql, p(), |r| {
+        Ok(Row {
+            n: r.get(0)?,
+            inp: r.get(1)?,
+            out: r.get(2)?,
+            meta: r.get(3)?,
+            tags: r.get(4)?,
+            cost_avg: r.get(5)?,
+            cost_sum: r.get(6)?,
+            errors: r.get(7)?,
+            llm: r.get(8)?,
+            spans: r.get(9)?,
+        })
     })?;
 
     let durations: Vec<f64> = {
