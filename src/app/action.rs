@@ -64,6 +64,12 @@ pub enum Action {
     AddToQueue,
     ToggleOpen,
     TimeRange,
+    /// Dashboard: the next longer time range.
+    RangeNext,
+    /// Dashboard: the next shorter time range.
+    RangePrev,
+    /// Dashboard: pause / resume live refresh.
+    Pause,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -117,6 +123,9 @@ impl Action {
         Action::AddToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
+        Action::RangeNext,
+        Action::RangePrev,
+        Action::Pause,
         Action::None,
     ];
 
@@ -182,6 +191,9 @@ impl Action {
             Action::AddToQueue => "to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
+            Action::RangeNext => "longer",
+            Action::RangePrev => "shorter",
+            Action::Pause => "pause",
             Action::None => "",
         }
     }
@@ -235,6 +247,9 @@ impl Action {
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
+            Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
+            Action::RangePrev => "Dashboard: next shorter range",
+            Action::Pause => "Dashboard: pause / resume live refresh",
             Action::None => "(unbound)",
         }
     }

@@ -301,6 +301,10 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("trace", "left", Action::Collapse),
     ("trace", "l", Action::Expand),
     ("trace", "right", Action::Expand),
+    ("dashboard", "]", Action::RangeNext),
+    ("dashboard", "[", Action::RangePrev),
+    ("dashboard", "w", Action::RangeNext),
+    ("dashboard", "p", Action::Pause),
 ];
 
 impl Default for KeyMap {

@@ -3,6 +3,8 @@
 //! add.
 
 pub mod conversation;
+pub mod annotate;
+pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
 pub mod span_tree;
