@@ -29,9 +29,10 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
         ScreenRequest::Dashboard { .. } => {
             Err("the dashboard is not part of this build yet".into())
         }
-        ScreenRequest::Annotate { .. } => {
-            Err("the annotation screen is not part of this build yet".into())
-        }
+        ScreenRequest::Annotate { queue } => Ok(Box::new(views::annotate::AnnotateScreen::new(
+            env.client.clone(),
+            queue.clone(),
+        ))),
     }
 }
 
