@@ -64,12 +64,26 @@ pub enum Action {
     AddToQueue,
     ToggleOpen,
     TimeRange,
+<<<<<<< HEAD
+    // --- conversation (threads) ---
+    ThumbUp,
+    ThumbDown,
+    OpenTrace,
+    CloseThread,
+    Comment,
+    Tag,
+    Score,
+    NextMatch,
+    PrevMatch,
+    CycleGrouping,
+=======
     /// Dashboard: the next longer time range.
     RangeNext,
     /// Dashboard: the next shorter time range.
     RangePrev,
     /// Dashboard: pause / resume live refresh.
     Pause,
+>>>>>>> main
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -123,9 +137,22 @@ impl Action {
         Action::AddToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
+<<<<<<< HEAD
+        Action::ThumbUp,
+        Action::ThumbDown,
+        Action::OpenTrace,
+        Action::CloseThread,
+        Action::Comment,
+        Action::Tag,
+        Action::Score,
+        Action::NextMatch,
+        Action::PrevMatch,
+        Action::CycleGrouping,
+=======
         Action::RangeNext,
         Action::RangePrev,
         Action::Pause,
+>>>>>>> main
         Action::None,
     ];
 
@@ -191,9 +218,22 @@ impl Action {
             Action::AddToQueue => "to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
+<<<<<<< HEAD
+            Action::ThumbUp => "thumb up",
+            Action::ThumbDown => "thumb down",
+            Action::OpenTrace => "trace",
+            Action::CloseThread => "close thread",
+            Action::Comment => "comment",
+            Action::Tag => "tags",
+            Action::Score => "score",
+            Action::NextMatch => "next match",
+            Action::PrevMatch => "prev match",
+            Action::CycleGrouping => "group by",
+=======
             Action::RangeNext => "longer",
             Action::RangePrev => "shorter",
             Action::Pause => "pause",
+>>>>>>> main
             Action::None => "",
         }
     }
@@ -247,9 +287,26 @@ impl Action {
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
+<<<<<<< HEAD
+            Action::ThumbUp => {
+                "Thumbs up (\"User feedback\" = 1) on the selected turn; again removes it"
+            }
+            Action::ThumbDown => {
+                "Thumbs down (\"User feedback\" = 0) on the selected turn; again removes it"
+            }
+            Action::OpenTrace => "Open the selected turn's trace",
+            Action::CloseThread => "Close (mark inactive) the thread",
+            Action::Comment => "Comment on the thread",
+            Action::Tag => "Add or remove thread tags (+tag -tag)",
+            Action::Score => "Score the thread with a feedback definition",
+            Action::NextMatch => "Next search match",
+            Action::PrevMatch => "Previous search match",
+            Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
+=======
             Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
             Action::RangePrev => "Dashboard: next shorter range",
             Action::Pause => "Dashboard: pause / resume live refresh",
+>>>>>>> main
             Action::None => "(unbound)",
         }
     }

@@ -301,10 +301,24 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("trace", "left", Action::Collapse),
     ("trace", "l", Action::Expand),
     ("trace", "right", Action::Expand),
+<<<<<<< HEAD
+    ("conversation", "+", Action::ThumbUp),
+    ("conversation", "=", Action::ThumbUp),
+    ("conversation", "-", Action::ThumbDown),
+    ("conversation", "t", Action::OpenTrace),
+    ("conversation", "x", Action::CloseThread),
+    ("conversation", "c", Action::Comment),
+    ("conversation", "#", Action::Tag),
+    ("conversation", "s", Action::Score),
+    ("conversation", "n", Action::NextMatch),
+    ("conversation", "N", Action::PrevMatch),
+    ("threads", "b", Action::CycleGrouping),
+=======
     ("dashboard", "]", Action::RangeNext),
     ("dashboard", "[", Action::RangePrev),
     ("dashboard", "w", Action::RangeNext),
     ("dashboard", "p", Action::Pause),
+>>>>>>> main
 ];
 
 impl Default for KeyMap {

@@ -19,9 +19,10 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
         ScreenRequest::Trace { project, trace_id } => Ok(Box::new(
             views::trace_view::TraceViewScreen::new(env.clone(), project, *trace_id),
         )),
-        ScreenRequest::Threads { .. } => {
-            Err("the threads screen is not part of this build yet".into())
-        }
+        ScreenRequest::Threads { project } => Ok(Box::new(views::threads::ThreadsScreen::new(
+            env.clone(),
+            project,
+        ))),
         ScreenRequest::Queues => {
             Err("the annotation queues screen is not part of this build yet".into())
         }
