@@ -33,9 +33,10 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
                 env.dashboard_refresh,
             )))
         }
-        ScreenRequest::Annotate { .. } => {
-            Err("the annotation screen is not part of this build yet".into())
-        }
+        ScreenRequest::Annotate { queue } => Ok(Box::new(views::annotate::AnnotateScreen::new(
+            env.client.clone(),
+            queue.clone(),
+        ))),
     }
 }
 

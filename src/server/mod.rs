@@ -23,6 +23,7 @@ pub mod otlp;
 pub mod projects;
 pub mod scores;
 pub mod spans;
+pub mod stats;
 pub mod threads;
 pub mod traces;
 
@@ -141,6 +142,9 @@ fn api_routes() -> Router<AppState> {
         .merge(threads::routes())
         .merge(scores::routes())
         .merge(comments::routes())
+        .merge(otlp::routes())
+        .merge(metrics::routes())
+        .merge(stats::routes())
         .merge(feedback_definitions::routes())
         .merge(queues::routes())
         .merge(attachments::routes())
