@@ -64,7 +64,6 @@ pub enum Action {
     AddToQueue,
     ToggleOpen,
     TimeRange,
-<<<<<<< HEAD
     // --- conversation (threads) ---
     ThumbUp,
     ThumbDown,
@@ -76,14 +75,12 @@ pub enum Action {
     NextMatch,
     PrevMatch,
     CycleGrouping,
-=======
     /// Dashboard: the next longer time range.
     RangeNext,
     /// Dashboard: the next shorter time range.
     RangePrev,
     /// Dashboard: pause / resume live refresh.
     Pause,
->>>>>>> main
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -137,7 +134,6 @@ impl Action {
         Action::AddToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
-<<<<<<< HEAD
         Action::ThumbUp,
         Action::ThumbDown,
         Action::OpenTrace,
@@ -148,11 +144,9 @@ impl Action {
         Action::NextMatch,
         Action::PrevMatch,
         Action::CycleGrouping,
-=======
         Action::RangeNext,
         Action::RangePrev,
         Action::Pause,
->>>>>>> main
         Action::None,
     ];
 
@@ -218,7 +212,6 @@ impl Action {
             Action::AddToQueue => "to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
-<<<<<<< HEAD
             Action::ThumbUp => "thumb up",
             Action::ThumbDown => "thumb down",
             Action::OpenTrace => "trace",
@@ -229,11 +222,9 @@ impl Action {
             Action::NextMatch => "next match",
             Action::PrevMatch => "prev match",
             Action::CycleGrouping => "group by",
-=======
             Action::RangeNext => "longer",
             Action::RangePrev => "shorter",
             Action::Pause => "pause",
->>>>>>> main
             Action::None => "",
         }
     }
@@ -287,7 +278,6 @@ impl Action {
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
-<<<<<<< HEAD
             Action::ThumbUp => {
                 "Thumbs up (\"User feedback\" = 1) on the selected turn; again removes it"
             }
@@ -302,11 +292,9 @@ impl Action {
             Action::NextMatch => "Next search match",
             Action::PrevMatch => "Previous search match",
             Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
-=======
             Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
             Action::RangePrev => "Dashboard: next shorter range",
             Action::Pause => "Dashboard: pause / resume live refresh",
->>>>>>> main
             Action::None => "(unbound)",
         }
     }

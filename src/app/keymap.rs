@@ -301,7 +301,6 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("trace", "left", Action::Collapse),
     ("trace", "l", Action::Expand),
     ("trace", "right", Action::Expand),
-<<<<<<< HEAD
     ("conversation", "+", Action::ThumbUp),
     ("conversation", "=", Action::ThumbUp),
     ("conversation", "-", Action::ThumbDown),
@@ -313,12 +312,10 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("conversation", "n", Action::NextMatch),
     ("conversation", "N", Action::PrevMatch),
     ("threads", "b", Action::CycleGrouping),
-=======
     ("dashboard", "]", Action::RangeNext),
     ("dashboard", "[", Action::RangePrev),
     ("dashboard", "w", Action::RangeNext),
     ("dashboard", "p", Action::Pause),
->>>>>>> main
 ];
 
 impl Default for KeyMap {
