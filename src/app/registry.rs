@@ -26,8 +26,12 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
         ScreenRequest::Queues => {
             Err("the annotation queues screen is not part of this build yet".into())
         }
-        ScreenRequest::Dashboard { .. } => {
-            Err("the dashboard is not part of this build yet".into())
+        ScreenRequest::Dashboard { project } => {
+            Ok(Box::new(views::dashboard::DashboardScreen::new(
+                env.client.clone(),
+                project.clone(),
+                env.dashboard_refresh,
+            )))
         }
         ScreenRequest::Annotate { queue } => Ok(Box::new(views::annotate::AnnotateScreen::new(
             env.client.clone(),
