@@ -2,11 +2,12 @@
 //! the trace view (span tree + detail), the conversation view, and the screens other modules
 //! add.
 
-pub mod conversation;
 pub mod annotate;
+pub mod conversation;
 pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
 pub mod span_tree;
+pub mod threads;
 pub mod trace_view;
 pub mod traces;
