@@ -55,7 +55,12 @@ fn key(c: KeyCode) -> KeyEvent {
 }
 
 /// Press `keys` in turn, drawing after each; returns per-key times.
-fn drive(app: &mut App, term: &mut Terminal<TestBackend>, keys: &[KeyCode], n: usize) -> Vec<Duration> {
+fn drive(
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    keys: &[KeyCode],
+    n: usize,
+) -> Vec<Duration> {
     let now = fixed_now();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -84,7 +89,10 @@ fn main() {
     );
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("backend");
     term.draw(|f| app.draw(f, now)).expect("draw");
-    println!("first frame (app + projects screen + draw): {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "first frame (app + projects screen + draw): {:.3} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     println!(
         "idle wake-ups with nothing in flight: {}",
         match app.next_wakeup(now) {
@@ -113,7 +121,10 @@ fn main() {
     let t = Instant::now();
     let mut screen = TracesScreen::with_rows("bench", rows, Some(100_000));
     screen.state.selected = 0;
-    println!("built 100k-row traces screen in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "built 100k-row traces screen in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     println!(
         "memory: RSS {:.1} MB with 100k traces loaded ({:.1} MB before loading)",
         rss_mb(),
@@ -128,15 +139,24 @@ fn main() {
     report("traces 100k: j (down)", down);
     let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], 1_000);
     report("traces 100k: PgDn", pages);
-    let jumps = drive(&mut app, &mut term, &[KeyCode::Char('G'), KeyCode::Char('g')], 400);
+    let jumps = drive(
+        &mut app,
+        &mut term,
+        &[KeyCode::Char('G'), KeyCode::Char('g')],
+        400,
+    );
     report("traces 100k: G / g (last / first)", jumps);
     drop(app);
 
     // 10k-span tree.
     let (trace, spans) = fixtures::agent_trace(now, 10_000);
     let t = Instant::now();
-    let screen = TraceViewScreen::with_data("bench", trace.id.unwrap_or_default(), Some(trace), spans);
-    println!("\nbuilt 10k-span tree in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let screen =
+        TraceViewScreen::with_data("bench", trace.id.unwrap_or_default(), Some(trace), spans);
+    println!(
+        "\nbuilt 10k-span tree in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let mut app = test_app(no_opener());
     app.push(Box::new(screen), now);
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("backend");
@@ -145,7 +165,12 @@ fn main() {
     report("span tree 10k: j (down)", down);
     let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], 500);
     report("span tree 10k: PgDn", pages);
-    let folds = drive(&mut app, &mut term, &[KeyCode::Char('-'), KeyCode::Char('+')], 200);
+    let folds = drive(
+        &mut app,
+        &mut term,
+        &[KeyCode::Char('-'), KeyCode::Char('+')],
+        200,
+    );
     report("span tree 10k: fold all / unfold all", folds);
     println!("\nRSS at end: {:.1} MB", rss_mb());
 }

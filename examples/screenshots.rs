@@ -55,10 +55,20 @@ fn trace_view() -> Box<dyn Screen> {
 
 fn main() -> std::io::Result<()> {
     std::fs::create_dir_all("screenshots")?;
-    let projects = || Box::new(ProjectsScreen::with_rows(fixtures::projects(fixed_now()), Some(5)));
+    let projects = || {
+        Box::new(ProjectsScreen::with_rows(
+            fixtures::projects(fixed_now()),
+            Some(5),
+        ))
+    };
     shot("projects", projects(), "dark", "j")?;
     shot("traces", traces(), "dark", "jjj")?;
-    shot("traces-filter", traces(), "dark", "fduration > 2 and tags contains \"prod\"")?;
+    shot(
+        "traces-filter",
+        traces(),
+        "dark",
+        "fduration > 2 and tags contains \"prod\"",
+    )?;
     shot("trace-view", trace_view(), "dark", "")?;
     shot("trace-view-output-markdown", trace_view(), "dark", "]")?;
     shot("trace-view-llm-span", trace_view(), "dark", "jj")?;
@@ -67,7 +77,12 @@ fn main() -> std::io::Result<()> {
     shot("help", traces(), "dark", "?")?;
     shot("command-line", projects(), "dark", ":t\t")?;
     shot("traces-light", traces(), "light", "jj")?;
-    shot("trace-view-high-contrast", trace_view(), "high-contrast", "jj")?;
+    shot(
+        "trace-view-high-contrast",
+        trace_view(),
+        "high-contrast",
+        "jj",
+    )?;
     shot("traces-ansi16", traces(), "ansi16", "jj")?;
     let probe: opik_tui::app::connect::Probe = std::sync::Arc::new(|| Box::pin(async { Ok(()) }));
     shot(

@@ -160,12 +160,20 @@ pub fn buffer_to_svg(buf: &Buffer, theme: &Theme) -> String {
         while x < area.right() {
             let cell = &buf[(x, y)];
             let rev = cell.modifier.contains(Modifier::REVERSED);
-            let bg = if rev { hex(Some(cell.fg), &def_fg) } else { hex(Some(cell.bg), &def_bg) };
+            let bg = if rev {
+                hex(Some(cell.fg), &def_fg)
+            } else {
+                hex(Some(cell.bg), &def_bg)
+            };
             let start = x;
             while x < area.right() {
                 let c = &buf[(x, y)];
                 let r = c.modifier.contains(Modifier::REVERSED);
-                let b = if r { hex(Some(c.fg), &def_fg) } else { hex(Some(c.bg), &def_bg) };
+                let b = if r {
+                    hex(Some(c.fg), &def_fg)
+                } else {
+                    hex(Some(c.bg), &def_bg)
+                };
                 if b != bg {
                     break;
                 }
@@ -191,7 +199,11 @@ pub fn buffer_to_svg(buf: &Buffer, theme: &Theme) -> String {
             }
             let style_of = |c: &ratatui::buffer::Cell| {
                 let rev = c.modifier.contains(Modifier::REVERSED);
-                let fg = if rev { hex(Some(c.bg), &def_bg) } else { hex(Some(c.fg), &def_fg) };
+                let fg = if rev {
+                    hex(Some(c.bg), &def_bg)
+                } else {
+                    hex(Some(c.fg), &def_fg)
+                };
                 (fg, c.modifier)
             };
             let (fg, m) = style_of(cell);
