@@ -132,20 +132,23 @@ fn proc_status(pid: u32, key: &str) -> u64 {
 async fn start_server(db: &Path) -> Child {
     let port = free_port();
     let exe = std::env::current_exe().expect("exe");
-    let child = std::process::Command::new(exe)
-        .env("BENCH_ROLE", "server")
-        .env("BENCH_DB", db)
-        .env("BENCH_PORT", port.to_string())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let base = format!("http://127.0.0.1:{port}/api");
+    let child = Child {
+        child: std::process::Command::new(exe)
+            .env("BENCH_ROLE", "server")
+            .env("BENCH_DB", db)
+            .env("BENCH_PORT", port.to_string())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn server"),
+        base: format!("http://127.0.0.1:{port}/api"),
+    };
+    let base = child.base.clone();
     let c = reqwest::Client::new();
     for _ in 0..200 {
         if let Ok(r) = c.get(format!("{base}/is-alive/ping")).send().await
             && r.status().is_success()
         {
-            return Child { child, base };
+            return child;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -230,7 +233,12 @@ fn otlp_request(
                     any_value::Value::ArrayValue(ArrayValue {
                         values: vec![AnyValue {
                             value: Some(any_value::Value::StringValue(
-                                if global % 2 == 0 { "prod" } else { "dev" }.into(),
+                                if global.is_multiple_of(2) {
+                                    "prod"
+                                } else {
+                                    "dev"
+                                }
+                                .into(),
                             )),
                         }],
                     }),
@@ -238,7 +246,7 @@ fn otlp_request(
             ],
             ..Default::default()
         };
-        if global % 50 == 0 {
+        if global.is_multiple_of(50) {
             root.status = Some(Status {
                 code: 2,
                 message: "upstream timeout".into(),
