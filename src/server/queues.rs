@@ -597,6 +597,7 @@ pub fn delete_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<(), 
 
 /// Which of `items` are in the queue (in the order given).
 pub fn search_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<Vec<Uuid>, ApiError> {
+    check_ids(items)?;
     require_row(conn, id)?;
     let mut stmt = conn.prepare_cached(
         "SELECT 1 FROM annotation_queue_items WHERE queue_id = ?1 AND item_id = ?2",
