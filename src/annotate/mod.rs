@@ -5,5 +5,7 @@
 //! through the durable outbox (`crate::outbox`).
 
 pub mod form;
+pub mod load;
 pub mod progress;
 pub mod queue_ref;
+pub mod session;

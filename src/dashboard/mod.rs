@@ -8,6 +8,8 @@
 //!
 //! The screen itself is `views::dashboard`; its charts are `widgets::chart`.
 
+pub mod data;
+pub mod fetch;
 pub mod kpi;
 pub mod range;
 pub mod series;

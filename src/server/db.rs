@@ -19,7 +19,12 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use super::errors::ApiError;
 
 /// The schema, applied in order at open. Append a module's `SCHEMA` here.
-pub const SCHEMA_PARTS: &[&str] = &[CORE_SCHEMA];
+pub const SCHEMA_PARTS: &[&str] = &[
+    CORE_SCHEMA,
+    super::feedback_definitions::SCHEMA,
+    super::queues::SCHEMA,
+    super::attachments::SCHEMA,
+];
 
 /// How many idle read connections are kept.
 const MAX_IDLE_READERS: usize = 4;
@@ -96,6 +101,8 @@ CREATE TABLE IF NOT EXISTS spans (
     error_info TEXT,
     total_estimated_cost REAL,
     total_estimated_cost_version TEXT,
+    -- the cost shown: the client's total_estimated_cost, else estimated from model + usage
+    est_cost REAL,
     ttft REAL,
     source TEXT,
     environment TEXT,

@@ -30,6 +30,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub enum ApiError {
     /// 400 `{code:400, message}`: malformed JSON, bad UUID, unknown filter field.
     BadRequest(String),
+    /// 400 `{code:400, message, details}`.
+    BadRequestDetails(String, String),
     /// 401 `{code:401, message}`.
     Unauthorized(String),
     /// 404 `{code:404, message}`.
@@ -65,7 +67,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::BadRequestDetails(..) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) | ApiError::NotFoundList(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -84,6 +86,7 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::PayloadTooLarge(m)
             | ApiError::Internal(m) => json!({"code": code, "message": m}),
+            ApiError::BadRequestDetails(m, d) => json!({"code": code, "message": m, "details": d}),
             ApiError::NotFoundList(m) => json!({"errors": [m]}),
             ApiError::Conflict(e) | ApiError::Unprocessable(e) => json!({"errors": e}),
         }
@@ -173,6 +176,16 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut v: Value = parse_lenient(bytes)
         .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))?;
     snake_case_top_level(&mut v);
+    // batch wrappers: their records' keys are "top-level" too
+    if let Value::Object(m) = &mut v {
+        for key in ["traces", "spans", "scores", "annotation_queues", "update"] {
+            match m.get_mut(key) {
+                Some(Value::Array(items)) => items.iter_mut().for_each(snake_case_top_level),
+                Some(o @ Value::Object(_)) => snake_case_top_level(o),
+                _ => {}
+            }
+        }
+    }
     serde_json::from_value(v)
         .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))
 }

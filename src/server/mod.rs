@@ -11,10 +11,26 @@
 //!   SIGTERM (in-flight requests finish, so their writes are committed).
 
 pub mod auth;
+pub mod comments;
+pub mod common;
+pub mod cost;
 pub mod db;
 pub mod errors;
+pub mod filters;
+pub mod ingest;
 pub mod metrics;
 pub mod otlp;
+pub mod projects;
+pub mod scores;
+pub mod spans;
+pub mod threads;
+pub mod traces;
+
+pub mod attachments;
+pub mod demo;
+mod demo_content;
+pub mod feedback_definitions;
+pub mod queues;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -117,7 +133,17 @@ impl AppState {
 
 /// The routes of every module, relative to `/api`.
 fn api_routes() -> Router<AppState> {
-    Router::new().merge(auth::routes())
+    Router::new()
+        .merge(auth::routes())
+        .merge(projects::routes())
+        .merge(traces::routes())
+        .merge(spans::routes())
+        .merge(threads::routes())
+        .merge(scores::routes())
+        .merge(comments::routes())
+        .merge(feedback_definitions::routes())
+        .merge(queues::routes())
+        .merge(attachments::routes())
 }
 
 /// The whole application: routes under `/api` and without the prefix, JSON 404 fallback,

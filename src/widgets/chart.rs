@@ -15,7 +15,7 @@ use ratatui::widgets::{
     Axis, Block, Chart, Dataset, GraphType, LegendPosition, Paragraph, Sparkline, Widget,
 };
 
-use crate::dashboard::series::Series;
+use crate::dashboard::series::{Kind, Series};
 use crate::dashboard::units::Unit;
 
 /// One line of a [`TimeChart`].
@@ -241,17 +241,38 @@ impl<'a> Spark<'a> {
         self
     }
 
-    /// The values scaled to 0..=100 (None stays None; any non-zero value is at least 1 so it
-    /// shows), the last `width` of them.
+    /// The values fitted into `width` columns and scaled to 0..=100 (None stays None; any
+    /// non-zero value is at least 1 so it shows). A series longer than `width` is merged in
+    /// groups of adjacent buckets (summed for additive series, averaged for levels), so the
+    /// whole range stays visible.
     pub fn scaled(series: &Series, width: usize) -> Vec<Option<u64>> {
-        let max = series.max().unwrap_or(0.0).max(0.0);
-        let skip = series.values.len().saturating_sub(width);
-        series
+        let width = width.max(1);
+        let group = series.values.len().div_ceil(width).max(1);
+        let merged: Vec<Option<f64>> = series
             .values
-            .iter()
-            .skip(skip)
+            .chunks(group)
+            .map(|c| {
+                let vals: Vec<f64> = c
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .collect();
+                if vals.is_empty() {
+                    return None;
+                }
+                let sum: f64 = vals.iter().sum();
+                Some(match series.kind {
+                    Kind::Additive => sum,
+                    Kind::Level => sum / vals.len() as f64,
+                })
+            })
+            .collect();
+        let max = merged.iter().flatten().copied().fold(0.0f64, f64::max);
+        merged
+            .into_iter()
             .map(|v| {
-                v.filter(|v| v.is_finite()).map(|v| {
+                v.map(|v| {
                     if max <= 0.0 || v <= 0.0 {
                         0
                     } else {
@@ -287,7 +308,7 @@ impl Widget for Spark<'_> {
 mod tests {
     use super::*;
     use crate::dashboard::range::{Bucket, Window};
-    use crate::dashboard::series::{Kind, align};
+    use crate::dashboard::series::align;
     use chrono::{DateTime, TimeZone, Utc};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -449,12 +470,17 @@ mod tests {
         let mut s = series("traces", &[], Kind::Level);
         s.values = vec![Some(1.0), Some(2.0), Some(4.0), None, Some(8.0)];
         s.times.truncate(5);
-        let scaled = Spark::scaled(&s, 4);
-        assert_eq!(scaled.len(), 4);
-        assert_eq!(scaled[0], Some(25));
-        assert_eq!(scaled[1], Some(50));
-        assert_eq!(scaled[2], None);
-        assert_eq!(scaled[3], Some(100));
+        let scaled = Spark::scaled(&s, 5);
+        assert_eq!(scaled, vec![Some(13), Some(25), Some(50), None, Some(100)]);
+        // Too long for the width: adjacent buckets merge (levels average), nothing is cut.
+        let scaled = Spark::scaled(&s, 3);
+        assert_eq!(scaled, vec![Some(19), Some(50), Some(100)]);
+        let mut counts = s.clone();
+        counts.kind = Kind::Additive;
+        assert_eq!(
+            Spark::scaled(&counts, 3),
+            vec![Some(38), Some(50), Some(100)]
+        );
         let out = render(12, 1, |f| {
             f.render_widget(Spark::new(&s, Style::default()), f.area());
         });

@@ -1,0 +1,727 @@
+//! One SME's pass through a queue: the items in the user's review order, their status, the
+//! per-item forms (unsaved edits are kept per item), locks, and turning a submit into
+//! outbox writes. Pure state; `views::annotate` loads the data, draws it and sends the writes.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::form::{CommentChange, FieldDef, ItemForm};
+use super::progress::{self, ItemFacts, ItemStatus, Progress};
+use crate::opik::model::{
+    AnnotationQueue, Comment, DeleteThreadFeedbackScores, FeedbackDefinition, FeedbackScore,
+    FeedbackScoreItem, ItemLocks, LocksResponse, Thread, Trace,
+};
+use crate::outbox::{CommentRef, CommentTarget, OpId, WriteOp};
+
+/// The thing being reviewed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemData {
+    Trace(Box<Trace>),
+    Thread(Box<Thread>),
+}
+
+impl ItemData {
+    /// The queue item id: the trace id, or the thread's `thread_model_id`.
+    pub fn item_id(&self) -> Option<Uuid> {
+        match self {
+            ItemData::Trace(t) => t.id,
+            ItemData::Thread(t) => t.thread_model_id,
+        }
+    }
+
+    pub fn scores(&self) -> &[FeedbackScore] {
+        match self {
+            ItemData::Trace(t) => t.feedback_scores.as_deref().unwrap_or_default(),
+            ItemData::Thread(t) => t.feedback_scores.as_deref().unwrap_or_default(),
+        }
+    }
+
+    pub fn comments(&self) -> &[Comment] {
+        match self {
+            ItemData::Trace(t) => t.comments.as_deref().unwrap_or_default(),
+            ItemData::Thread(t) => t.comments.as_deref().unwrap_or_default(),
+        }
+    }
+
+    /// A one-line title: the trace name or the thread id.
+    pub fn title(&self) -> String {
+        match self {
+            ItemData::Trace(t) => t.name.clone().unwrap_or_else(|| "(unnamed trace)".into()),
+            ItemData::Thread(t) => format!("thread {}", t.id),
+        }
+    }
+}
+
+/// My latest comment on an item (preferring one made in this queue).
+pub fn my_latest_comment<'a>(
+    comments: &'a [Comment],
+    me: &str,
+    queue: Option<Uuid>,
+) -> Option<&'a Comment> {
+    let key = |c: &&Comment| (c.created_at, c.id);
+    let mine = comments
+        .iter()
+        .filter(|c| c.created_by.as_deref() == Some(me));
+    let in_queue = mine
+        .clone()
+        .filter(|c| queue.is_some() && c.source_queue_id == queue)
+        .max_by_key(key);
+    in_queue.or_else(|| mine.max_by_key(key))
+}
+
+/// The lock on the current item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LockState {
+    /// Not asked yet / being claimed.
+    Claiming,
+    /// Mine until `expires`.
+    Mine(Option<DateTime<Utc>>),
+    /// Someone else reviews it.
+    HeldBy(String),
+    /// The server is unreachable: locks are advisory, annotation goes on.
+    Offline,
+}
+
+/// One item of the session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionItem {
+    pub id: Uuid,
+    pub data: ItemData,
+    pub facts: ItemFacts,
+    /// Created when the item is first shown; kept (with unsaved edits) while moving around.
+    pub form: Option<ItemForm>,
+    /// My comment on the item: on the server, or created by a pending outbox op.
+    pub comment_ref: Option<CommentRef>,
+    pub lock: LockState,
+    /// Whether the full item (untruncated input/output) was loaded.
+    pub full: bool,
+}
+
+/// Where the SME is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Intro,
+    Item,
+    /// No item left to review.
+    Finished,
+}
+
+/// A queue being annotated by one user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub queue: AnnotationQueue,
+    pub queue_id: Uuid,
+    pub defs: Vec<FieldDef>,
+    /// Definition names the queue lists but the server does not have.
+    pub missing_defs: Vec<String>,
+    pub me: String,
+    /// Items in my review order.
+    pub items: Vec<SessionItem>,
+    pub locks: LocksResponse,
+    pub current: usize,
+    pub stage: Stage,
+}
+
+impl Session {
+    pub fn new(
+        queue: AnnotationQueue,
+        all_defs: &[FeedbackDefinition],
+        me: &str,
+        data: Vec<ItemData>,
+    ) -> Session {
+        let queue_id = queue.id.unwrap_or_default();
+        let names = queue.feedback_definition_names.clone().unwrap_or_default();
+        let (defs, missing_defs) = FieldDef::for_queue(&names, all_defs);
+        let ids: Vec<Uuid> = data.iter().filter_map(ItemData::item_id).collect();
+        let order = progress::review_order(&ids, me, &queue_id);
+        let mut by_id: std::collections::HashMap<Uuid, ItemData> = data
+            .into_iter()
+            .filter_map(|d| d.item_id().map(|id| (id, d)))
+            .collect();
+        let items = order
+            .into_iter()
+            .filter_map(|id| by_id.remove(&id).map(|d| (id, d)))
+            .map(|(id, data)| {
+                let facts = ItemFacts::from_item(id, data.scores(), data.comments(), &names);
+                let comment_ref = my_latest_comment(data.comments(), me, Some(queue_id))
+                    .and_then(|c| c.id)
+                    .map(CommentRef::Id);
+                SessionItem {
+                    id,
+                    data,
+                    facts,
+                    form: None,
+                    comment_ref,
+                    lock: LockState::Claiming,
+                    full: false,
+                }
+            })
+            .collect();
+        Session {
+            queue,
+            queue_id,
+            defs,
+            missing_defs,
+            me: me.to_string(),
+            items,
+            locks: LocksResponse::default(),
+            current: 0,
+            stage: Stage::Intro,
+        }
+    }
+
+    pub fn annotators_per_item(&self) -> i64 {
+        self.queue.annotators_per_item.unwrap_or(1).max(1)
+    }
+
+    fn locks_of(&self, id: &Uuid) -> Option<ItemLocks> {
+        self.locks.locks.get(&id.to_string()).cloned()
+    }
+
+    pub fn statuses(&self) -> Vec<ItemStatus> {
+        self.items
+            .iter()
+            .map(|it| {
+                progress::item_status(
+                    &it.facts,
+                    &self.me,
+                    self.annotators_per_item(),
+                    self.locks_of(&it.id).as_ref(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn progress(&self) -> Progress {
+        let facts: Vec<ItemFacts> = self.items.iter().map(|i| i.facts.clone()).collect();
+        Progress::compute(&facts, &self.me, self.annotators_per_item(), &|id| {
+            self.locks_of(id)
+        })
+    }
+
+    /// `Enter` on the intro: go to my first item to review, or finish.
+    pub fn start(&mut self) {
+        match progress::resume_position(&self.statuses()) {
+            Some(i) => self.go(i),
+            None => self.stage = Stage::Finished,
+        }
+    }
+
+    /// Show item `i` (its form is created from my saved values the first time).
+    pub fn go(&mut self, i: usize) {
+        if i >= self.items.len() {
+            return;
+        }
+        self.current = i;
+        self.stage = Stage::Item;
+        self.ensure_form(i);
+    }
+
+    fn ensure_form(&mut self, i: usize) {
+        let defs = self.defs.clone();
+        let me = self.me.clone();
+        let queue = Some(self.queue_id);
+        let Some(item) = self.items.get_mut(i) else {
+            return;
+        };
+        if item.form.is_none() {
+            let comment =
+                my_latest_comment(item.data.comments(), &me, queue).map(|c| c.text.clone());
+            let mut form = ItemForm::with_saved(defs, item.data.scores(), &me, comment.as_deref());
+            form.focus = 0;
+            item.form = Some(form);
+        }
+    }
+
+    /// Replace an item's data with a fresher copy (full payload). The form is rebuilt unless
+    /// it holds unsaved edits.
+    pub fn update_item(&mut self, data: ItemData) {
+        let Some(id) = data.item_id() else { return };
+        let names = self
+            .queue
+            .feedback_definition_names
+            .clone()
+            .unwrap_or_default();
+        let me = self.me.clone();
+        let queue = Some(self.queue_id);
+        let Some(pos) = self.items.iter().position(|i| i.id == id) else {
+            return;
+        };
+        let item = &mut self.items[pos];
+        let mut facts = ItemFacts::from_item(id, data.scores(), data.comments(), &names);
+        // What I submitted locally may not be on the server yet.
+        if item.facts.done_by(&me) {
+            facts.annotators.insert(me.clone());
+        }
+        item.facts = facts;
+        if !matches!(item.comment_ref, Some(CommentRef::Op(_))) {
+            item.comment_ref = my_latest_comment(data.comments(), &me, queue)
+                .and_then(|c| c.id)
+                .map(CommentRef::Id);
+        }
+        item.data = data;
+        item.full = true;
+        if item.form.as_ref().is_some_and(|f| !f.is_dirty()) {
+            item.form = None;
+            if self.stage == Stage::Item && self.current == pos {
+                self.ensure_form(pos);
+            }
+        }
+    }
+
+    pub fn current_item(&self) -> Option<&SessionItem> {
+        self.items.get(self.current)
+    }
+
+    pub fn current_form_mut(&mut self) -> Option<&mut ItemForm> {
+        self.items.get_mut(self.current)?.form.as_mut()
+    }
+
+    /// `n` / `p`: the next / previous item in my order (wrapping), keeping unsaved edits.
+    pub fn step(&mut self, dir: i32) {
+        let n = self.items.len();
+        if n == 0 {
+            return;
+        }
+        let i = (self.current as i64 + dir as i64).rem_euclid(n as i64) as usize;
+        self.go(i);
+    }
+
+    /// After a submit: the next item to review (wrapping), or finish.
+    pub fn advance(&mut self) {
+        match progress::next_to_review(&self.statuses(), self.current) {
+            Some(i) => self.go(i),
+            None => self.stage = Stage::Finished,
+        }
+    }
+
+    /// Items with unsaved edits (to ask before leaving).
+    pub fn unsaved(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| i.form.as_ref().is_some_and(ItemForm::is_dirty))
+            .count()
+    }
+
+    /// Submit the current item: validate, turn the edits into writes and hand each to
+    /// `enqueue` (the outbox), in order. On validation errors nothing is sent and the errors
+    /// are returned (the form shows them inline).
+    pub fn submit_current<E>(&mut self, mut enqueue: E) -> Result<usize, SubmitError>
+    where
+        E: FnMut(WriteOp) -> Result<OpId, String>,
+    {
+        let queue_id = self.queue_id;
+        let project_name = self.queue.project_name.clone().unwrap_or_default();
+        let me = self.me.clone();
+        let Some(item) = self.items.get_mut(self.current) else {
+            return Ok(0);
+        };
+        let Some(form) = item.form.as_mut() else {
+            return Ok(0);
+        };
+        let sub = form.submission().map_err(SubmitError::Invalid)?;
+        let mut ops = Vec::new();
+        match &item.data {
+            ItemData::Trace(_) => {
+                for p in &sub.puts {
+                    ops.push(WriteOp::PutTraceScore {
+                        trace_id: item.id,
+                        score: FeedbackScoreItem {
+                            name: p.name.clone(),
+                            value: Some(p.value),
+                            category_name: p.category_name.clone(),
+                            reason: p.reason.clone(),
+                            source: Some("ui".into()),
+                            source_queue_id: Some(queue_id),
+                            ..Default::default()
+                        },
+                    });
+                }
+                for name in &sub.deletes {
+                    ops.push(WriteOp::DeleteTraceScore {
+                        trace_id: item.id,
+                        name: name.clone(),
+                        author: Some(me.clone()),
+                    });
+                }
+            }
+            ItemData::Thread(t) => {
+                if !sub.puts.is_empty() {
+                    ops.push(WriteOp::PutThreadScores {
+                        project_name: project_name.clone(),
+                        thread_id: t.id.clone(),
+                        scores: sub
+                            .puts
+                            .iter()
+                            .map(|p| FeedbackScoreItem {
+                                thread_id: Some(t.id.clone()),
+                                project_name: Some(project_name.clone()),
+                                name: p.name.clone(),
+                                value: Some(p.value),
+                                category_name: p.category_name.clone(),
+                                reason: p.reason.clone(),
+                                source: Some("ui".into()),
+                                source_queue_id: Some(queue_id),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    });
+                }
+                if !sub.deletes.is_empty() {
+                    ops.push(WriteOp::DeleteThreadScores {
+                        request: DeleteThreadFeedbackScores {
+                            project_name: Some(project_name.clone()),
+                            project_id: None,
+                            thread_id: t.id.clone(),
+                            names: sub.deletes.clone(),
+                            author: Some(me.clone()),
+                        },
+                    });
+                }
+            }
+        }
+        let target = match &item.data {
+            ItemData::Trace(_) => CommentTarget::Trace { trace_id: item.id },
+            ItemData::Thread(t) => CommentTarget::Thread {
+                thread_model_id: item.id,
+                project_name: project_name.clone(),
+                thread_id: t.id.clone(),
+            },
+        };
+        let mut sent = 0;
+        for op in ops {
+            enqueue(op).map_err(SubmitError::Outbox)?;
+            sent += 1;
+        }
+        match (&sub.comment, item.comment_ref) {
+            (CommentChange::None, _) => {}
+            (CommentChange::Add(text), _) | (CommentChange::Update(text), None) => {
+                let id = enqueue(WriteOp::AddComment {
+                    target,
+                    text: text.clone(),
+                    source_queue_id: Some(queue_id),
+                })
+                .map_err(SubmitError::Outbox)?;
+                item.comment_ref = Some(CommentRef::Op(id));
+                sent += 1;
+            }
+            (CommentChange::Update(text), Some(c)) => {
+                enqueue(WriteOp::UpdateComment {
+                    target,
+                    comment: c,
+                    text: text.clone(),
+                })
+                .map_err(SubmitError::Outbox)?;
+                sent += 1;
+            }
+            (CommentChange::Delete, Some(c)) => {
+                enqueue(WriteOp::DeleteComment { target, comment: c })
+                    .map_err(SubmitError::Outbox)?;
+                item.comment_ref = None;
+                sent += 1;
+            }
+            (CommentChange::Delete, None) => {}
+        }
+        form.mark_submitted();
+        // Optimistic: the item is done for me as soon as it holds a score or a comment of mine.
+        if form.has_any_value() {
+            item.facts.annotators.insert(me);
+        } else {
+            item.facts.annotators.remove(&me);
+        }
+        Ok(sent)
+    }
+
+    /// The outbox created my comment: remember its id.
+    pub fn comment_created(&mut self, op: OpId, comment_id: Uuid) {
+        for it in &mut self.items {
+            if it.comment_ref == Some(CommentRef::Op(op)) {
+                it.comment_ref = Some(CommentRef::Id(comment_id));
+            }
+        }
+    }
+}
+
+/// Why a submit did not happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubmitError {
+    /// Inline errors by field index.
+    Invalid(Vec<(usize, String)>),
+    /// The outbox file could not be written.
+    Outbox(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opik::model::{FeedbackDetails, ValueEntry};
+    use std::collections::BTreeMap;
+
+    fn defs() -> Vec<FeedbackDefinition> {
+        vec![
+            FeedbackDefinition {
+                id: None,
+                name: "correct".into(),
+                description: Some("Is it right?".into()),
+                details: FeedbackDetails::Boolean {
+                    true_label: "Yes".into(),
+                    false_label: "No".into(),
+                },
+                created_at: None,
+                created_by: None,
+                last_updated_at: None,
+                last_updated_by: None,
+            },
+            FeedbackDefinition {
+                id: None,
+                name: "rating".into(),
+                description: None,
+                details: FeedbackDetails::Numerical { min: 0.0, max: 5.0 },
+                created_at: None,
+                created_by: None,
+                last_updated_at: None,
+                last_updated_by: None,
+            },
+        ]
+    }
+
+    fn queue(scope: &str) -> AnnotationQueue {
+        AnnotationQueue {
+            id: Some(Uuid::from_u128(100)),
+            name: "q".into(),
+            project_name: Some("proj".into()),
+            scope: scope.into(),
+            feedback_definition_names: Some(vec!["rating".into(), "correct".into()]),
+            annotators_per_item: Some(1),
+            ..Default::default()
+        }
+    }
+
+    fn trace(n: u128, scored_by: Option<&str>) -> ItemData {
+        let scores = scored_by.map(|who| {
+            let mut by = BTreeMap::new();
+            by.insert(
+                who.to_string(),
+                ValueEntry {
+                    value: Some(3.0),
+                    ..Default::default()
+                },
+            );
+            vec![FeedbackScore {
+                name: "rating".into(),
+                value: Some(3.0),
+                value_by_author: Some(by),
+                ..Default::default()
+            }]
+        });
+        ItemData::Trace(Box::new(Trace {
+            id: Some(Uuid::from_u128(n)),
+            name: Some(format!("t{n}")),
+            feedback_scores: scores,
+            ..Default::default()
+        }))
+    }
+
+    fn collect() -> (Vec<WriteOp>, impl FnMut(WriteOp) -> Result<OpId, String>) {
+        (Vec::new(), |_op| Ok(1))
+    }
+
+    #[test]
+    fn fields_follow_queue_order_and_resume_skips_done_items() {
+        let data = vec![
+            trace(1, Some("me")),
+            trace(2, None),
+            trace(3, Some("bob")),
+            trace(4, None),
+        ];
+        let mut s = Session::new(queue("trace"), &defs(), "me", data);
+        assert_eq!(
+            s.defs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+            ["rating", "correct"]
+        );
+        assert_eq!(s.progress().done_for_me, 1);
+        assert_eq!(s.progress().completed, 2);
+        s.start();
+        assert_eq!(s.stage, Stage::Item);
+        let cur = s.current_item().unwrap().id;
+        assert!(cur == Uuid::from_u128(2) || cur == Uuid::from_u128(4));
+        // My earlier score shows on my item.
+        let mine = s
+            .items
+            .iter()
+            .position(|i| i.id == Uuid::from_u128(1))
+            .unwrap();
+        s.go(mine);
+        assert_eq!(
+            s.current_form_mut().unwrap().display_value(0).as_deref(),
+            Some("3")
+        );
+    }
+
+    #[test]
+    fn submit_writes_scores_with_queue_and_source_then_advances() {
+        let data = vec![trace(1, None), trace(2, None)];
+        let mut s = Session::new(queue("trace"), &defs(), "me", data);
+        s.start();
+        let first = s.current;
+        let f = s.current_form_mut().unwrap();
+        f.digit(4);
+        f.focus_next();
+        f.set_bool(true);
+        f.comment = "looks fine".into();
+        let (mut ops, _) = collect();
+        let n = s
+            .submit_current(|op| {
+                ops.push(op);
+                Ok(ops.len() as OpId)
+            })
+            .unwrap();
+        assert_eq!(n, 3);
+        let WriteOp::PutTraceScore { score, .. } = &ops[0] else {
+            panic!("{ops:?}")
+        };
+        assert_eq!(score.name, "rating");
+        assert_eq!(score.source.as_deref(), Some("ui"));
+        assert_eq!(score.source_queue_id, Some(Uuid::from_u128(100)));
+        let WriteOp::PutTraceScore { score, .. } = &ops[1] else {
+            panic!()
+        };
+        assert_eq!(score.category_name.as_deref(), Some("Yes"));
+        assert!(
+            matches!(&ops[2], WriteOp::AddComment { text, source_queue_id: Some(_), .. } if text == "looks fine")
+        );
+        assert_eq!(s.items[first].comment_ref, Some(CommentRef::Op(3)));
+        assert_eq!(s.progress().done_for_me, 1);
+        s.advance();
+        assert_ne!(s.current, first);
+        s.advance();
+        assert_eq!(s.stage, Stage::Finished, "no other item left to review");
+        // Editing the comment again updates the pending one instead of adding another.
+        s.go(first);
+        s.current_form_mut().unwrap().comment = "changed".into();
+        let mut ops2 = Vec::new();
+        s.submit_current(|op| {
+            ops2.push(op);
+            Ok(9)
+        })
+        .unwrap();
+        assert!(matches!(
+            &ops2[..],
+            [WriteOp::UpdateComment {
+                comment: CommentRef::Op(3),
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn invalid_fields_block_the_submit() {
+        let mut s = Session::new(queue("trace"), &defs(), "me", vec![trace(1, None)]);
+        s.start();
+        let f = s.current_form_mut().unwrap();
+        f.digit(9);
+        let r = s.submit_current(|_| panic!("nothing may be sent"));
+        assert!(matches!(r, Err(SubmitError::Invalid(e)) if e[0].1.contains("out of range")));
+        assert_eq!(s.progress().done_for_me, 0);
+    }
+
+    #[test]
+    fn thread_items_score_by_thread_id_and_comment_by_model_id() {
+        let thread = ItemData::Thread(Box::new(Thread {
+            id: "conv-1".into(),
+            thread_model_id: Some(Uuid::from_u128(55)),
+            status: Some("active".into()),
+            ..Default::default()
+        }));
+        let mut s = Session::new(queue("thread"), &defs(), "me", vec![thread]);
+        s.start();
+        let f = s.current_form_mut().unwrap();
+        f.digit(2);
+        f.comment = "ok".into();
+        let mut ops = Vec::new();
+        s.submit_current(|op| {
+            ops.push(op);
+            Ok(1)
+        })
+        .unwrap();
+        let WriteOp::PutThreadScores {
+            project_name,
+            thread_id,
+            scores,
+        } = &ops[0]
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (project_name.as_str(), thread_id.as_str()),
+            ("proj", "conv-1")
+        );
+        assert_eq!(scores[0].thread_id.as_deref(), Some("conv-1"));
+        assert!(matches!(&ops[1], WriteOp::AddComment {
+            target: CommentTarget::Thread { thread_model_id, .. }, ..
+        } if *thread_model_id == Uuid::from_u128(55)));
+        // Clearing the score deletes mine.
+        let f = s.current_form_mut().unwrap();
+        f.clear();
+        let mut ops = Vec::new();
+        s.submit_current(|op| {
+            ops.push(op);
+            Ok(2)
+        })
+        .unwrap();
+        assert!(
+            matches!(&ops[0], WriteOp::DeleteThreadScores { request } if request.names == ["rating"] && request.author.as_deref() == Some("me"))
+        );
+    }
+
+    #[test]
+    fn unsaved_edits_are_kept_per_item() {
+        let mut s = Session::new(
+            queue("trace"),
+            &defs(),
+            "me",
+            vec![trace(1, None), trace(2, None)],
+        );
+        s.start();
+        let a = s.current;
+        s.current_form_mut().unwrap().digit(1);
+        s.step(1);
+        assert_eq!(s.unsaved(), 1);
+        s.step(-1);
+        assert_eq!(s.current, a);
+        assert_eq!(
+            s.current_form_mut().unwrap().display_value(0).as_deref(),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn my_latest_comment_prefers_this_queue() {
+        let c = |id: u128, by: &str, q: Option<u128>, t: i64| Comment {
+            id: Some(Uuid::from_u128(id)),
+            text: format!("c{id}"),
+            created_by: Some(by.into()),
+            source_queue_id: q.map(Uuid::from_u128),
+            created_at: DateTime::from_timestamp(t, 0),
+            ..Default::default()
+        };
+        let all = vec![
+            c(1, "me", Some(100), 10),
+            c(2, "me", None, 20),
+            c(3, "bob", Some(100), 30),
+        ];
+        assert_eq!(
+            my_latest_comment(&all, "me", Some(Uuid::from_u128(100)))
+                .unwrap()
+                .text,
+            "c1"
+        );
+        assert_eq!(
+            my_latest_comment(&all, "me", Some(Uuid::from_u128(7)))
+                .unwrap()
+                .text,
+            "c2"
+        );
+        assert!(my_latest_comment(&all, "eve", None).is_none());
+    }
+}

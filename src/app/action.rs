@@ -1,0 +1,274 @@
+//! The one [`Action`] enum: everything a key can mean. Keymaps map keys to actions (TOML
+//! `j = "down"`), screens receive actions, and the hint bar and help overlay describe actions
+//! with [`Action::label`] and [`Action::description`].
+//!
+//! Adding an action: add a variant (snake_case is its TOML name), a label and a description,
+//! and a default key in `keymap.rs` if it should have one.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    // --- global ---
+    /// Quit from anywhere.
+    Quit,
+    /// Close the current screen; quits on the first screen.
+    Close,
+    /// Go back: close a popup or input, clear a filter, else close the screen (not the last).
+    Back,
+    Help,
+    CommandLine,
+    Refresh,
+    // --- movement ---
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    Open,
+    NextPane,
+    PrevPane,
+    NextTab,
+    PrevTab,
+    ScrollUp,
+    ScrollDown,
+    // --- lists ---
+    Search,
+    Filter,
+    CycleSort,
+    ReverseSort,
+    ToggleTime,
+    LiveTail,
+    Copy,
+    Mark,
+    // --- trees and detail ---
+    Expand,
+    Collapse,
+    ExpandAll,
+    CollapseAll,
+    ToggleRaw,
+    // --- other screens (threads, queues, annotate, dashboard) ---
+    Threads,
+    Traces,
+    Edit,
+    Submit,
+    Delete,
+    New,
+    NextItem,
+    PrevItem,
+    Skip,
+    AddToQueue,
+    ToggleOpen,
+    TimeRange,
+    /// Dashboard: the next longer time range.
+    RangeNext,
+    /// Dashboard: the next shorter time range.
+    RangePrev,
+    /// Dashboard: pause / resume live refresh.
+    Pause,
+    /// Unbinds a key in the keymap (`x = "none"`).
+    None,
+}
+
+impl Action {
+    /// Every action, in help order.
+    pub const ALL: &'static [Action] = &[
+        Action::Quit,
+        Action::Close,
+        Action::Back,
+        Action::Help,
+        Action::CommandLine,
+        Action::Refresh,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::PageUp,
+        Action::PageDown,
+        Action::First,
+        Action::Last,
+        Action::Open,
+        Action::NextPane,
+        Action::PrevPane,
+        Action::NextTab,
+        Action::PrevTab,
+        Action::ScrollUp,
+        Action::ScrollDown,
+        Action::Search,
+        Action::Filter,
+        Action::CycleSort,
+        Action::ReverseSort,
+        Action::ToggleTime,
+        Action::LiveTail,
+        Action::Copy,
+        Action::Mark,
+        Action::Expand,
+        Action::Collapse,
+        Action::ExpandAll,
+        Action::CollapseAll,
+        Action::ToggleRaw,
+        Action::Threads,
+        Action::Traces,
+        Action::Edit,
+        Action::Submit,
+        Action::Delete,
+        Action::New,
+        Action::NextItem,
+        Action::PrevItem,
+        Action::Skip,
+        Action::AddToQueue,
+        Action::ToggleOpen,
+        Action::TimeRange,
+        Action::RangeNext,
+        Action::RangePrev,
+        Action::Pause,
+        Action::None,
+    ];
+
+    /// The TOML name (`page_down`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Parse a TOML name.
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.trim().to_string())).ok()
+    }
+
+    /// A one- or two-word label for the hint bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Close => "close",
+            Action::Back => "back",
+            Action::Help => "help",
+            Action::CommandLine => "command",
+            Action::Refresh => "refresh",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Left => "left",
+            Action::Right => "right",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::First => "first",
+            Action::Last => "last",
+            Action::Open => "open",
+            Action::NextPane => "pane",
+            Action::PrevPane => "prev pane",
+            Action::NextTab => "tab",
+            Action::PrevTab => "prev tab",
+            Action::ScrollUp => "scroll up",
+            Action::ScrollDown => "scroll down",
+            Action::Search => "search",
+            Action::Filter => "filter",
+            Action::CycleSort => "sort",
+            Action::ReverseSort => "reverse",
+            Action::ToggleTime => "time",
+            Action::LiveTail => "live",
+            Action::Copy => "copy id",
+            Action::Mark => "mark",
+            Action::Expand => "expand",
+            Action::Collapse => "fold",
+            Action::ExpandAll => "expand all",
+            Action::CollapseAll => "fold all",
+            Action::ToggleRaw => "raw",
+            Action::Threads => "threads",
+            Action::Traces => "traces",
+            Action::Edit => "edit",
+            Action::Submit => "submit",
+            Action::Delete => "delete",
+            Action::New => "new",
+            Action::NextItem => "next",
+            Action::PrevItem => "prev",
+            Action::Skip => "skip",
+            Action::AddToQueue => "to queue",
+            Action::ToggleOpen => "open/close",
+            Action::TimeRange => "range",
+            Action::RangeNext => "longer",
+            Action::RangePrev => "shorter",
+            Action::Pause => "pause",
+            Action::None => "",
+        }
+    }
+
+    /// A sentence for the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit opik-tui",
+            Action::Close => "Close this screen (quit on the first one)",
+            Action::Back => "Close popup / clear filter / go back",
+            Action::Help => "Show or hide this help",
+            Action::CommandLine => "Command line (:projects :traces :theme NAME …)",
+            Action::Refresh => "Reload from the server",
+            Action::Up => "Move up",
+            Action::Down => "Move down",
+            Action::Left => "Move left / fold",
+            Action::Right => "Move right / unfold",
+            Action::PageUp => "Page up",
+            Action::PageDown => "Page down",
+            Action::First => "Jump to the first row",
+            Action::Last => "Jump to the last row",
+            Action::Open => "Open the selection",
+            Action::NextPane => "Focus the next pane",
+            Action::PrevPane => "Focus the previous pane",
+            Action::NextTab => "Next tab",
+            Action::PrevTab => "Previous tab",
+            Action::ScrollUp => "Scroll the detail pane up",
+            Action::ScrollDown => "Scroll the detail pane down",
+            Action::Search => "Search (sent to the server; Enter applies, Esc clears)",
+            Action::Filter => "Filter: name = \"x\" and duration > 2 and tags contains \"prod\"",
+            Action::CycleSort => "Cycle the sort column",
+            Action::ReverseSort => "Reverse the sort direction",
+            Action::ToggleTime => "Relative / absolute times",
+            Action::LiveTail => "Live tail: show new rows as they arrive",
+            Action::Copy => "Copy the selected id or value (OSC 52)",
+            Action::Mark => "Mark / unmark the row",
+            Action::Expand => "Unfold the node",
+            Action::Collapse => "Fold the node",
+            Action::ExpandAll => "Unfold everything",
+            Action::CollapseAll => "Fold everything",
+            Action::ToggleRaw => "Raw / pretty view",
+            Action::Threads => "Open the project's threads",
+            Action::Traces => "Open the project's traces",
+            Action::Edit => "Edit",
+            Action::Submit => "Submit",
+            Action::Delete => "Delete",
+            Action::New => "New",
+            Action::NextItem => "Next item",
+            Action::PrevItem => "Previous item",
+            Action::Skip => "Skip the item",
+            Action::AddToQueue => "Add marked rows to an annotation queue",
+            Action::ToggleOpen => "Open / close (threads)",
+            Action::TimeRange => "Change the time range",
+            Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
+            Action::RangePrev => "Dashboard: next shorter range",
+            Action::Pause => "Dashboard: pause / resume live refresh",
+            Action::None => "(unbound)",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_all_is_complete() {
+        for a in Action::ALL {
+            let n = a.name();
+            assert!(!n.is_empty());
+            assert_eq!(Action::from_name(&n), Some(*a), "{n}");
+            assert!(!a.description().is_empty());
+        }
+        assert_eq!(Action::PageDown.name(), "page_down");
+        assert_eq!(Action::from_name("live_tail"), Some(Action::LiveTail));
+        assert_eq!(Action::from_name("nope"), None);
+    }
+}

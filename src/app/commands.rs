@@ -1,0 +1,118 @@
+//! `:` commands: parsing a command line into a [`Command`], and completion candidates.
+
+use super::screen::ScreenRequest;
+
+/// Command names offered by completion (first word).
+pub const NAMES: &[&str] = &[
+    "projects",
+    "traces",
+    "threads",
+    "queues",
+    "dashboard",
+    "annotate",
+    "project",
+    "theme",
+    "help",
+    "q",
+    "quit",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Open(ScreenRequest),
+    /// `:project NAME`: make it current and open its traces.
+    Project(String),
+    Theme(String),
+    Help,
+    Quit,
+}
+
+/// Parse `line` (without the `:`). `project` is the current project, needed by
+/// `:traces`, `:threads` and `:dashboard` when no name is given.
+pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
+    let line = line.trim();
+    let (cmd, arg) = match line.split_once(char::is_whitespace) {
+        Some((c, a)) => (c, a.trim()),
+        None => (line, ""),
+    };
+    let arg_opt = (!arg.is_empty()).then(|| arg.to_string());
+    let need_project = |what: &str| -> Result<String, String> {
+        arg_opt
+            .clone()
+            .or_else(|| project.map(str::to_string))
+            .ok_or_else(|| {
+                format!("no project selected for :{what}: use :{what} NAME or :project NAME")
+            })
+    };
+    Ok(match cmd {
+        "projects" | "p" => Command::Open(ScreenRequest::Projects),
+        "traces" | "tr" => Command::Open(ScreenRequest::Traces {
+            project: need_project("traces")?,
+        }),
+        "threads" | "th" => Command::Open(ScreenRequest::Threads {
+            project: need_project("threads")?,
+        }),
+        "queues" => Command::Open(ScreenRequest::Queues),
+        "dashboard" | "dash" => Command::Open(ScreenRequest::Dashboard {
+            project: arg_opt.or_else(|| project.map(str::to_string)),
+        }),
+        "annotate" => Command::Open(ScreenRequest::Annotate { queue: arg_opt }),
+        "project" => match arg_opt {
+            Some(p) => Command::Project(p),
+            None => return Err("usage: :project NAME (Tab completes names)".into()),
+        },
+        "theme" => match arg_opt {
+            Some(t) => Command::Theme(t),
+            None => return Err("usage: :theme NAME (Tab completes names)".into()),
+        },
+        "help" | "?" => Command::Help,
+        "q" | "q!" | "quit" | "qa" => Command::Quit,
+        "" => return Err("empty command: try :projects, :traces, :theme NAME or :q".into()),
+        other => {
+            return Err(format!(
+                "unknown command :{other} — try :projects, :traces, :threads, :queues, :dashboard, :project NAME, :theme NAME, :q"
+            ));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(
+            parse("projects", None),
+            Ok(Command::Open(ScreenRequest::Projects))
+        );
+        assert_eq!(
+            parse("traces", Some("p1")),
+            Ok(Command::Open(ScreenRequest::Traces {
+                project: "p1".into()
+            }))
+        );
+        assert_eq!(
+            parse(" threads  other ", Some("p1")),
+            Ok(Command::Open(ScreenRequest::Threads {
+                project: "other".into()
+            }))
+        );
+        assert!(parse("traces", None).unwrap_err().contains(":project NAME"));
+        assert_eq!(
+            parse("project my proj", None),
+            Ok(Command::Project("my proj".into()))
+        );
+        assert_eq!(
+            parse("theme light", None),
+            Ok(Command::Theme("light".into()))
+        );
+        assert_eq!(parse("q", None), Ok(Command::Quit));
+        assert!(
+            parse("frobnicate", None)
+                .unwrap_err()
+                .contains("unknown command :frobnicate")
+        );
+        assert!(parse("theme", None).is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! The TUI application: an async loop around a stack of screens.
+//!
+//! # How it fits together
+//! - **Actions** ([`action::Action`]): one serde enum of everything a key can mean
+//!   (`down`, `open`, `live_tail`, …). Keys never reach screens as raw keys, except while a
+//!   screen captures text (search box).
+//! - **Keymap** ([`keymap::KeyMap`]): default bindings plus the settings' `[keys]` table
+//!   (`j = "down"`, `"traces.L" = "live_tail"`). Lookups go context-first (a screen's
+//!   [`Screen::context`]), then global. The hint bar and the `?` overlay are generated from
+//!   it and from each screen's [`Screen::hints`].
+//! - **Screens** ([`screen::Screen`]): one trait — `handle_action`, `handle_key` (text
+//!   input), `handle_mouse`, `on_result`, `on_tick`, `refresh`, `draw`, `hints`. The shell
+//!   ([`shell::App`]) keeps a stack: `Enter` pushes, `Esc` goes back, `q` closes (quits on
+//!   the first screen), `Ctrl-c` quits anywhere.
+//! - **Tasks** ([`tasks::Tasks`]): a screen never awaits. It calls
+//!   `ctx.spawn("page", async move { client.list_traces(&q).await })`; the output comes back
+//!   to its `on_result` as a [`screen::TaskOutput`] with that key (`out.take::<T>()`). Results
+//!   for closed screens and superseded requests (same key) are dropped by the shell. While
+//!   anything is in flight the status bar spins.
+//! - **Effects**: through [`screen::Ctx`] a screen opens screens (`ctx.open(ScreenRequest)`
+//!   or `ctx.push(Box<dyn Screen>)`), closes itself (`ctx.pop()`), shows toasts
+//!   (`ctx.toast_error`), copies to the clipboard (`ctx.copy`, OSC 52), marks the data as
+//!   refreshed (`ctx.refreshed()`, status bar time) and sets the current project.
+//! - **Loop** ([`run`]): `tokio::select!` over crossterm's `EventStream`, the task channel and
+//!   a timer that is only armed while something needs it (spinner, toast expiry, a screen's
+//!   [`Screen::tick_interval`] such as live tail). It redraws only when state changed, so an
+//!   idle app uses no CPU. The terminal is restored on quit, on error and on panic.
+//!
+//! # Adding a screen
+//! 1. Write `struct MyScreen` in `src/views/my.rs` implementing [`Screen`]; keep a cloned
+//!    `OpikClient` (from [`AppEnv`]) and start loading in `on_open` with `ctx.spawn`.
+//! 2. Add a [`ScreenRequest`] variant if it is opened by name, and an arm in
+//!    [`registry::open`] that builds it.
+//! 3. If it needs new keys, add [`Action`] variants (with label, description, default key).
+//! 4. Draw with `ctx.theme` styles only and pass all trace text through `render::sanitize`.
+//! 5. Snapshot it: build it with fixed data and render with [`testing::render_screen`].
+
+pub mod action;
+pub mod commands;
+pub mod connect;
+pub mod keymap;
+pub mod registry;
+pub mod screen;
+pub mod shell;
+pub mod tasks;
+pub mod terminal;
+pub mod testing;
+
+pub use action::Action;
+pub use keymap::{Key, KeyMap};
+pub use screen::{Ctx, DrawCtx, Handled, Screen, ScreenId, ScreenRequest, TaskOutput, ToastLevel};
+pub use shell::App;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use chrono::{Local, Offset, Utc};
+use futures::StreamExt;
+
+use crate::opik::client::OpikClient;
+use crate::theme::Theme;
+
+/// The screen to start on (`opik-tui traces --project X` → `Traces { project }`).
+pub type StartScreen = ScreenRequest;
+
+/// What `main.rs` passes to [`run`].
+pub struct AppOptions {
+    pub client: OpikClient,
+    /// Server URL for the status bar (the normalised base URL).
+    pub url: String,
+    pub workspace: String,
+    /// The current project (`--project`), if any.
+    pub project: Option<String>,
+    /// The settings' `[keys]` table.
+    pub keys: BTreeMap<String, String>,
+    pub theme: Theme,
+    /// Directory of user themes (`<config>/themes`).
+    pub theme_dir: Option<PathBuf>,
+    /// Refresh interval for live views (live tail, dashboard), seconds.
+    pub refresh_secs: Option<u64>,
+    /// Messages to show as toasts at start (bad settings entries, …).
+    pub messages: Vec<String>,
+    pub start: StartScreen,
+}
+
+/// Shared, read-only context every screen can keep a handle to.
+pub struct AppEnv {
+    pub client: OpikClient,
+    pub url: String,
+    pub workspace: String,
+    pub theme_dir: Option<PathBuf>,
+    /// Live-tail / auto-refresh interval.
+    pub refresh: std::time::Duration,
+}
+
+impl AppEnv {
+    pub fn new(client: OpikClient, url: &str, workspace: &str) -> AppEnv {
+        AppEnv {
+            client,
+            url: url.to_string(),
+            workspace: workspace.to_string(),
+            theme_dir: None,
+            refresh: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
+/// Run the TUI until the user quits. Owns the terminal for the duration (restored on every
+/// exit path, including panics).
+pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let env = Rc::new(AppEnv {
+        client: opts.client.clone(),
+        url: opts.url.clone(),
+        workspace: opts.workspace.clone(),
+        theme_dir: opts.theme_dir.clone(),
+        refresh: std::time::Duration::from_secs(opts.refresh_secs.unwrap_or(2).max(1)),
+    });
+    let (keymap, key_errors) = KeyMap::with_overrides(&opts.keys);
+    let cfg = shell::ShellConfig {
+        url: opts.url.clone(),
+        workspace: opts.workspace.clone(),
+        project: opts.project.clone(),
+        theme: opts.theme,
+        theme_dir: opts.theme_dir,
+        keymap,
+        local_offset: Local::now().offset().fix(),
+    };
+    let mut app = App::new(
+        cfg,
+        registry::opener(env.clone()),
+        tasks::Tasks::new(Some(tx)),
+    );
+    let now = Utc::now();
+    for m in opts.messages.iter().chain(key_errors.iter()) {
+        app.toast(ToastLevel::Error, m, now);
+    }
+    let client = opts.client.clone();
+    let probe: connect::Probe = Arc::new(move || {
+        let c = client.clone();
+        Box::pin(async move { c.ping().await.map_err(|e| e.to_string()) })
+    });
+    app.push(
+        Box::new(connect::ConnectScreen::new(&opts.url, opts.start, probe)),
+        now,
+    );
+
+    let mut guard = terminal::enter()?;
+    let mut events = crossterm::event::EventStream::new();
+    loop {
+        if app.dirty {
+            guard.terminal.draw(|f| app.draw(f, Utc::now()))?;
+        }
+        for text in app.take_clipboard() {
+            if let Err(e) = terminal::copy_osc52(&text) {
+                app.toast(ToastLevel::Error, &format!("clipboard: {e}"), Utc::now());
+            }
+        }
+        if app.quit {
+            break;
+        }
+        let wake = app.next_wakeup(Utc::now());
+        let sleep = async move {
+            match wake {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => app.handle_event(ev, Utc::now()),
+                Some(Err(e)) => return Err(anyhow::anyhow!("reading terminal input: {e}")),
+                None => break,
+            },
+            Some(msg) = rx.recv() => {
+                app.on_task(msg, Utc::now());
+                // Coalesce: take every result that is already there before drawing.
+                while let Ok(msg) = rx.try_recv() {
+                    app.on_task(msg, Utc::now());
+                }
+            }
+            _ = sleep => app.tick(Utc::now()),
+        }
+    }
+    drop(guard);
+    Ok(())
+}

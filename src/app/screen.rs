@@ -1,0 +1,263 @@
+//! The [`Screen`] trait (one trait per screen: input, drawing, hints, async results) and the
+//! [`Ctx`] a screen gets while handling input, through which it starts tasks, shows toasts,
+//! opens or closes screens and copies to the clipboard.
+//!
+//! Screens never await: they call [`Ctx::spawn`] with a future and get the output back in
+//! [`Screen::on_result`] later (on the UI task), tagged with the key they gave. A result for a
+//! screen that was closed, or one superseded by a newer request with the same key, is dropped
+//! by the shell before it reaches the screen.
+
+use std::any::Any;
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::action::Action;
+use super::keymap::KeyMap;
+use super::tasks::Tasks;
+use crate::theme::Theme;
+
+/// Identifies a screen instance on the stack (never reused within a run).
+pub type ScreenId = u64;
+
+/// Whether a screen used an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Yes,
+    No,
+}
+
+/// A screen the shell can open by name (`:traces`, the start screen, Enter on a project).
+/// [`crate::app::registry`] turns it into a boxed [`Screen`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScreenRequest {
+    Projects,
+    Traces {
+        project: String,
+    },
+    Threads {
+        project: String,
+    },
+    Queues,
+    Dashboard {
+        project: Option<String>,
+    },
+    Annotate {
+        queue: Option<String>,
+    },
+    /// One trace: its span tree and detail.
+    Trace {
+        project: String,
+        trace_id: uuid::Uuid,
+    },
+}
+
+/// The result of a task, handed to [`Screen::on_result`].
+pub struct TaskOutput {
+    /// The key given to [`Ctx::spawn`].
+    pub key: &'static str,
+    /// The future's output; downcast with [`TaskOutput::take`].
+    pub value: Box<dyn Any + Send>,
+}
+
+impl TaskOutput {
+    /// The output as `T`, if it is one.
+    pub fn take<T: 'static>(self) -> Option<T> {
+        self.value.downcast::<T>().ok().map(|b| *b)
+    }
+}
+
+/// Something a handler asked the shell to do once it returns.
+pub enum Effect {
+    Push(Box<dyn Screen>),
+    Open(ScreenRequest),
+    /// Replace the current screen (used by the connection screen once the server answers).
+    Replace(Box<dyn Screen>),
+    /// Replace the current screen by a screen opened by name.
+    ReplaceOpen(ScreenRequest),
+    /// Close the current screen.
+    Pop,
+    Quit,
+    Toast(ToastLevel, String),
+    /// Copy to the system clipboard with OSC 52.
+    Copy(String),
+    /// The data on screen was just refreshed (status bar time).
+    Refreshed,
+    /// Make `project` the current project (status bar, `:threads`, `:dashboard`).
+    SetProject(String),
+    /// Offer these names for `:project NAME` completion.
+    ProjectNames(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastLevel {
+    Info,
+    Error,
+}
+
+/// What a screen may touch while handling input or a result.
+pub struct Ctx<'a> {
+    pub screen: ScreenId,
+    pub theme: &'a Theme,
+    pub keymap: &'a KeyMap,
+    /// Wall-clock "now" (fixed in tests).
+    pub now: DateTime<Utc>,
+    /// The current project, if any.
+    pub project: Option<&'a str>,
+    pub(crate) tasks: &'a mut Tasks,
+    pub(crate) effects: &'a mut Vec<Effect>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Run `fut` in the background; its output comes back to this screen's
+    /// [`Screen::on_result`] with `key`. Starting a new task with the same key makes the
+    /// older one's result stale (dropped). Returns the request's generation.
+    pub fn spawn<T, F>(&mut self, key: &'static str, fut: F) -> u64
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.tasks.spawn(self.screen, key, fut)
+    }
+
+    /// Whether a task with `key` is in flight for this screen.
+    pub fn in_flight(&self, key: &'static str) -> bool {
+        self.tasks.in_flight(self.screen, key)
+    }
+
+    /// Forget a running request: its result will be dropped.
+    pub fn cancel(&mut self, key: &'static str) {
+        self.tasks.cancel(self.screen, key)
+    }
+
+    pub fn toast_error(&mut self, msg: impl Into<String>) {
+        self.effects
+            .push(Effect::Toast(ToastLevel::Error, msg.into()));
+    }
+
+    pub fn toast_info(&mut self, msg: impl Into<String>) {
+        self.effects
+            .push(Effect::Toast(ToastLevel::Info, msg.into()));
+    }
+
+    pub fn push(&mut self, screen: Box<dyn Screen>) {
+        self.effects.push(Effect::Push(screen));
+    }
+
+    pub fn open(&mut self, req: ScreenRequest) {
+        self.effects.push(Effect::Open(req));
+    }
+
+    pub fn replace(&mut self, screen: Box<dyn Screen>) {
+        self.effects.push(Effect::Replace(screen));
+    }
+
+    pub fn replace_open(&mut self, req: ScreenRequest) {
+        self.effects.push(Effect::ReplaceOpen(req));
+    }
+
+    pub fn pop(&mut self) {
+        self.effects.push(Effect::Pop);
+    }
+
+    pub fn quit(&mut self) {
+        self.effects.push(Effect::Quit);
+    }
+
+    pub fn copy(&mut self, text: impl Into<String>) {
+        self.effects.push(Effect::Copy(text.into()));
+    }
+
+    pub fn refreshed(&mut self) {
+        self.effects.push(Effect::Refreshed);
+    }
+
+    pub fn set_project(&mut self, name: impl Into<String>) {
+        self.effects.push(Effect::SetProject(name.into()));
+    }
+
+    pub fn project_names(&mut self, names: Vec<String>) {
+        self.effects.push(Effect::ProjectNames(names));
+    }
+}
+
+/// What a screen gets while drawing.
+pub struct DrawCtx<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a KeyMap,
+    pub now: DateTime<Utc>,
+}
+
+/// One screen of the app (projects, traces, a trace, threads, …). The shell owns a stack of
+/// them; only the top one gets input and is drawn.
+///
+/// Input order: the shell's own popups (help, command line) first; then, if the screen is
+/// capturing text ([`Screen::capturing_text`]), every key goes to [`Screen::handle_key`];
+/// otherwise the key is mapped through the keymap in this screen's [`Screen::context`] and
+/// the action goes to [`Screen::handle_action`]. Actions a screen leaves unhandled get the
+/// shell's default (`close`, `back`, `help`, `quit`, `command_line`).
+pub trait Screen {
+    /// Short title for the status bar and help (`Traces · my-project`).
+    fn title(&self) -> String;
+
+    /// Keymap context name (`projects`, `traces`, `trace`, `threads`, …).
+    fn context(&self) -> &'static str;
+
+    /// Called once when the screen becomes part of the stack: start loading here.
+    fn on_open(&mut self, _ctx: &mut Ctx) {}
+
+    /// Handle a mapped action.
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled;
+
+    /// True while a text input inside the screen has focus: raw keys then go to
+    /// [`Screen::handle_key`] (only Ctrl-c still quits).
+    fn capturing_text(&self) -> bool {
+        false
+    }
+
+    /// Raw key input while [`Screen::capturing_text`] is true.
+    fn handle_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Handled {
+        Handled::No
+    }
+
+    /// Mouse input (wheel, click). The default maps the wheel to up/down.
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
+        use crossterm::event::MouseEventKind;
+        match ev.kind {
+            MouseEventKind::ScrollDown => self.handle_action(Action::Down, ctx),
+            MouseEventKind::ScrollUp => self.handle_action(Action::Up, ctx),
+            _ => Handled::No,
+        }
+    }
+
+    /// A task spawned by this screen finished.
+    fn on_result(&mut self, _out: TaskOutput, _ctx: &mut Ctx) {}
+
+    /// How often the screen wants [`Screen::on_tick`] (live tail), `None` for never. The app
+    /// is idle (no wake-ups, no redraws) when nothing asks for ticks.
+    fn tick_interval(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Periodic work (see [`Screen::tick_interval`]).
+    fn on_tick(&mut self, _ctx: &mut Ctx) {}
+
+    /// `r`: reload. The default does nothing.
+    fn refresh(&mut self, _ctx: &mut Ctx) {}
+
+    /// Draw into `area` (the space between the status bar and the hint bar).
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx);
+
+    /// The actions this screen answers to right now, most useful first: the hint bar shows
+    /// them with their keys from the keymap, and the help overlay lists them.
+    fn hints(&self) -> Vec<Action>;
+
+    /// Optional status text for the status bar (e.g. `live`, a filter summary).
+    fn status(&self) -> Option<String> {
+        None
+    }
+}

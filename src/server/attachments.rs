@@ -1,0 +1,509 @@
+//! Attachments (`/v1/private/attachment/*`): files the SDK attaches to traces and spans.
+//!
+//! The SDK's local ("BEMinIO") flow, which this server always selects:
+//! 1. `POST attachment/upload-start` → `{upload_id: "BEMinIO", pre_sign_urls: [url]}`. Whatever
+//!    `num_of_file_parts` says, one absolute URL is returned, built from the base URL the SDK
+//!    was configured with (the request's base64 `path` field), or else from the `Host` header;
+//! 2. the file is `PUT` (chunked) to that URL, `attachment/upload?file_name&project_name&
+//!    mime_type&entity_type&entity_id` → 204;
+//! 3. `POST attachment/upload-complete` is accepted (204) for clients that send it.
+//!
+//! `GET attachment/list` answers `{page,size,total,content:[{link,file_name,file_size,
+//! mime_type}]}` with absolute `link`s to `GET attachment/download`, which streams the bytes
+//! back with their MIME type. `POST attachment/delete` removes files. Bytes live in SQLite
+//! (table `attachments`), so an acknowledged upload is as durable as any other write. The
+//! project is kept by name (an attachment may arrive before its trace creates the project).
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Query, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post, put},
+};
+use base64::Engine;
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::errors::{ApiError, LJson, decode_body};
+use super::feedback_definitions::page_params;
+use super::{AppState, Caller};
+use crate::opik::model::{
+    Attachment, AttachmentUploadStart, AttachmentUploadStartResponse, Page, ts,
+};
+
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS attachments (
+    entity_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    project_name TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    file_size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    PRIMARY KEY (entity_type, entity_id, file_name)
+);
+"#;
+
+/// Largest attachment accepted (the SDK splits big files in 5 MiB parts only for S3).
+pub const MAX_ATTACHMENT_BYTES: usize = 256 * 1024 * 1024;
+/// The `upload_id` that makes the SDK PUT the whole file to our URL.
+pub const LOCAL_UPLOAD_ID: &str = "BEMinIO";
+const DEFAULT_PROJECT: &str = "Default Project";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/private/attachment/upload-start", post(upload_start))
+        .route("/v1/private/attachment/upload", put(upload))
+        .route(
+            "/v1/private/attachment/upload-complete",
+            post(upload_complete),
+        )
+        .route("/v1/private/attachment/list", get(list_handler))
+        .route("/v1/private/attachment/download", get(download))
+        .route("/v1/private/attachment/delete", post(delete_handler))
+}
+
+/// The API base URL (`http://host:port/api`) clients use to reach us: the base64 `path` the
+/// SDK sends (its configured URL) when it decodes to an http(s) URL, else the `Host` header,
+/// else the listening address.
+pub fn base_url(path_b64: Option<&str>, headers: &HeaderMap, st: &AppState) -> String {
+    if let Some(p) = path_b64.map(str::trim).filter(|p| !p.is_empty()) {
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ];
+        for e in engines {
+            if let Ok(bytes) = e.decode(p)
+                && let Ok(s) = String::from_utf8(bytes)
+            {
+                let s = s.trim().trim_end_matches('/').to_string();
+                if (s.starts_with("http://") || s.starts_with("https://"))
+                    && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return s;
+                }
+            }
+        }
+    }
+    if let Some(host) = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+    {
+        return format!("http://{host}/api");
+    }
+    st.base_url()
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn entity_type(s: Option<&str>) -> Result<String, ApiError> {
+    match s.map(|s| s.trim().to_ascii_lowercase()) {
+        Some(t) if t == "trace" || t == "span" => Ok(t),
+        Some(t) => Err(ApiError::bad_request(format!(
+            "entity_type must be `trace` or `span`, got `{t}`"
+        ))),
+        None => Err(ApiError::bad_request(
+            "entity_type is required (`trace` or `span`)",
+        )),
+    }
+}
+
+fn uuid_param(name: &str, s: Option<&str>) -> Result<Uuid, ApiError> {
+    let s = s.map(str::trim).unwrap_or("");
+    Uuid::parse_str(s)
+        .map_err(|_| ApiError::bad_request(format!("{name} must be a UUID, got `{s}`")))
+}
+
+async fn upload_start(
+    State(st): State<AppState>,
+    _c: Caller,
+    headers: HeaderMap,
+    LJson(r): LJson<AttachmentUploadStart>,
+) -> Result<Json<AttachmentUploadStartResponse>, ApiError> {
+    let mut errors = Vec::new();
+    if r.file_name.trim().is_empty() {
+        errors.push("file_name must not be blank".to_string());
+    }
+    if r.entity_id.is_none() {
+        errors.push("entity_id must not be null".to_string());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Unprocessable(errors));
+    }
+    let et = entity_type(r.entity_type.as_deref())?;
+    let base = base_url(r.path.as_deref(), &headers, &st);
+    let project = r
+        .project_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .unwrap_or(DEFAULT_PROJECT);
+    let mut url = format!(
+        "{base}/v1/private/attachment/upload?file_name={}&project_name={}&mime_type={}&entity_type={}&entity_id={}",
+        enc(&r.file_name),
+        enc(project),
+        enc(r.mime_type.as_deref().unwrap_or("application/octet-stream")),
+        et,
+        r.entity_id.map(|u| u.to_string()).unwrap_or_default(),
+    );
+    if let Some(p) = r.path.as_deref().filter(|p| !p.is_empty()) {
+        url.push_str("&path=");
+        url.push_str(&enc(p));
+    }
+    Ok(Json(AttachmentUploadStartResponse {
+        upload_id: LOCAL_UPLOAD_ID.into(),
+        pre_sign_urls: vec![url],
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UploadQuery {
+    pub file_name: Option<String>,
+    pub project_name: Option<String>,
+    pub mime_type: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+}
+
+/// Store (or replace) one attachment.
+#[allow(clippy::too_many_arguments)]
+pub fn store(
+    conn: &Connection,
+    entity_type: &str,
+    entity_id: &Uuid,
+    file_name: &str,
+    project_name: &str,
+    mime_type: &str,
+    data: &[u8],
+    user: &str,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO attachments (entity_type, entity_id, file_name, project_name, mime_type, file_size, data, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(entity_type, entity_id, file_name) DO UPDATE SET project_name = excluded.project_name,
+             mime_type = excluded.mime_type, file_size = excluded.file_size, data = excluded.data,
+             created_at = excluded.created_at, created_by = excluded.created_by",
+        params![
+            entity_type,
+            entity_id.to_string(),
+            file_name,
+            project_name,
+            mime_type,
+            data.len() as i64,
+            data,
+            ts::format(&Utc::now()),
+            user
+        ],
+    )?;
+    Ok(())
+}
+
+async fn upload(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(q): Query<UploadQuery>,
+    req: Request,
+) -> Result<StatusCode, ApiError> {
+    let file_name = q
+        .file_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("file_name is required in the query string"))?
+        .to_string();
+    let et = entity_type(q.entity_type.as_deref())?;
+    let entity_id = uuid_param("entity_id", q.entity_id.as_deref())?;
+    let project = q
+        .project_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .unwrap_or(DEFAULT_PROJECT)
+        .to_string();
+    let mime = q
+        .mime_type
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let (parts, body) = req.into_parts();
+    let raw = axum::body::to_bytes(body, MAX_ATTACHMENT_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::PayloadTooLarge(format!(
+                "Attachment too large: the limit is {} MiB",
+                MAX_ATTACHMENT_BYTES / (1024 * 1024)
+            ))
+        })?;
+    // A JSON client might gzip; a file upload normally is raw bytes.
+    let data = if parts.headers.contains_key(header::CONTENT_ENCODING) {
+        decode_body(&parts.headers, &raw)?
+    } else {
+        raw.to_vec()
+    };
+    st.db
+        .write(move |tx| {
+            store(
+                tx, &et, &entity_id, &file_name, &project, &mime, &data, &c.user,
+            )
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn upload_complete(_c: Caller, req: Request) -> Result<StatusCode, ApiError> {
+    // The body (`{file_name, entity_type, entity_id, upload_id, uploaded_file_parts, …}`) is only
+    // meaningful for S3 multipart uploads, which this server never hands out.
+    let _ = axum::body::to_bytes(req.into_body(), 1024 * 1024).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub page: Option<String>,
+    pub size: Option<String>,
+    pub project_id: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub path: Option<String>,
+}
+
+/// Attachments of one entity, newest name order, with download links under `base`.
+pub fn list(
+    conn: &Connection,
+    project_id: Option<&Uuid>,
+    entity_type: &str,
+    entity_id: &Uuid,
+    (page, size): (i64, i64),
+    base: &str,
+) -> Result<Page<Attachment>, ApiError> {
+    let total: i64 = conn.query_row(
+        "SELECT count(*) FROM attachments WHERE entity_type = ?1 AND entity_id = ?2",
+        params![entity_type, entity_id.to_string()],
+        |r| r.get(0),
+    )?;
+    let container = match project_id {
+        Some(p) => p.to_string(),
+        None => String::new(),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT file_name, file_size, mime_type FROM attachments WHERE entity_type = ?1 AND entity_id = ?2
+         ORDER BY created_at, file_name LIMIT ?3 OFFSET ?4",
+    )?;
+    let content = stmt
+        .query_map(
+            params![entity_type, entity_id.to_string(), size, (page - 1) * size],
+            |r| {
+                let file_name: String = r.get(0)?;
+                let mime_type: String = r.get(2)?;
+                let link = format!(
+                    "{base}/v1/private/attachment/download?workspace_name=default&container_id={container}&entity_type={entity_type}&entity_id={entity_id}&file_name={}&mime_type={}",
+                    enc(&file_name),
+                    enc(&mime_type)
+                );
+                Ok(Attachment {
+                    link: Some(link),
+                    file_name,
+                    file_size: r.get(1)?,
+                    mime_type,
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        page: Some(page),
+        size: Some(content.len() as i64),
+        total: Some(total),
+        content,
+        sortable_by: Some(Vec::new()),
+    })
+}
+
+async fn list_handler(
+    State(st): State<AppState>,
+    _c: Caller,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<Attachment>>, ApiError> {
+    let et = entity_type(q.entity_type.as_deref())?;
+    let entity_id = uuid_param("entity_id", q.entity_id.as_deref())?;
+    let project_id = match q
+        .project_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(p) => Some(uuid_param("project_id", Some(p))?),
+        None => None,
+    };
+    let paging = page_params(q.page.as_deref(), q.size.as_deref(), 100)?;
+    let base = base_url(q.path.as_deref(), &headers, &st);
+    Ok(Json(
+        st.db
+            .read(move |c| list(c, project_id.as_ref(), &et, &entity_id, paging, &base))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DownloadQuery {
+    pub workspace_name: Option<String>,
+    pub container_id: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+}
+
+/// The bytes and MIME type of one attachment.
+pub fn fetch(
+    conn: &Connection,
+    entity_type: &str,
+    entity_id: &Uuid,
+    file_name: &str,
+) -> Result<Option<(String, Vec<u8>)>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT mime_type, data FROM attachments WHERE entity_type = ?1 AND entity_id = ?2 AND file_name = ?3",
+            params![entity_type, entity_id.to_string(), file_name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+async fn download(
+    State(st): State<AppState>,
+    _c: Caller,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, ApiError> {
+    let et = entity_type(q.entity_type.as_deref())?;
+    let entity_id = uuid_param("entity_id", q.entity_id.as_deref())?;
+    let file_name = q
+        .file_name
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("file_name is required"))?;
+    let fname = file_name.clone();
+    let found = st
+        .db
+        .read(move |c| fetch(c, &et, &entity_id, &fname))
+        .await?;
+    let Some((mime, data)) = found else {
+        return Err(ApiError::not_found(format!(
+            "Attachment not found: no file `{file_name}` on {entity_id}"
+        )));
+    };
+    let mut resp = Body::from(data).into_response();
+    let ct = HeaderValue::from_str(&mime)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    resp.headers_mut().insert(header::CONTENT_TYPE, ct);
+    Ok(resp)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DeleteRequest {
+    #[serde(default)]
+    file_names: Vec<String>,
+    #[serde(default)]
+    entity_type: Option<String>,
+    #[serde(default)]
+    entity_id: Option<Uuid>,
+}
+
+async fn delete_handler(
+    State(st): State<AppState>,
+    _c: Caller,
+    LJson(d): LJson<DeleteRequest>,
+) -> Result<StatusCode, ApiError> {
+    let et = entity_type(d.entity_type.as_deref())?;
+    let entity_id = d
+        .entity_id
+        .ok_or_else(|| ApiError::unprocessable("entity_id must not be null"))?;
+    st.db
+        .write(move |tx| {
+            for f in &d.file_names {
+                tx.execute(
+                    "DELETE FROM attachments WHERE entity_type = ?1 AND entity_id = ?2 AND file_name = ?3",
+                    params![et, entity_id.to_string(), f],
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_replace_list_fetch() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(SCHEMA).unwrap();
+        let e = Uuid::now_v7();
+        store(
+            &c,
+            "trace",
+            &e,
+            "a b.txt",
+            "p",
+            "text/plain",
+            b"hello",
+            "admin",
+        )
+        .unwrap();
+        store(
+            &c,
+            "trace",
+            &e,
+            "a b.txt",
+            "p",
+            "text/plain",
+            b"hello again",
+            "admin",
+        )
+        .unwrap();
+        store(
+            &c,
+            "trace",
+            &e,
+            "img.png",
+            "p",
+            "image/png",
+            &[0, 1, 2],
+            "admin",
+        )
+        .unwrap();
+        let p = list(&c, None, "trace", &e, (1, 100), "http://h:1/api").unwrap();
+        assert_eq!(p.total, Some(2));
+        assert_eq!(p.content[0].file_name, "a b.txt");
+        assert_eq!(p.content[0].file_size, 11);
+        let link = p.content[0].link.as_deref().unwrap();
+        assert!(
+            link.starts_with("http://h:1/api/v1/private/attachment/download?"),
+            "{link}"
+        );
+        assert!(
+            link.contains("file_name=a+b.txt") && link.contains("mime_type=text%2Fplain"),
+            "{link}"
+        );
+        assert_eq!(
+            fetch(&c, "trace", &e, "a b.txt").unwrap().unwrap().1,
+            b"hello again"
+        );
+        assert!(fetch(&c, "span", &e, "a b.txt").unwrap().is_none());
+        let p2 = list(&c, None, "trace", &e, (2, 1), "x").unwrap();
+        assert_eq!(p2.content[0].file_name, "img.png");
+    }
+}

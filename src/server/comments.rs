@@ -1,0 +1,291 @@
+//! Comments on traces, spans and threads (threads by `thread_model_id`): add (201 + Location),
+//! get, edit, batch delete; the author is the caller; `source_queue_id` records the annotation
+//! queue a comment was made in. Comments are also embedded in the entities' read models.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+    routing::{get, patch, post},
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+
+use super::common::{created, now_ts, parse_uuid, put_str};
+use super::{ApiError, AppState, Caller, LJson};
+use crate::opik::model::{BatchDelete, Comment, new_id};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/private/traces/{id}/comments", post(add_trace))
+        .route("/v1/private/spans/{id}/comments", post(add_span))
+        .route("/v1/private/traces/threads/{id}/comments", post(add_thread))
+        .route("/v1/private/traces/{id}/comments/{cid}", get(get_trace))
+        .route("/v1/private/spans/{id}/comments/{cid}", get(get_span))
+        .route(
+            "/v1/private/traces/threads/{id}/comments/{cid}",
+            get(get_thread),
+        )
+        .route("/v1/private/traces/comments/{cid}", patch(edit_trace))
+        .route("/v1/private/spans/comments/{cid}", patch(edit_span))
+        .route(
+            "/v1/private/traces/threads/comments/{cid}",
+            patch(edit_thread),
+        )
+        .route("/v1/private/traces/comments/delete", post(delete_trace))
+        .route("/v1/private/spans/comments/delete", post(delete_span))
+        .route(
+            "/v1/private/traces/threads/comments/delete",
+            post(delete_thread),
+        )
+}
+
+fn row_json(r: &rusqlite::Row) -> rusqlite::Result<(String, Value)> {
+    let mut m = Map::new();
+    put_str(&mut m, "id", r.get(1)?);
+    put_str(&mut m, "text", r.get(2)?);
+    put_str(&mut m, "created_at", r.get(3)?);
+    put_str(&mut m, "last_updated_at", r.get(4)?);
+    put_str(&mut m, "created_by", r.get(5)?);
+    put_str(&mut m, "last_updated_by", r.get(6)?);
+    put_str(&mut m, "source_queue_id", r.get(7)?);
+    Ok((r.get(0)?, Value::Object(m)))
+}
+
+const COLS: &str = "entity_id, id, text, created_at, last_updated_at, created_by, last_updated_by, source_queue_id";
+
+/// Comments of many entities: entity id → `[Comment]` (oldest first).
+pub fn load(
+    conn: &Connection,
+    entity_type: &str,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!(
+            "SELECT {COLS} FROM comments WHERE entity_type = ? AND entity_id IN ({marks}) ORDER BY created_at, id"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&entity_type];
+        for id in chunk {
+            params.push(id);
+        }
+        let rows = stmt.query_map(params.as_slice(), row_json)?;
+        for r in rows {
+            let (eid, v) = r?;
+            out.entry(eid).or_default().push(v);
+        }
+    }
+    Ok(out)
+}
+
+fn check_text(c: &Comment) -> Result<(), ApiError> {
+    if c.text.trim().is_empty() {
+        return Err(ApiError::unprocessable("text must not be blank"));
+    }
+    Ok(())
+}
+
+async fn add(
+    st: AppState,
+    caller: Caller,
+    kind: &'static str,
+    id: String,
+    c: Comment,
+) -> Result<Response, ApiError> {
+    let eid = parse_uuid(&id, &format!("{kind} id"))?.to_string();
+    check_text(&c)?;
+    let cid = new_id().to_string();
+    let (cid2, eid2) = (cid.clone(), eid.clone());
+    st.db
+        .write(move |tx| {
+            let (table, col) = match kind {
+                "trace" => ("traces", "id"),
+                "span" => ("spans", "id"),
+                _ => ("threads", "thread_model_id"),
+            };
+            let project: Option<String> = tx
+                .query_row(&format!("SELECT project_id FROM {table} WHERE {col} = ?1"), [&eid2], |r| r.get(0))
+                .optional()?;
+            if kind == "thread" && project.is_none() {
+                return Err(ApiError::not_found("Thread not found"));
+            }
+            let now = now_ts();
+            tx.execute(
+                "INSERT INTO comments(id, entity_type, entity_id, project_id, text, source_queue_id, created_at, created_by, last_updated_at, last_updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?8)",
+                params![cid2, kind, eid2, project, c.text, c.source_queue_id.map(|q| q.to_string()), now, caller.user],
+            )?;
+            Ok(())
+        })
+        .await?;
+    let base = match kind {
+        "trace" => "traces",
+        "span" => "spans",
+        _ => "traces/threads",
+    };
+    Ok(created(format!(
+        "{}/v1/private/{base}/{eid}/comments/{cid}",
+        st.base_url()
+    )))
+}
+
+async fn add_trace(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    LJson(c): LJson<Comment>,
+) -> Result<Response, ApiError> {
+    add(st, caller, "trace", id, c).await
+}
+async fn add_span(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    LJson(c): LJson<Comment>,
+) -> Result<Response, ApiError> {
+    add(st, caller, "span", id, c).await
+}
+async fn add_thread(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    LJson(c): LJson<Comment>,
+) -> Result<Response, ApiError> {
+    add(st, caller, "thread", id, c).await
+}
+
+async fn get_one(
+    st: AppState,
+    kind: &'static str,
+    id: String,
+    cid: String,
+) -> Result<Json<Value>, ApiError> {
+    let eid = parse_uuid(&id, &format!("{kind} id"))?.to_string();
+    let cid = parse_uuid(&cid, "comment id")?.to_string();
+    let v = st
+        .db
+        .read(move |c| {
+            c.query_row(
+                &format!("SELECT {COLS} FROM comments WHERE id = ?1 AND entity_id = ?2 AND entity_type = ?3"),
+                [&cid, &eid, kind],
+                row_json,
+            )
+            .optional()?
+            .map(|(_, v)| v)
+            .ok_or_else(|| ApiError::not_found("Comment not found"))
+        })
+        .await?;
+    Ok(Json(v))
+}
+
+async fn get_trace(
+    State(st): State<AppState>,
+    Path((id, cid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    get_one(st, "trace", id, cid).await
+}
+async fn get_span(
+    State(st): State<AppState>,
+    Path((id, cid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    get_one(st, "span", id, cid).await
+}
+async fn get_thread(
+    State(st): State<AppState>,
+    Path((id, cid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    get_one(st, "thread", id, cid).await
+}
+
+async fn edit(
+    st: AppState,
+    caller: Caller,
+    kind: &'static str,
+    cid: String,
+    c: Comment,
+) -> Result<StatusCode, ApiError> {
+    let cid = parse_uuid(&cid, "comment id")?.to_string();
+    check_text(&c)?;
+    st.db
+        .write(move |tx| {
+            let n = tx.execute(
+                "UPDATE comments SET text = ?1, last_updated_at = ?2, last_updated_by = ?3 WHERE id = ?4 AND entity_type = ?5",
+                params![c.text, now_ts(), caller.user, cid, kind],
+            )?;
+            if n == 0 {
+                return Err(ApiError::not_found("Comment not found"));
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn edit_trace(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(cid): Path<String>,
+    LJson(c): LJson<Comment>,
+) -> Result<StatusCode, ApiError> {
+    edit(st, caller, "trace", cid, c).await
+}
+async fn edit_span(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(cid): Path<String>,
+    LJson(c): LJson<Comment>,
+) -> Result<StatusCode, ApiError> {
+    edit(st, caller, "span", cid, c).await
+}
+async fn edit_thread(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(cid): Path<String>,
+    LJson(c): LJson<Comment>,
+) -> Result<StatusCode, ApiError> {
+    edit(st, caller, "thread", cid, c).await
+}
+
+async fn delete(st: AppState, kind: &'static str, b: BatchDelete) -> Result<StatusCode, ApiError> {
+    if b.ids.is_empty() || b.ids.len() > 1000 {
+        return Err(ApiError::unprocessable(
+            "ids size must be between 1 and 1000",
+        ));
+    }
+    st.db
+        .write(move |tx| {
+            for id in &b.ids {
+                tx.execute(
+                    "DELETE FROM comments WHERE id = ?1 AND entity_type = ?2",
+                    params![id.to_string(), kind],
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_trace(
+    State(st): State<AppState>,
+    LJson(b): LJson<BatchDelete>,
+) -> Result<StatusCode, ApiError> {
+    delete(st, "trace", b).await
+}
+async fn delete_span(
+    State(st): State<AppState>,
+    LJson(b): LJson<BatchDelete>,
+) -> Result<StatusCode, ApiError> {
+    delete(st, "span", b).await
+}
+async fn delete_thread(
+    State(st): State<AppState>,
+    LJson(b): LJson<BatchDelete>,
+) -> Result<StatusCode, ApiError> {
+    delete(st, "thread", b).await
+}

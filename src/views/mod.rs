@@ -1,0 +1,12 @@
+//! Screens (implementations of [`crate::app::Screen`]): the projects list, the traces table,
+//! the trace view (span tree + detail), the conversation view, and the screens other modules
+//! add.
+
+pub mod conversation;
+pub mod annotate;
+pub mod dashboard;
+pub mod fixtures;
+pub mod projects;
+pub mod span_tree;
+pub mod trace_view;
+pub mod traces;

@@ -1,0 +1,159 @@
+//! Snapshot tests of every screen of the trace browser at 80×24 and 160×45, rendered through
+//! the whole shell (status bar, hint bar) into a ratatui TestBackend with fixed data and a
+//! fixed "now". Also checks that hostile text never reaches the buffer.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opik_tui::app::connect::ConnectScreen;
+use opik_tui::app::testing::{buffer_text, fixed_now, no_opener, render_app, test_app};
+use opik_tui::app::{App, Screen, ScreenRequest};
+use opik_tui::views::fixtures;
+use opik_tui::views::projects::ProjectsScreen;
+use opik_tui::views::trace_view::TraceViewScreen;
+use opik_tui::views::traces::{TraceRow, TracesScreen};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
+
+fn app_with(screen: Box<dyn Screen>) -> App {
+    let mut app = test_app(no_opener());
+    app.push(screen, fixed_now());
+    app
+}
+
+fn keys(app: &mut App, s: &str) {
+    for c in s.chars() {
+        let code = match c {
+            '\t' => KeyCode::Tab,
+            '\n' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        };
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE), fixed_now());
+    }
+}
+
+fn snap(name: &str, app: &mut App) {
+    for (w, h) in SIZES {
+        let text = buffer_text(&render_app(app, w, h));
+        assert!(
+            !text.contains('\u{1b}'),
+            "escape reached the screen:\n{text}"
+        );
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+    }
+}
+
+fn traces_screen() -> TracesScreen {
+    let rows: Vec<TraceRow> = fixtures::traces(60, fixed_now())
+        .iter()
+        .map(TraceRow::from_trace)
+        .collect();
+    TracesScreen::with_rows("support-bot", rows, Some(12_345))
+}
+
+fn trace_view() -> TraceViewScreen {
+    let (trace, spans) = fixtures::agent_trace(fixed_now(), 0);
+    TraceViewScreen::with_data("support-bot", trace.id.unwrap(), Some(trace), spans)
+}
+
+#[test]
+fn projects_list() {
+    let rows = fixtures::projects(fixed_now());
+    let mut app = app_with(Box::new(ProjectsScreen::with_rows(rows, Some(5))));
+    keys(&mut app, "j");
+    snap("projects", &mut app);
+}
+
+#[test]
+fn projects_empty() {
+    let mut app = app_with(Box::new(ProjectsScreen::with_rows(Vec::new(), Some(0))));
+    snap("projects_empty", &mut app);
+}
+
+#[test]
+fn traces_table() {
+    let mut app = app_with(Box::new(traces_screen()));
+    keys(&mut app, "jjj ");
+    snap("traces", &mut app);
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("1–40 of 12,345"), "{text}");
+    assert!(text.contains("1 marked"), "{text}");
+    // The hostile name is shown without its escape sequences.
+    assert!(text.contains("agent run"), "{text}");
+    assert!(!text.contains("pwned"), "{text}");
+}
+
+#[test]
+fn traces_filter_input_with_error() {
+    let mut app = app_with(Box::new(traces_screen()));
+    keys(&mut app, "fname = unquoted\n");
+    snap("traces_filter_error", &mut app);
+}
+
+#[test]
+fn trace_view_trace_selected() {
+    let mut app = app_with(Box::new(trace_view()));
+    snap("trace_view", &mut app);
+}
+
+#[test]
+fn trace_view_llm_span_output_tab() {
+    let mut app = app_with(Box::new(trace_view()));
+    keys(&mut app, "jj]");
+    snap("trace_view_llm_output", &mut app);
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("gpt-4o (openai)"), "{text}");
+}
+
+#[test]
+fn trace_view_error_and_scores_tabs() {
+    let mut app = app_with(Box::new(trace_view()));
+    // Select the failing tool span (trace, agent_loop, plan, lookup_order, db.query, http).
+    keys(&mut app, "jjjjj");
+    for _ in 0..5 {
+        keys(&mut app, "]");
+    }
+    snap("trace_view_error_tab", &mut app);
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("ConnectionResetError"), "{text}");
+    // Trace-level scores with author and reason.
+    let mut app = app_with(Box::new(trace_view()));
+    keys(&mut app, "]]]]");
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(
+        text.contains("alice: 0.75  found the order quickly"),
+        "{text}"
+    );
+}
+
+#[test]
+fn trace_view_folding() {
+    let mut app = app_with(Box::new(trace_view()));
+    keys(&mut app, "jh");
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("▸ SPAN agent_loop"), "{text}");
+    assert!(!text.contains("lookup_order"), "{text}");
+    keys(&mut app, "l");
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("lookup_order"), "{text}");
+}
+
+#[test]
+fn connection_failed_screen() {
+    let probe: opik_tui::app::connect::Probe = Arc::new(|| Box::pin(async { Ok(()) }));
+    let mut app = app_with(Box::new(ConnectScreen::failed(
+        "http://127.0.0.1:9/api",
+        ScreenRequest::Projects,
+        probe,
+        "cannot connect to http://127.0.0.1:9/api: connection refused — is Opik running? set --url or OPIK_URL_OVERRIDE",
+    )));
+    snap("connect_failed", &mut app);
+}
+
+#[test]
+fn command_line_completion_popup() {
+    let rows = fixtures::projects(fixed_now());
+    let mut app = app_with(Box::new(ProjectsScreen::with_rows(rows, Some(5))));
+    keys(&mut app, ":t\t");
+    snap("command_line", &mut app);
+}
