@@ -92,7 +92,7 @@ impl Cli {
     }
 
     /// The subcommand, `projects` when none was given.
-    pub fn command(&self) -> Command {
+    pub fn subcommand(&self) -> Command {
         self.command.clone().unwrap_or(Command::Projects)
     }
 }
@@ -104,31 +104,38 @@ mod tests {
 
     #[test]
     fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
+        <Cli as CommandFactory>::command().debug_assert();
     }
 
     #[test]
     fn default_subcommand_is_projects_and_globals_go_anywhere() {
         let c = Cli::try_parse_from(["opik-tui"]).unwrap();
-        assert_eq!(c.command(), Command::Projects);
-        let c = Cli::try_parse_from(["opik-tui", "traces", "--project", "p", "--url", "h:1"])
-            .unwrap();
-        assert_eq!(c.command(), Command::Traces);
+        assert_eq!(c.subcommand(), Command::Projects);
+        let c =
+            Cli::try_parse_from(["opik-tui", "traces", "--project", "p", "--url", "h:1"]).unwrap();
+        assert_eq!(c.subcommand(), Command::Traces);
         assert_eq!(c.project.as_deref(), Some("p"));
         assert_eq!(c.flags().url.as_deref(), Some("h:1"));
-        let c = Cli::try_parse_from(["opik-tui", "serve", "--api-key", "k", "--bind", "0.0.0.0:80"])
-            .unwrap();
+        let c = Cli::try_parse_from([
+            "opik-tui",
+            "serve",
+            "--api-key",
+            "k",
+            "--bind",
+            "0.0.0.0:80",
+        ])
+        .unwrap();
         assert_eq!(c.api_key.as_deref(), Some("k"));
-        assert!(matches!(c.command(), Command::Serve { bind, .. } if bind.port() == 80));
+        assert!(matches!(c.subcommand(), Command::Serve { bind, .. } if bind.port() == 80));
         let c = Cli::try_parse_from(["opik-tui", "annotate", "my queue"]).unwrap();
         assert_eq!(
-            c.command(),
+            c.subcommand(),
             Command::Annotate {
                 queue: Some("my queue".into())
             }
         );
         let c = Cli::try_parse_from(["opik-tui", "dashboard", "--refresh", "5"]).unwrap();
-        assert_eq!(c.command(), Command::Dashboard { refresh: Some(5) });
+        assert_eq!(c.subcommand(), Command::Dashboard { refresh: Some(5) });
     }
 
     #[test]

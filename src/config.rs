@@ -229,6 +229,12 @@ pub fn normalize_url(raw: &str) -> Result<String, String> {
     if parsed.host_str().is_none_or(|h| h.is_empty()) {
         return Err("it has no host; expected something like http://localhost:5173/api".into());
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(
+            "it must not carry user:password@; pass the API key with --api-key or OPIK_API_KEY"
+                .into(),
+        );
+    }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err("it must not carry a query (?…) or fragment (#…)".into());
     }

@@ -35,7 +35,9 @@ pub fn default_log_path() -> Option<PathBuf> {
 pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>) {
     let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
     let path = file.map(Path::to_path_buf).or_else(default_log_path);
-    let opened = path.as_ref().map(|p| open_append(p).map(|f| (p.clone(), f)));
+    let opened = path
+        .as_ref()
+        .map(|p| open_append(p).map(|f| (p.clone(), f)));
     match opened {
         Some(Ok((p, f))) => {
             let (writer, guard) = tracing_appender::non_blocking(f);
@@ -43,9 +45,7 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
                 .with_env_filter(filter)
                 .with_ansi(false);
             let res = if also_stderr {
-                builder
-                    .with_writer(writer.and(std::io::stderr))
-                    .try_init()
+                builder.with_writer(writer.and(std::io::stderr)).try_init()
             } else {
                 builder.with_writer(writer).try_init()
             };

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let command = cli.command();
+    let command = cli.subcommand();
     let headless = matches!(command, Command::Serve { .. } | Command::Config);
     let (_log_guard, log_problem) = opik_tui::logging::init(cli.log_file.as_deref(), headless);
     tracing::info!(?command, "opik-tui {} starting", env!("CARGO_PKG_VERSION"));
@@ -48,7 +48,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", resolved.report());
             let env = |k: &str| std::env::var(k).ok();
             if let Some(p) = settings::settings_path(&env) {
-                let state = if p.exists() { "" } else { " (not found; defaults)" };
+                let state = if p.exists() {
+                    ""
+                } else {
+                    " (not found; defaults)"
+                };
                 println!("settings   {}{state}", p.display());
             }
             if let Some(p) = _log_guard.path.as_ref() {
@@ -233,6 +237,8 @@ mod embedded {
     }
 
     pub async fn start_demo() -> anyhow::Result<(ServerHandle, tempfile::TempDir)> {
-        anyhow::bail!("the demo data set is not in this build yet; run `opik-tui serve` and log traces with the Opik SDK instead")
+        anyhow::bail!(
+            "the demo data set is not in this build yet; run `opik-tui serve` and log traces with the Opik SDK instead"
+        )
     }
 }

@@ -106,7 +106,11 @@ async fn slow(State(f): State<Fixture>) -> Response {
 
 async fn malformed(State(f): State<Fixture>) -> Response {
     f.hit("malformed");
-    ([("content-type", "application/json")], "{\"page\": 1, \"content\": [").into_response()
+    (
+        [("content-type", "application/json")],
+        "{\"page\": 1, \"content\": [",
+    )
+        .into_response()
 }
 
 async fn auth_only(State(f): State<Fixture>, headers: HeaderMap) -> Response {
@@ -129,7 +133,9 @@ async fn trace_by_id(Path(id): Path<String>) -> Response {
         // Python-style NaN and an unknown field must not fail the read.
         (
             [("content-type", "application/json")],
-            format!(r#"{{"id": "{id}", "name": "found", "duration": NaN, "brand_new": {{"x": 1}}}}"#),
+            format!(
+                r#"{{"id": "{id}", "name": "found", "duration": NaN, "brand_new": {{"x": 1}}}}"#
+            ),
         )
             .into_response()
     } else {
@@ -188,14 +194,35 @@ async fn search_breaks(State(f): State<Fixture>, body: axum::body::Bytes) -> Res
         ];
         return Response::builder()
             .header("content-type", "application/octet-stream")
-            .body(Body::from_stream(futures::stream::iter(first)))
+            // Pause before the failure so the two records are flushed to the client first.
+            .body(Body::from_stream(futures::stream::iter(first).then(
+                |item| async move {
+                    if item.is_err() {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    item
+                },
+            )))
             .unwrap();
     }
-    let cursor = req["last_retrieved_id"].as_str().unwrap_or("").to_string();
+    let cursor = req["last_retrieved_thread_model_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let lines = ids
         .into_iter()
         .filter(|id| cursor.is_empty() || *id < cursor)
         .map(|id| json!({"id": id, "name": "rest"}).to_string())
+        .collect();
+    ndjson(lines)
+}
+
+/// Ignores the cursor: always the same full page.
+async fn search_ignores_cursor(State(f): State<Fixture>) -> Response {
+    f.hit("search-stuck");
+    let lines = trace_ids()[..3]
+        .iter()
+        .map(|id| json!({"id": id, "name": "same"}).to_string())
         .collect();
     ndjson(lines)
 }
@@ -225,7 +252,10 @@ async fn start() -> (String, Fixture) {
     let api = Router::new()
         .route("/is-alive/ping", get(|| async { "{}" }))
         .route("/v1/private/traces/threads/stats", get(flaky))
-        .route("/v1/private/projects", get(big_page))
+        .route(
+            "/v1/private/projects",
+            get(big_page).layer(tower_http::compression::CompressionLayer::new()),
+        )
         .route("/v1/private/feedback-definitions", get(always_500))
         .route("/v1/private/annotation-queues", get(rate_limited))
         .route("/v1/private/projects/stats", get(slow))
@@ -236,10 +266,12 @@ async fn start() -> (String, Fixture) {
         .route("/v1/private/traces/search", post(search))
         .route("/v1/private/spans/search", post(search_error_mid_stream))
         .route("/v1/private/traces/threads/search", post(search_breaks))
+        .route(
+            "/stuck/v1/private/traces/search",
+            post(search_ignores_cursor),
+        )
         .with_state(f.clone());
-    let app = Router::new()
-        .nest("/api", api)
-        .layer(tower_http::compression::CompressionLayer::new());
+    let app = Router::new().nest("/api", api);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -297,7 +329,10 @@ async fn timeout_is_reported_without_retrying() {
     let (url, f) = start().await;
     let err = client(&url).project_stats(1, 10).await.unwrap_err();
     assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
-    assert!(err.to_string().starts_with(&format!("no answer from {url}/api within 0.4s")));
+    assert!(
+        err.to_string()
+            .starts_with(&format!("no answer from {url}/api within 0.4s"))
+    );
     assert_eq!(f.count("slow"), 1);
 }
 
@@ -335,7 +370,11 @@ async fn rate_limit_waits_for_retry_after_then_succeeds() {
     assert_eq!(t.len(), 2);
     // The second attempt came no earlier than the server asked (a lower bound only; the
     // client's own backoff would have been 20 ms).
-    assert!(t[1] - t[0] >= Duration::from_millis(950), "{:?}", t[1] - t[0]);
+    assert!(
+        t[1] - t[0] >= Duration::from_millis(950),
+        "{:?}",
+        t[1] - t[0]
+    );
 }
 
 #[tokio::test]
@@ -372,19 +411,16 @@ async fn unauthorized_names_the_workspace_and_headers_are_raw() {
     conn.api_key = Some("good-key".into());
     let c = OpikClient::with_options(&conn, fast_opts()).unwrap();
     assert_eq!(c.workspace_name().await.unwrap(), "team-a");
-    let h = f.headers.lock().unwrap();
-    assert_eq!(h[1]["authorization"], "good-key");
-    assert_eq!(h[1]["comet-workspace"], "team-a");
+    {
+        let h = f.headers.lock().unwrap();
+        assert_eq!(h[1]["authorization"], "good-key");
+        assert_eq!(h[1]["comet-workspace"], "team-a");
+    }
 
     // Without a key no authorization header is sent at all.
-    drop(h);
     let c = client(&url);
     let _ = c.workspace_name().await;
-    assert!(
-        f.headers.lock().unwrap()[2]
-            .get("authorization")
-            .is_none()
-    );
+    assert!(f.headers.lock().unwrap()[2].get("authorization").is_none());
 }
 
 #[tokio::test]
@@ -497,8 +533,40 @@ async fn broken_stream_resumes_from_the_cursor() {
 #[tokio::test]
 async fn gzip_replies_are_decoded() {
     let (url, f) = start().await;
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap()
+        .get(format!("{url}/api/v1/private/projects"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        raw.headers()["content-encoding"],
+        "gzip",
+        "the fixture compresses"
+    );
     let page = client(&url).list_projects(1, 300, None, &[]).await.unwrap();
     assert_eq!(page.content.len(), 300);
     assert_eq!(page.content[299].name, "project-299");
-    assert_eq!(f.count("big"), 1);
+    assert_eq!(f.count("big"), 2);
+}
+
+#[tokio::test]
+async fn a_server_ignoring_the_cursor_does_not_loop_forever() {
+    let (url, f) = start().await;
+    // A raw base URL `…/api/stuck` puts `/v1/private/traces/search` on the stuck route.
+    let conn = Connection {
+        base_url: format!("{url}/api/stuck"),
+        ..Connection::new(&url).unwrap()
+    };
+    let c = OpikClient::with_options(&conn, fast_opts()).unwrap();
+    let got = c.search_traces(Default::default(), None).await.unwrap();
+    assert_eq!(
+        got.len(),
+        6,
+        "the first page, then the repeat; then it stops"
+    );
+    assert_eq!(f.count("search-stuck"), 2);
 }

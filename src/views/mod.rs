@@ -2,8 +2,8 @@
 //! the trace view (span tree + detail), the conversation view, and the screens other modules
 //! add.
 
-pub mod conversation;
 pub mod annotate;
+pub mod conversation;
 pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
