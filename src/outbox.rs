@@ -1111,4 +1111,60 @@ mod tests {
         assert_eq!(failed.len(), 1);
         assert!(failed[0].2.contains("unreadable"));
     }
+
+    /// A create whose reply was lost (the comment exists on the server) is adopted, not
+    /// posted again.
+    #[tokio::test]
+    async fn ambiguous_comment_create_is_adopted_not_reposted() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let srv = crate::server::spawn(crate::server::ServerConfig {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            db_path: dir.path().join("db.sqlite"),
+            api_key: None,
+            users_file: None,
+        })
+        .await
+        .expect("server");
+        let client =
+            OpikClient::new(&crate::config::Connection::new(&srv.base_url()).expect("url"))
+                .expect("client");
+        let trace = crate::opik::model::new_id();
+        let now = crate::opik::model::ts::format(&Utc::now());
+        reqwest::Client::new()
+            .post(format!("{}/v1/private/traces/batch", srv.base_url()))
+            .json(&serde_json::json!({"traces": [{"id": trace, "project_name": "p", "start_time": now}]}))
+            .send()
+            .await
+            .expect("create trace");
+        let queue = Uuid::now_v7();
+        let ob = Outbox::open(&dir.path().join("o.sqlite"), target_of(&client)).expect("outbox");
+        let id = ob
+            .enqueue(WriteOp::AddComment {
+                target: CommentTarget::Trace { trace_id: trace },
+                text: "lost reply".into(),
+                source_queue_id: Some(queue),
+            })
+            .expect("enqueue");
+        // The first send reached the server, but its reply was lost (timeout).
+        let made = client
+            .add_trace_comment(trace, "lost reply", Some(queue))
+            .await
+            .expect("comment");
+        ob.mark_attempt(id, "no answer within 30s", true, false);
+        let report = ob.drain_once(&client, &|_| {}).await;
+        assert_eq!((report.applied, report.pending), (1, 0));
+        assert_eq!(
+            ob.created_comment(id),
+            Some(made),
+            "the existing comment is adopted"
+        );
+        let comments = client
+            .get_trace(trace)
+            .await
+            .expect("trace")
+            .comments
+            .unwrap_or_default();
+        assert_eq!(comments.len(), 1, "not posted twice: {comments:?}");
+        srv.shutdown().await;
+    }
 }

@@ -28,7 +28,8 @@ pub enum Command {
 }
 
 /// Parse `line` (without the `:`). `project` is the current project, needed by
-/// `:traces`, `:threads` and `:dashboard` when no name is given.
+/// `:traces` and `:threads` when no name is given. `:dashboard` without a name opens the
+/// all-projects overview (Enter there drills into one project).
 pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
     let line = line.trim();
     let (cmd, arg) = match line.split_once(char::is_whitespace) {
@@ -53,9 +54,7 @@ pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
             project: need_project("threads")?,
         }),
         "queues" => Command::Open(ScreenRequest::Queues),
-        "dashboard" | "dash" => Command::Open(ScreenRequest::Dashboard {
-            project: arg_opt.or_else(|| project.map(str::to_string)),
-        }),
+        "dashboard" | "dash" => Command::Open(ScreenRequest::Dashboard { project: arg_opt }),
         "annotate" => Command::Open(ScreenRequest::Annotate { queue: arg_opt }),
         "project" => match arg_opt {
             Some(p) => Command::Project(p),

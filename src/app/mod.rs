@@ -93,6 +93,8 @@ pub struct AppEnv {
     pub theme_dir: Option<PathBuf>,
     /// Live-tail / auto-refresh interval.
     pub refresh: std::time::Duration,
+    /// Dashboard refresh interval (`--refresh` / settings; 5 s by default).
+    pub dashboard_refresh: std::time::Duration,
 }
 
 impl AppEnv {
@@ -103,6 +105,7 @@ impl AppEnv {
             workspace: workspace.to_string(),
             theme_dir: None,
             refresh: std::time::Duration::from_secs(2),
+            dashboard_refresh: crate::views::dashboard::DEFAULT_REFRESH,
         }
     }
 }
@@ -117,6 +120,10 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
         workspace: opts.workspace.clone(),
         theme_dir: opts.theme_dir.clone(),
         refresh: std::time::Duration::from_secs(opts.refresh_secs.unwrap_or(2).max(1)),
+        dashboard_refresh: opts
+            .refresh_secs
+            .map(|s| std::time::Duration::from_secs(s.max(1)))
+            .unwrap_or(crate::views::dashboard::DEFAULT_REFRESH),
     });
     let (keymap, key_errors) = KeyMap::with_overrides(&opts.keys);
     let cfg = shell::ShellConfig {

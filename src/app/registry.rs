@@ -19,18 +19,24 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
         ScreenRequest::Trace { project, trace_id } => Ok(Box::new(
             views::trace_view::TraceViewScreen::new(env.clone(), project, *trace_id),
         )),
-        ScreenRequest::Threads { .. } => {
-            Err("the threads screen is not part of this build yet".into())
-        }
+        ScreenRequest::Threads { project } => Ok(Box::new(views::threads::ThreadsScreen::new(
+            env.clone(),
+            project,
+        ))),
         ScreenRequest::Queues => {
             Err("the annotation queues screen is not part of this build yet".into())
         }
-        ScreenRequest::Dashboard { .. } => {
-            Err("the dashboard is not part of this build yet".into())
+        ScreenRequest::Dashboard { project } => {
+            Ok(Box::new(views::dashboard::DashboardScreen::new(
+                env.client.clone(),
+                project.clone(),
+                env.dashboard_refresh,
+            )))
         }
-        ScreenRequest::Annotate { .. } => {
-            Err("the annotation screen is not part of this build yet".into())
-        }
+        ScreenRequest::Annotate { queue } => Ok(Box::new(views::annotate::AnnotateScreen::new(
+            env.client.clone(),
+            queue.clone(),
+        ))),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Opik: the wire model (shared with the embedded server) and the REST client.
 pub mod client;
+pub mod conversations;
 pub mod error;
 pub mod filter_string;
 pub mod messages;

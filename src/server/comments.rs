@@ -90,6 +90,41 @@ fn check_text(c: &Comment) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Store a comment on a trace, span or thread (`kind`; a thread by its `thread_model_id`) by
+/// `user`; returns the new comment id. Used by the handlers and the demo data loader.
+pub fn insert(
+    tx: &rusqlite::Connection,
+    kind: &str,
+    entity_id: &str,
+    text: &str,
+    source_queue_id: Option<uuid::Uuid>,
+    user: &str,
+) -> Result<String, ApiError> {
+    let (table, col) = match kind {
+        "trace" => ("traces", "id"),
+        "span" => ("spans", "id"),
+        _ => ("threads", "thread_model_id"),
+    };
+    let project: Option<String> = tx
+        .query_row(
+            &format!("SELECT project_id FROM {table} WHERE {col} = ?1"),
+            [entity_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if kind == "thread" && project.is_none() {
+        return Err(ApiError::not_found("Thread not found"));
+    }
+    let cid = new_id().to_string();
+    let now = now_ts();
+    tx.execute(
+        "INSERT INTO comments(id, entity_type, entity_id, project_id, text, source_queue_id, created_at, created_by, last_updated_at, last_updated_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?8)",
+        params![cid, kind, entity_id, project, text, source_queue_id.map(|q| q.to_string()), now, user],
+    )?;
+    Ok(cid)
+}
+
 async fn add(
     st: AppState,
     caller: Caller,
@@ -99,29 +134,12 @@ async fn add(
 ) -> Result<Response, ApiError> {
     let eid = parse_uuid(&id, &format!("{kind} id"))?.to_string();
     check_text(&c)?;
-    let cid = new_id().to_string();
-    let (cid2, eid2) = (cid.clone(), eid.clone());
-    st.db
-        .write(move |tx| {
-            let (table, col) = match kind {
-                "trace" => ("traces", "id"),
-                "span" => ("spans", "id"),
-                _ => ("threads", "thread_model_id"),
-            };
-            let project: Option<String> = tx
-                .query_row(&format!("SELECT project_id FROM {table} WHERE {col} = ?1"), [&eid2], |r| r.get(0))
-                .optional()?;
-            if kind == "thread" && project.is_none() {
-                return Err(ApiError::not_found("Thread not found"));
-            }
-            let now = now_ts();
-            tx.execute(
-                "INSERT INTO comments(id, entity_type, entity_id, project_id, text, source_queue_id, created_at, created_by, last_updated_at, last_updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?8)",
-                params![cid2, kind, eid2, project, c.text, c.source_queue_id.map(|q| q.to_string()), now, caller.user],
-            )?;
-            Ok(())
-        })
+    let text = c.text.clone();
+    let queue = c.source_queue_id;
+    let eid2 = eid.clone();
+    let cid = st
+        .db
+        .write(move |tx| insert(tx, kind, &eid2, &text, queue, &caller.user))
         .await?;
     let base = match kind {
         "trace" => "traces",

@@ -24,6 +24,7 @@ pub const SCHEMA_PARTS: &[&str] = &[
     super::feedback_definitions::SCHEMA,
     super::queues::SCHEMA,
     super::attachments::SCHEMA,
+    super::otlp::SCHEMA,
 ];
 
 /// How many idle read connections are kept.

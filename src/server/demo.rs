@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::demo_content::{self as content, Conversation};
 use crate::opik::model::{
     AnnotationQueue, ErrorInfo, FeedbackDefinition, FeedbackDetails, FeedbackScoreItem, SpanWrite,
-    Timestamp, TraceWrite,
+    Timestamp, TraceWrite, ts,
 };
 
 /// The default local user (self-hosted Opik's).
@@ -1300,6 +1300,116 @@ impl Gen {
             });
         }
     }
+}
+
+/// Fill a (fresh) server's database with [`generate`]'s data set as of now, through the same
+/// functions the HTTP handlers use, in one transaction. Scores and comments keep their demo
+/// authors (alice, bob, admin).
+pub async fn fill_demo(handle: &super::ServerHandle) -> anyhow::Result<()> {
+    fill_demo_at(handle, chrono::Utc::now()).await
+}
+
+/// [`fill_demo`] as of a fixed time (stable screenshots).
+pub async fn fill_demo_at(handle: &super::ServerHandle, now: Timestamp) -> anyhow::Result<()> {
+    fill_db(&handle.db, generate(now)).await
+}
+
+/// [`fill_demo`] on a database handle.
+pub async fn fill_db(db: &super::Db, data: DemoData) -> anyhow::Result<()> {
+    db.write(move |tx| write_all(tx, &data))
+        .await
+        .map_err(|e| anyhow::anyhow!("writing the demo data failed: {e:?}"))
+}
+
+fn write_all(tx: &rusqlite::Connection, data: &DemoData) -> Result<(), super::ApiError> {
+    use super::ingest::{CreateMode, CreateRec, Kind, create_all};
+    use super::{feedback_definitions, ingest, projects, queues, scores};
+
+    for d in &data.definitions {
+        match feedback_definitions::insert(tx, d, ADMIN) {
+            Ok(_) | Err(super::ApiError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    for chunk in data.traces.chunks(1000) {
+        let recs = chunk
+            .iter()
+            .map(CreateRec::from_trace)
+            .collect::<Result<Vec<_>, _>>()?;
+        create_all(tx, Kind::Trace, recs, CreateMode::Upsert, ADMIN)?;
+    }
+    for chunk in data.spans.chunks(1000) {
+        let recs = chunk
+            .iter()
+            .map(CreateRec::from_span)
+            .collect::<Result<Vec<_>, _>>()?;
+        create_all(tx, Kind::Span, recs, CreateMode::Upsert, ADMIN)?;
+    }
+    // Scores, per author (the score functions take the author as the caller).
+    let by_author = |items: &[FeedbackScoreItem]| {
+        let mut m: BTreeMap<String, Vec<FeedbackScoreItem>> = BTreeMap::new();
+        for it in items {
+            let author = it.author.clone().unwrap_or_else(|| ADMIN.to_string());
+            let mut it = it.clone();
+            it.author = None;
+            m.entry(author).or_default().push(it);
+        }
+        m
+    };
+    for (author, items) in by_author(&data.trace_scores) {
+        for chunk in items.chunks(1000) {
+            scores::put_entity_scores(tx, "trace", chunk, &author)?;
+        }
+    }
+    for (author, items) in by_author(&data.span_scores) {
+        for chunk in items.chunks(1000) {
+            scores::put_entity_scores(tx, "span", chunk, &author)?;
+        }
+    }
+    for (author, items) in by_author(&data.thread_scores) {
+        for chunk in items.chunks(1000) {
+            scores::put_thread_scores(tx, chunk, &author)?;
+        }
+    }
+    let now = ts::format(&chrono::Utc::now());
+    let thread_model_id = |project: &str, thread: &str| -> Result<String, super::ApiError> {
+        let pid = projects::get_or_create(tx, Some(project), ADMIN)?;
+        ingest::ensure_thread(tx, &pid, thread, &now, ADMIN)
+    };
+    for q in &data.queues {
+        let mut queue = q.queue.clone();
+        queue.project_id = None;
+        queue.project_name = Some(q.project_name.clone());
+        let id = queues::insert(tx, &queue, queue.created_by.as_deref().unwrap_or(ADMIN))?;
+        let mut items = q.trace_items.clone();
+        for th in &q.thread_items {
+            if let Ok(u) = Uuid::parse_str(&thread_model_id(&q.project_name, th)?) {
+                items.push(u);
+            }
+        }
+        if !items.is_empty() {
+            queues::add_items(tx, &id, &items)?;
+        }
+    }
+    for c in &data.comments {
+        let (kind, entity) = match &c.target {
+            CommentTarget::Trace(id) => ("trace", id.to_string()),
+            CommentTarget::Thread {
+                project_name,
+                thread_id,
+            } => ("thread", thread_model_id(project_name, thread_id)?),
+        };
+        super::comments::insert(tx, kind, &entity, &c.text, c.source_queue_id, &c.author)?;
+    }
+    // Threads go quiet when their last turn ends, not when the demo was loaded: the last
+    // activity of each demo thread is its last trace's end (ingest stamps the load time).
+    tx.execute(
+        "UPDATE threads SET last_activity_at = (SELECT max(coalesce(t.end_time, t.start_time)) FROM traces t
+             WHERE t.project_id = threads.project_id AND t.thread_id = threads.thread_id)
+         WHERE EXISTS (SELECT 1 FROM traces t WHERE t.project_id = threads.project_id AND t.thread_id = threads.thread_id)",
+        [],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -257,7 +257,8 @@ pub struct MetricQuery {
     pub interval: Interval,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    /// An SQL condition on the entity table (alias `e`) plus its parameters, from the filters.
+    /// An SQL condition on the entity row (alias `t` traces, `s` spans, `th` threads, as the
+    /// filter module writes them) plus its parameters.
     pub filter_sql: Option<(String, Vec<SqlValue>)>,
 }
 
@@ -393,8 +394,8 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
             let mut params: Vec<SqlValue> = vec![pid.into(), lo.into(), hi.into()];
             let f = where_filter(q, &mut params);
             let sql = format!(
-                "SELECT e.id, e.duration, e.total_estimated_cost, e.usage, e.metadata FROM traces e \
-                 WHERE e.project_id = ?1 AND e.id >= ?2 AND e.id < ?3{f}"
+                "SELECT t.id, t.duration, t.total_estimated_cost, t.usage FROM traces t \
+                 WHERE t.project_id = ?1 AND t.has_create = 1 AND t.id >= ?2 AND t.id < ?3{f}"
             );
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(params_from_iter(params))?;
@@ -446,8 +447,8 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
             let mut params: Vec<SqlValue> = vec![pid.into(), lo.into(), hi.into()];
             let f = where_filter(q, &mut params);
             let sql = format!(
-                "SELECT e.id, e.duration, e.usage FROM spans e \
-                 WHERE e.project_id = ?1 AND e.id >= ?2 AND e.id < ?3{f}"
+                "SELECT s.id, s.duration, s.usage FROM spans s \
+                 WHERE s.project_id = ?1 AND s.has_create = 1 AND s.id >= ?2 AND s.id < ?3{f}"
             );
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(params_from_iter(params))?;
@@ -486,19 +487,19 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
             return Ok(response(q, sb, reduce));
         }
         "FEEDBACK_SCORES" | "SPAN_FEEDBACK_SCORES" => {
-            let (table, etype) = if mt == "FEEDBACK_SCORES" {
-                ("traces", "trace")
+            let (table, a, etype) = if mt == "FEEDBACK_SCORES" {
+                ("traces", "t", "trace")
             } else {
-                ("spans", "span")
+                ("spans", "s", "span")
             };
             let mut params: Vec<SqlValue> = vec![pid.into(), lo.into(), hi.into()];
             let f = where_filter(q, &mut params);
             // Per entity and name: the average over authors; then the average per bucket.
             let sql = format!(
-                "SELECT e.id, s.name, avg(s.value) FROM {table} e \
-                 JOIN feedback_scores s ON s.entity_type = '{etype}' AND s.entity_id = e.id \
-                 WHERE e.project_id = ?1 AND e.id >= ?2 AND e.id < ?3{f} AND s.value IS NOT NULL \
-                 GROUP BY e.id, s.name"
+                "SELECT {a}.id, fs.name, avg(fs.value) FROM {table} {a} \
+                 JOIN feedback_scores fs ON fs.entity_type = '{etype}' AND fs.entity_id = {a}.id \
+                 WHERE {a}.project_id = ?1 AND {a}.has_create = 1 AND {a}.id >= ?2 AND {a}.id < ?3{f} \
+                 AND fs.value IS NOT NULL GROUP BY {a}.id, fs.name"
             );
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(params_from_iter(params))?;
@@ -523,10 +524,10 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
             }
             if mt == "THREAD_FEEDBACK_SCORES" {
                 let sql = format!(
-                    "SELECT e.thread_model_id, s.name, avg(s.value) FROM threads e \
-                     JOIN feedback_scores s ON s.entity_type = 'thread' AND s.entity_id = e.thread_model_id \
-                     WHERE e.project_id = ?1 AND e.thread_model_id >= ?2 AND e.thread_model_id < ?3{f} \
-                     AND s.value IS NOT NULL GROUP BY e.thread_model_id, s.name"
+                    "SELECT th.thread_model_id, fs.name, avg(fs.value) FROM threads th \
+                     JOIN feedback_scores fs ON fs.entity_type = 'thread' AND fs.entity_id = th.thread_model_id \
+                     WHERE th.project_id = ?1 AND th.thread_model_id >= ?2 AND th.thread_model_id < ?3{f} \
+                     AND fs.value IS NOT NULL GROUP BY th.thread_model_id, fs.name"
                 );
                 let mut st = conn.prepare_cached(&sql)?;
                 let mut rows = st.query(params_from_iter(params))?;
@@ -542,10 +543,10 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
             }
             // Thread duration: first trace start to last trace end (ms), as Opik.
             let sql = format!(
-                "SELECT e.thread_model_id, min(t.start_time), max(t.end_time) FROM threads e \
-                 JOIN traces t ON t.project_id = e.project_id AND t.thread_id = e.thread_id \
-                 WHERE e.project_id = ?1 AND e.thread_model_id >= ?2 AND e.thread_model_id < ?3{f} \
-                 GROUP BY e.thread_model_id"
+                "SELECT th.thread_model_id, min(t.start_time), max(t.end_time) FROM threads th \
+                 JOIN traces t ON t.project_id = th.project_id AND t.thread_id = th.thread_id AND t.has_create = 1 \
+                 WHERE th.project_id = ?1 AND th.thread_model_id >= ?2 AND th.thread_model_id < ?3{f} \
+                 GROUP BY th.thread_model_id"
             );
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(params_from_iter(params))?;
@@ -667,20 +668,20 @@ fn kpi_window(
     };
     let sql = match entity {
         Entity::Traces | Entity::Spans => {
-            let table = if entity == Entity::Traces {
-                "traces"
+            let (table, a, cost) = if entity == Entity::Traces {
+                ("traces", "t", "total_estimated_cost")
             } else {
-                "spans"
+                ("spans", "s", "est_cost")
             };
             format!(
-                "SELECT count(*), coalesce(sum(e.error_info IS NOT NULL AND e.error_info <> '' AND e.error_info <> 'null'), 0), \
-                 coalesce(sum(e.duration), 0), count(e.duration), coalesce(sum(e.total_estimated_cost), 0) \
-                 FROM {table} e WHERE e.project_id = ?1 AND e.id >= ?2 AND e.id < ?3{f}"
+                "SELECT count(*), coalesce(sum({a}.error_info IS NOT NULL AND {a}.error_info <> '' AND {a}.error_info <> 'null'), 0), \
+                 coalesce(sum({a}.duration), 0.0), count({a}.duration), coalesce(sum({a}.{cost}), 0.0) \
+                 FROM {table} {a} WHERE {a}.project_id = ?1 AND {a}.has_create = 1 AND {a}.id >= ?2 AND {a}.id < ?3{f}"
             )
         }
         Entity::Threads => format!(
-            "SELECT count(*), 0, 0, 0, 0 FROM threads e \
-             WHERE e.project_id = ?1 AND e.thread_model_id >= ?2 AND e.thread_model_id < ?3{f}"
+            "SELECT count(*), 0, 0.0, 0, 0.0 FROM threads th \
+             WHERE th.project_id = ?1 AND th.thread_model_id >= ?2 AND th.thread_model_id < ?3{f}"
         ),
     };
     let mut k = conn.query_row(&sql, params_from_iter(params.iter()), |r| {
@@ -707,10 +708,10 @@ fn kpi_window(
         let sql = format!(
             "SELECT min(t.start_time), max(t.end_time), \
              max(t.error_info IS NOT NULL AND t.error_info <> '' AND t.error_info <> 'null'), \
-             coalesce(sum(t.total_estimated_cost), 0) FROM threads e \
-             JOIN traces t ON t.project_id = e.project_id AND t.thread_id = e.thread_id \
-             WHERE e.project_id = ?1 AND e.thread_model_id >= ?2 AND e.thread_model_id < ?3{f} \
-             GROUP BY e.thread_model_id"
+             coalesce(sum(t.total_estimated_cost), 0.0) FROM threads th \
+             JOIN traces t ON t.project_id = th.project_id AND t.thread_id = th.thread_id AND t.has_create = 1 \
+             WHERE th.project_id = ?1 AND th.thread_model_id >= ?2 AND th.thread_model_id < ?3{f} \
+             GROUP BY th.thread_model_id"
         );
         let mut st = conn.prepare(&sql)?;
         let mut rows = st.query(params_from_iter(params.iter()))?;
@@ -773,6 +774,135 @@ pub fn averages(pairs: impl IntoIterator<Item = (String, f64)>) -> BTreeMap<Stri
         e.1 += 1.0;
     }
     acc.into_iter().map(|(k, (s, n))| (k, s / n)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::post;
+
+use super::common::parse_uuid;
+use super::filters::{self, Ctx, Where};
+use super::{ApiError, AppState, LJson};
+use crate::opik::model::{Filter, ProjectMetricRequest};
+
+/// `POST /v1/private/projects/{id}/metrics` and `POST /v1/private/projects/{id}/kpi-cards`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/private/projects/{id}/metrics", post(metrics_handler))
+        .route("/v1/private/projects/{id}/kpi-cards", post(kpi_handler))
+}
+
+fn project_exists(conn: &Connection, id: &Uuid) -> Result<(), ApiError> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM projects WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))?;
+    if n == 0 {
+        return Err(ApiError::not_found("Project not found"));
+    }
+    Ok(())
+}
+
+/// Filters → an SQL condition for the entity's row alias (`t` traces, `s` spans).
+pub fn filter_sql(
+    conn: &Connection,
+    entity: Entity,
+    filters: &[Filter],
+) -> Result<Option<(String, Vec<SqlValue>)>, ApiError> {
+    if filters.is_empty() {
+        return Ok(None);
+    }
+    let fe = match entity {
+        Entity::Traces => filters::Entity::Trace,
+        Entity::Spans => filters::Entity::Span,
+        Entity::Threads => {
+            return Err(ApiError::bad_request(
+                "thread_filters are not supported on metrics by this server yet; drop them or use trace_filters",
+            ));
+        }
+    };
+    let mut w = Where::default();
+    filters::build(fe, filters, Ctx::detect(conn), &mut w)?;
+    Ok(Some((w.sql(), w.params)))
+}
+
+async fn metrics_handler(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    LJson(req): LJson<ProjectMetricRequest>,
+) -> Result<Json<ProjectMetricResponse>, ApiError> {
+    let project_id = parse_uuid(&id, "project id")?;
+    let mut q = MetricQuery::new(
+        project_id,
+        req.metric_type.as_deref(),
+        req.interval.as_deref(),
+        req.interval_start,
+        req.interval_end,
+        Utc::now(),
+    )
+    .map_err(|e| ApiError::bad_request(e.0))?;
+    let filters = match q.entity() {
+        Entity::Traces => req.trace_filters.unwrap_or_default(),
+        Entity::Spans => req.span_filters.unwrap_or_default(),
+        Entity::Threads => req.thread_filters.unwrap_or_default(),
+    };
+    let out = st
+        .db
+        .read(move |conn| {
+            project_exists(conn, &project_id)?;
+            q.filter_sql = filter_sql(conn, q.entity(), &filters)?;
+            Ok(compute(conn, &q)?)
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+async fn kpi_handler(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    LJson(req): LJson<KpiCardRequest>,
+) -> Result<Json<KpiCardResponse>, ApiError> {
+    let project_id = parse_uuid(&id, "project id")?;
+    let entity = match req.entity_type.as_deref().map(str::trim) {
+        Some("traces") => Entity::Traces,
+        Some("spans") => Entity::Spans,
+        Some("threads") => Entity::Threads,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "`entity_type` must be traces, spans or threads, not {other:?}"
+            )));
+        }
+    };
+    let start = req
+        .interval_start
+        .ok_or_else(|| ApiError::bad_request("`interval_start` is required"))?;
+    let end = req.interval_end.unwrap_or_else(Utc::now);
+    if start >= end {
+        return Err(ApiError::bad_request(
+            "'start_time' must be before 'end_time'",
+        ));
+    }
+    let filters: Vec<Filter> = match req.filters.as_deref().map(str::trim) {
+        None | Some("") => Vec::new(),
+        Some(s) => serde_json::from_str(s).map_err(|e| {
+            ApiError::bad_request(format!(
+                "Invalid filters: {e}; expected a JSON array of {{field, operator, key, value}}"
+            ))
+        })?,
+    };
+    let out = st
+        .db
+        .read(move |conn| {
+            project_exists(conn, &project_id)?;
+            let f = filter_sql(conn, entity, &filters)?;
+            Ok(kpi_cards(conn, entity, project_id, start, end, &f)?)
+        })
+        .await?;
+    Ok(Json(out))
 }
 
 #[cfg(test)]

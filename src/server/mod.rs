@@ -23,12 +23,14 @@ pub mod otlp;
 pub mod projects;
 pub mod scores;
 pub mod spans;
+pub mod stats;
 pub mod threads;
 pub mod traces;
 
 pub mod attachments;
 pub mod demo;
 mod demo_content;
+pub mod embedded;
 pub mod feedback_definitions;
 pub mod queues;
 
@@ -141,6 +143,9 @@ fn api_routes() -> Router<AppState> {
         .merge(threads::routes())
         .merge(scores::routes())
         .merge(comments::routes())
+        .merge(otlp::routes())
+        .merge(metrics::routes())
+        .merge(stats::routes())
         .merge(feedback_definitions::routes())
         .merge(queues::routes())
         .merge(attachments::routes())

@@ -47,6 +47,16 @@ use uuid::Uuid;
 
 use crate::opik::model::{ErrorInfo, SpanWrite, TraceWrite, parse_lenient};
 
+use super::ingest::{self, CreateMode, CreateRec, Kind, PatchRec};
+use super::{ApiError, AppState, Caller};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use rusqlite::OptionalExtension;
+
 /// The project used when neither the header nor the resource names one.
 pub const DEFAULT_PROJECT: &str = "Default Project";
 
@@ -1272,6 +1282,169 @@ fn tags_of(v: &AnyValue) -> Vec<String> {
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP route and storage
+// ---------------------------------------------------------------------------------------------
+
+/// The OTel trace id → Opik trace id mapping (see "Ids" above), per project name.
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS otel_trace_map (
+    project_name TEXT NOT NULL,
+    otel_trace_id BLOB NOT NULL,
+    opik_trace_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (project_name, otel_trace_id)
+) WITHOUT ROWID;
+"#;
+
+/// A [`TraceIdResolver`] over the `otel_trace_map` table, inside the write transaction.
+pub struct DbResolver<'a> {
+    pub conn: &'a rusqlite::Connection,
+    pub error: Option<rusqlite::Error>,
+}
+
+impl TraceIdResolver for DbResolver<'_> {
+    fn resolve(&mut self, project: &str, otel_trace_id: &[u8], first_seen_ms: u64) -> Uuid {
+        let fresh = otel_id_to_uuid_v7(otel_trace_id, first_seen_ms);
+        let r = (|| -> rusqlite::Result<Uuid> {
+            let found: Option<String> = self
+                .conn
+                .prepare_cached(
+                    "SELECT opik_trace_id FROM otel_trace_map WHERE project_name = ?1 AND otel_trace_id = ?2",
+                )?
+                .query_row(rusqlite::params![project, otel_trace_id], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = found.and_then(|s| Uuid::parse_str(&s).ok()) {
+                return Ok(id);
+            }
+            self.conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO otel_trace_map(project_name, otel_trace_id, opik_trace_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(rusqlite::params![
+                    project,
+                    otel_trace_id,
+                    fresh.to_string(),
+                    crate::opik::model::ts::format(&Utc::now())
+                ])?;
+            Ok(fresh)
+        })();
+        match r {
+            Ok(id) => id,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                fresh
+            }
+        }
+    }
+}
+
+/// `POST /v1/private/otel/v1/traces` (Opik) and `POST /v1/traces` (the exporters' default).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/private/otel/v1/traces", post(export))
+        .route("/v1/traces", post(export))
+}
+
+fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Store what a request maps to, in one transaction (all or nothing).
+pub fn store(tx: &rusqlite::Connection, m: Mapped, user: &str) -> Result<(), ApiError> {
+    let traces = m
+        .traces
+        .iter()
+        .map(CreateRec::from_trace)
+        .collect::<Result<Vec<_>, _>>()?;
+    let spans = m
+        .spans
+        .iter()
+        .map(CreateRec::from_span)
+        .collect::<Result<Vec<_>, _>>()?;
+    if !traces.is_empty() {
+        ingest::create_all(tx, Kind::Trace, traces, CreateMode::Upsert, user)?;
+    }
+    if !spans.is_empty() {
+        ingest::create_all(tx, Kind::Span, spans, CreateMode::Upsert, user)?;
+    }
+    // A session id seen on a child whose root is not here yet: set it on the trace (kept as a
+    // pending patch and laid over the root when it arrives).
+    for (project, trace_id, thread) in m.thread_hints {
+        let mut fields = Map::new();
+        fields.insert("thread_id".into(), Value::String(thread));
+        ingest::patch(
+            tx,
+            Kind::Trace,
+            &trace_id,
+            PatchRec {
+                project_name: Some(project),
+                project_id: None,
+                fields,
+                tags_to_add: Vec::new(),
+                tags_to_remove: Vec::new(),
+            },
+            user,
+        )?;
+    }
+    Ok(())
+}
+
+async fn export(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let enc = Encoding::from_content_type(header_str(&headers, header::CONTENT_TYPE.as_str()));
+    let ct = header_str(&headers, header::CONTENT_TYPE.as_str()).map(str::to_string);
+    let ce = header_str(&headers, header::CONTENT_ENCODING.as_str()).map(str::to_string);
+    let project = header_str(&headers, "projectName")
+        .or_else(|| header_str(&headers, "project_name"))
+        .map(str::to_string);
+    // Decoding is CPU work: off the async threads, and outside the write lock.
+    let decoded =
+        tokio::task::spawn_blocking(move || decode(&body, ct.as_deref(), ce.as_deref())).await;
+    let req = match decoded {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return (
+                status,
+                axum::Json(json!({"code": e.status(), "message": e.to_string()})),
+            )
+                .into_response();
+        }
+        Err(e) => return ApiError::internal(format!("decode task failed: {e}")).into_response(),
+    };
+    let user = caller.user;
+    let r = st
+        .db
+        .write(move |tx| {
+            let mut resolver = DbResolver {
+                conn: tx,
+                error: None,
+            };
+            let m = map_request(&req, project.as_deref(), &mut resolver);
+            if let Some(e) = resolver.error {
+                return Err(e.into());
+            }
+            let rejected = (m.rejected, m.reject_reason.clone());
+            store(tx, m, &user)?;
+            Ok(rejected)
+        })
+        .await;
+    match r {
+        Ok((rejected, reason)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, enc.content_type())],
+            encode_response(enc, rejected, &reason),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -178,6 +178,8 @@ fn local_time(t: Timestamp) -> String {
 /// The conversation screen's state.
 pub struct Conversation {
     pub project: String,
+    /// How this conversation is identified (Opik thread or a metadata key).
+    pub grouping: crate::opik::conversations::Grouping,
     pub thread_id: String,
     pub thread: Option<Thread>,
     pub turns: Vec<Turn>,
@@ -195,12 +197,15 @@ pub struct Conversation {
     pending: Vec<(String, u16)>,
     viewport: usize,
     scroll_to_selected_pending: bool,
+    /// Width of the last layout (to lay out again outside drawing).
+    last_width: Option<u16>,
 }
 
 impl Conversation {
     pub fn new(project: impl Into<String>, thread_id: impl Into<String>) -> Self {
         Conversation {
             project: project.into(),
+            grouping: crate::opik::conversations::Grouping::ThreadId,
             thread_id: thread_id.into(),
             thread: None,
             turns: Vec::new(),
@@ -215,6 +220,7 @@ impl Conversation {
             pending: Vec::new(),
             viewport: 20,
             scroll_to_selected_pending: false,
+            last_width: None,
         }
     }
 
@@ -379,6 +385,26 @@ impl Conversation {
         self.invalidate();
     }
 
+    /// The server rejected `op` for good: drop the local change (the server's value shows).
+    pub fn thumb_rejected(&mut self, op: ThumbOp) {
+        let Some(turn) = self
+            .turns
+            .iter_mut()
+            .find(|t| t.trace_id == Some(op.trace_id()))
+        else {
+            return;
+        };
+        let sent = match op {
+            ThumbOp::Set { value, .. } => Some(value),
+            ThumbOp::Delete { .. } => None,
+        };
+        if turn.thumb.local == Some(sent) {
+            turn.thumb.local = None;
+            turn.thumb.queued = false;
+        }
+        self.invalidate();
+    }
+
     // ---- search -----------------------------------------------------------------------
 
     /// Set the query and find matches (case-insensitive) in the laid-out text.
@@ -386,6 +412,27 @@ impl Conversation {
         self.search.query = q.to_owned();
         self.search.current = 0;
         self.invalidate();
+    }
+
+    /// Confirm a search: find the matches now and reveal the first one at or after the
+    /// selected turn.
+    pub fn confirm_search(&mut self, q: &str, theme: &Theme) {
+        self.set_query(q);
+        let Some(w) = self.last_width else { return };
+        self.layout(w, theme);
+        let from = self
+            .layout
+            .as_ref()
+            .and_then(|l| l.turns.get(self.selected))
+            .map(|t| t.0)
+            .unwrap_or(0);
+        self.search.current = self
+            .search
+            .matches
+            .iter()
+            .position(|m| m.0 >= from)
+            .unwrap_or(0);
+        self.reveal_current_match();
     }
 
     /// Jump to the next (`forward`) or previous match, selecting its turn.
@@ -432,6 +479,7 @@ impl Conversation {
             Some(l) => l.width != width || l.theme != theme.name,
             None => true,
         };
+        self.last_width = Some(width);
         if stale {
             let l = self.build_layout(width, theme);
             self.layout = Some(l);
@@ -578,8 +626,12 @@ impl Conversation {
 
     /// Header lines above the turns: thread id, status, turns, scores, tags.
     pub fn header(&self, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+        let label = match &self.grouping {
+            crate::opik::conversations::Grouping::ThreadId => "Thread ".to_string(),
+            g => format!("Conversation ({}) ", g.label()),
+        };
         let mut first = vec![
-            Span::styled("Thread ", theme.dim),
+            Span::styled(label, theme.dim),
             Span::styled(
                 one_line(&self.thread_id),
                 theme.accent.add_modifier(Modifier::BOLD),
@@ -895,6 +947,9 @@ fn highlight_range(line: Line<'static>, start: usize, end: usize, style: Style) 
     }
     Line::from(out)
 }
+
+mod screen;
+pub use screen::ConversationScreen;
 
 #[cfg(test)]
 mod tests;

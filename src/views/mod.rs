@@ -8,5 +8,6 @@ pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
 pub mod span_tree;
+pub mod threads;
 pub mod trace_view;
 pub mod traces;
