@@ -66,7 +66,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { bind, db, users } => {
             let db_path = match db {
                 Some(p) => p,
-                None => embedded::default_db_path()?,
+                None => server::embedded::default_db_path()?,
             };
             server::serve_forever(server::ServerConfig {
                 bind,
@@ -78,7 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
-            let (handle, _dir) = embedded::start_demo().await?;
+            let (handle, _dir) = server::embedded::start_demo().await?;
             let base = handle.base_url();
             let conn = config::Connection::new(&base)?;
             let mut messages: Vec<String> = log_problem.into_iter().collect();
@@ -96,8 +96,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut conn = resolved.connection.clone();
             let mut local = None;
             if !conn.is_explicit() {
-                let db_path = embedded::default_db_path()?;
-                let l = embedded::ensure_local(&db_path).await?;
+                let db_path = server::embedded::default_db_path()?;
+                let l = server::embedded::ensure_local(&db_path).await?;
                 conn.base_url = l.base_url.clone();
                 if l.handle.is_some() {
                     messages.push(format!(
@@ -192,53 +192,3 @@ async fn run_tui(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Stand-in for `server::embedded` until it lands in main: the local database path and "use
-/// the server at 127.0.0.1:5173 or start ours there".
-mod embedded {
-    use std::net::SocketAddr;
-    use std::path::{Path, PathBuf};
-
-    use anyhow::Context;
-    use opik_tui::server::{self, ServerConfig, ServerHandle};
-
-    pub struct Local {
-        pub base_url: String,
-        pub handle: Option<ServerHandle>,
-    }
-
-    pub fn default_db_path() -> anyhow::Result<PathBuf> {
-        let dirs = opik_tui::settings::project_dirs().context(
-            "cannot find a data directory for the local database (no home directory?); pass --db PATH",
-        )?;
-        Ok(dirs.data_dir().join("opik-tui.db"))
-    }
-
-    pub async fn ensure_local(db_path: &Path) -> anyhow::Result<Local> {
-        let addr = SocketAddr::from(([127, 0, 0, 1], 5173));
-        let conn = opik_tui::config::Connection::new(&format!("http://{addr}"))?;
-        let client = opik_tui::opik::client::OpikClient::new(&conn)?;
-        if client.ping().await.is_ok() {
-            return Ok(Local {
-                base_url: client.base_url().to_string(),
-                handle: None,
-            });
-        }
-        let handle = server::spawn(ServerConfig {
-            bind: addr,
-            db_path: db_path.to_path_buf(),
-            api_key: None,
-            users_file: None,
-        })
-        .await?;
-        Ok(Local {
-            base_url: handle.base_url(),
-            handle: Some(handle),
-        })
-    }
-
-    pub async fn start_demo() -> anyhow::Result<(ServerHandle, tempfile::TempDir)> {
-        anyhow::bail!(
-            "the demo data set is not in this build yet; run `opik-tui serve` and log traces with the Opik SDK instead"
-        )
-    }
-}
