@@ -159,7 +159,11 @@ impl Resolved {
     pub fn report(&self) -> String {
         let mut out = String::new();
         let url_note = if self.connection.explicit {
-            String::new()
+            if self.url.source == Source::Default {
+                " (an API key without a URL means Opik Cloud, as in the SDK)".to_string()
+            } else {
+                String::new()
+            }
         } else {
             " (no URL configured: the embedded local server is used)".to_string()
         };

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.subcommand();
-    let headless = matches!(command, Command::Serve { .. } | Command::Config);
+    let headless = matches!(command, Command::Serve { .. });
     let (_log_guard, log_problem) = opik_tui::logging::init(cli.log_file.as_deref(), headless);
     tracing::info!(?command, "opik-tui {} starting", env!("CARGO_PKG_VERSION"));
 
@@ -191,4 +191,3 @@ async fn run_tui(
     .await?;
     Ok(ExitCode::SUCCESS)
 }
-
