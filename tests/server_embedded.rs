@@ -163,6 +163,29 @@ async fn demo_server_is_filled() {
         statuses.iter().filter(|s| **s == "active").count() == 2,
         "{statuses:?}"
     );
+    // Queue items are listed through the traces' `annotation_queue_ids` filter and carry the
+    // queue in `annotation_queues`.
+    let tq = queues["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["scope"] == "trace")
+        .unwrap();
+    let filters = serde_json::json!([{"field": "annotation_queue_ids", "operator": "contains", "value": tq["id"]}]).to_string();
+    let enc: String = url::form_urlencoded::byte_serialize(filters.as_bytes()).collect();
+    let items = get(format!(
+        "{base}/v1/private/traces?project_id={pid}&size=100&filters={enc}"
+    ))
+    .await;
+    let items = items["content"].as_array().unwrap();
+    assert_eq!(items.len() as i64, tq["items_count"].as_i64().unwrap());
+    assert!(
+        items
+            .iter()
+            .all(|t| t["annotation_queues"][0]["name"] == "Support answers review"),
+        "{:?}",
+        items[0]["annotation_queues"]
+    );
     let defs = get(format!("{base}/v1/private/feedback-definitions?size=100")).await;
     assert_eq!(
         defs["total"], 6,

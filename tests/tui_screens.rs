@@ -157,3 +157,16 @@ fn command_line_completion_popup() {
     keys(&mut app, ":t\t");
     snap("command_line", &mut app);
 }
+
+#[test]
+fn trace_view_markdown_output_and_raw_toggle() {
+    let mut app = app_with(Box::new(trace_view()));
+    keys(&mut app, "]");
+    snap("trace_view_markdown_output", &mut app);
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("Order #1234"), "{text}");
+    assert!(!text.contains("## Order"), "markdown heading is rendered, not raw:\n{text}");
+    keys(&mut app, "R");
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("\"output\": \"## Order #1234"), "{text}");
+}

@@ -1113,6 +1113,58 @@ mod tests {
     }
 
     #[test]
+    fn thread_queue_progress_counts_scores_and_comments() {
+        let c = db();
+        let q = AnnotationQueue {
+            project_id: Uuid::parse_str("0190babc-0000-7000-8000-000000000001").ok(),
+            name: "threads".into(),
+            scope: "thread".into(),
+            feedback_definition_names: Some(vec!["resolved".into()]),
+            ..Default::default()
+        };
+        let id = insert(&c, &q, "admin").unwrap();
+        let (m1, m2) = (Uuid::now_v7(), Uuid::now_v7());
+        for (m, t) in [(m1, "chat-1"), (m2, "chat-2")] {
+            c.execute(
+                "INSERT INTO threads(project_id,thread_id,thread_model_id,created_at,last_updated_at) VALUES('0190babc-0000-7000-8000-000000000001',?1,?2,'t','t')",
+                params![t, m.to_string()],
+            )
+            .unwrap();
+        }
+        add_items(&c, &id, &[m1, m2]).unwrap();
+        // alice scores thread 1 (keyed by thread_model_id), bob comments on thread 2.
+        c.execute(
+            "INSERT INTO feedback_scores(entity_type,entity_id,project_id,name,author,value,created_at,last_updated_at) VALUES('thread',?1,'0190babc-0000-7000-8000-000000000001','resolved','alice',1,'t','t')",
+            [m1.to_string()],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO comments(id,entity_type,entity_id,text,created_at,created_by,last_updated_at) VALUES('c1','thread',?1,'hm','t','bob','t')",
+            [m2.to_string()],
+        )
+        .unwrap();
+        let p = to_public(&c, &get_row(&c, &id).unwrap().unwrap()).unwrap();
+        assert_eq!(p.items_count, Some(2));
+        assert_eq!(
+            p.reviewers,
+            Some(vec![
+                Reviewer {
+                    username: "alice".into(),
+                    status: Some(1)
+                },
+                Reviewer {
+                    username: "bob".into(),
+                    status: Some(1)
+                },
+            ])
+        );
+        // Thread 1 is complete (one annotator per item): carol is refused, alice is not.
+        assert!(!claim_lock(&c, &id, &m1, "carol", t(0)).unwrap().acquired);
+        assert!(claim_lock(&c, &id, &m1, "alice", t(0)).unwrap().acquired);
+        assert!(claim_lock(&c, &id, &m1, "alice", t(0)).unwrap().acquired);
+    }
+
+    #[test]
     fn claim_lock_in_storage_with_injected_clock() {
         let c = db();
         let q = AnnotationQueue {

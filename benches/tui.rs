@@ -1,0 +1,176 @@
+//! TUI performance benchmark (issue 4 §10). Run: `cargo bench --bench tui`.
+//!
+//! Measures, through the real shell and screens rendering into a ratatui `TestBackend`
+//! (which diffs frames like the real terminal backend, minus the terminal write):
+//! - keypress-to-frame (handle the key, then draw) while scrolling a 100k-row traces table
+//!   and a 10k-span trace tree: p50 / p99 / max;
+//! - first frame: building the app and drawing its first screen;
+//! - memory: resident set size with 100k traces loaded (JSON pages parsed with the client's
+//!   lenient parser, turned into table rows);
+//! - idle: whether the loop would wake up at all with nothing to do.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opik_tui::app::App;
+use opik_tui::app::testing::{fixed_now, no_opener, test_app};
+use opik_tui::opik::model::{Page, Trace, parse_lenient};
+use opik_tui::views::fixtures;
+use opik_tui::views::trace_view::TraceViewScreen;
+use opik_tui::views::traces::{TraceRow, TracesScreen};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn rss_mb() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "{name:<48} n={:<6} p50={:>8.3} ms  p99={:>8.3} ms  max={:>8.3} ms",
+        samples.len(),
+        percentile(&samples, 0.5).as_secs_f64() * 1e3,
+        percentile(&samples, 0.99).as_secs_f64() * 1e3,
+        samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+}
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+/// Press `keys` in turn, drawing after each; returns per-key times.
+fn drive(
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    keys: &[KeyCode],
+    n: usize,
+) -> Vec<Duration> {
+    let now = fixed_now();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let k = keys[i % keys.len()];
+        let t = Instant::now();
+        app.handle_key(key(k), now);
+        term.draw(|f| app.draw(f, now)).expect("draw");
+        out.push(t.elapsed());
+    }
+    out
+}
+
+fn main() {
+    let now = fixed_now();
+    println!("opik-tui TUI benchmark (160x45 TestBackend)\n");
+
+    // First frame.
+    let t = Instant::now();
+    let mut app = test_app(no_opener());
+    app.push(
+        Box::new(opik_tui::views::projects::ProjectsScreen::with_rows(
+            fixtures::projects(now),
+            Some(5),
+        )),
+        now,
+    );
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("backend");
+    term.draw(|f| app.draw(f, now)).expect("draw");
+    println!(
+        "first frame (app + projects screen + draw): {:.3} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    println!(
+        "idle wake-ups with nothing in flight: {}",
+        match app.next_wakeup(now) {
+            None => "none (the loop sleeps until input)".to_string(),
+            Some(d) => format!("every {d:?}"),
+        }
+    );
+
+    // Memory with 100k traces: parse JSON pages as they come from the server, keep rows.
+    let base = rss_mb();
+    let mut rows: Vec<TraceRow> = Vec::with_capacity(100_000);
+    let all = fixtures::traces(100_000, now);
+    for chunk in all.chunks(100) {
+        let page = Page {
+            page: Some(1),
+            size: Some(100),
+            total: Some(100_000),
+            content: chunk.to_vec(),
+            sortable_by: None,
+        };
+        let bytes = serde_json::to_vec(&page).expect("json");
+        let parsed: Page<Trace> = parse_lenient(&bytes).expect("parse");
+        rows.extend(parsed.content.iter().map(TraceRow::from_trace));
+    }
+    drop(all);
+    let t = Instant::now();
+    let mut screen = TracesScreen::with_rows("bench", rows, Some(100_000));
+    screen.state.selected = 0;
+    println!(
+        "built 100k-row traces screen in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    println!(
+        "memory: RSS {:.1} MB with 100k traces loaded ({:.1} MB before loading)",
+        rss_mb(),
+        base
+    );
+
+    let mut app = test_app(no_opener());
+    app.push(Box::new(screen), now);
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("backend");
+    term.draw(|f| app.draw(f, now)).expect("draw");
+    let down = drive(&mut app, &mut term, &[KeyCode::Char('j')], 5_000);
+    report("traces 100k: j (down)", down);
+    let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], 1_000);
+    report("traces 100k: PgDn", pages);
+    let jumps = drive(
+        &mut app,
+        &mut term,
+        &[KeyCode::Char('G'), KeyCode::Char('g')],
+        400,
+    );
+    report("traces 100k: G / g (last / first)", jumps);
+    drop(app);
+
+    // 10k-span tree.
+    let (trace, spans) = fixtures::agent_trace(now, 10_000);
+    let t = Instant::now();
+    let screen =
+        TraceViewScreen::with_data("bench", trace.id.unwrap_or_default(), Some(trace), spans);
+    println!(
+        "\nbuilt 10k-span tree in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let mut app = test_app(no_opener());
+    app.push(Box::new(screen), now);
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("backend");
+    term.draw(|f| app.draw(f, now)).expect("draw");
+    let down = drive(&mut app, &mut term, &[KeyCode::Char('j')], 5_000);
+    report("span tree 10k: j (down)", down);
+    let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], 500);
+    report("span tree 10k: PgDn", pages);
+    let folds = drive(
+        &mut app,
+        &mut term,
+        &[KeyCode::Char('-'), KeyCode::Char('+')],
+        200,
+    );
+    report("span tree 10k: fold all / unfold all", folds);
+    println!("\nRSS at end: {:.1} MB", rss_mb());
+}
