@@ -406,6 +406,14 @@ impl AnnotateScreen {
                 s.step(-1);
                 shown = true;
             }
+            KeyCode::Char('D') => {
+                if let Some(id) = s.current_item().map(|i| i.id) {
+                    let (client, qid) = (self.client.clone(), s.queue_id);
+                    ctx.spawn("remove", async move {
+                        (id, client.remove_queue_items(qid, &[id]).await)
+                    });
+                }
+            }
             KeyCode::Char('i') => self.show_instructions = !self.show_instructions,
             KeyCode::Char('s') => self.spans_open = !self.spans_open,
             KeyCode::Char('j') => self.scroll = self.scroll.saturating_add(1),
@@ -634,6 +642,20 @@ impl Screen for AnnotateScreen {
                     }
                 };
             }
+            "remove" => {
+                if let Some((id, r)) = out.take::<(Uuid, Result<(), ApiError>)>() {
+                    match r {
+                        Ok(()) => {
+                            if let Some(s) = self.session_mut() {
+                                s.remove_item(id);
+                            }
+                            self.note = Some("Removed the item from the queue.".into());
+                            self.item_shown(ctx);
+                        }
+                        Err(e) => ctx.toast_error(format!("cannot remove the item: {e}")),
+                    }
+                }
+            }
             "item" => {
                 if let Some(Ok(data)) = out.take::<Result<ItemData, ApiError>>()
                     && let Some(s) = self.session_mut()
@@ -746,14 +768,19 @@ impl AnnotateScreen {
         let instr_h = instructions
             .map(|t| (t.lines().count() as u16 + 2).min(area.height / 4).max(3))
             .unwrap_or(0);
-        let [head, instr, body, foot] = Layout::vertical([
+        let note_h = u16::from(self.note.is_some());
+        let [head, note, instr, body, foot] = Layout::vertical([
             Constraint::Length(2),
+            Constraint::Length(note_h),
             Constraint::Length(instr_h),
             Constraint::Min(3),
             Constraint::Length(1),
         ])
         .areas(area);
         draw_header(frame, head, theme, s, &self.status_line());
+        if let Some(n) = &self.note {
+            frame.render_widget(Paragraph::new(Line::styled(n.clone(), theme.info)), note);
+        }
         if let Some(t) = instructions {
             let text = crate::render::markdown::render(t, instr.width.saturating_sub(2), theme);
             frame.render_widget(
@@ -816,7 +843,7 @@ impl AnnotateScreen {
                 "Unsaved edits will be lost. Leave? y: yes · any other key: stay"
             }
             _ => {
-                "Tab/↑↓ field · 1-9 pick · y/n · ←→ step · x clear · r reason · c comment · Enter submit+next · n/p item · i · s spans · q"
+                "Tab/↑↓ field · 1-9 pick · y/n · ←→ step · x clear · r reason · c comment · Enter submit+next · n/p item · i · s spans · D remove · q"
             }
         };
         let style = if self.confirm_leave {
