@@ -94,6 +94,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut messages: Vec<String> = resolved.warnings.clone();
             messages.extend(log_problem);
             let mut conn = resolved.connection.clone();
+            // An SME share link (`…/{workspace}/sme?queueId=…`) also sets the workspace.
+            if let Command::Annotate { queue: Some(q) } = &screen
+                && let Ok(opik_tui::annotate::queue_ref::QueueRef::Link {
+                    workspace: Some(ws),
+                    ..
+                }) = opik_tui::annotate::queue_ref::parse(q)
+                && ws != conn.workspace
+            {
+                messages.push(format!("workspace {ws} (from the queue link)"));
+                conn.workspace = ws;
+            }
             let mut local = None;
             if !conn.is_explicit() {
                 let db_path = server::embedded::default_db_path()?;
