@@ -1645,4 +1645,92 @@ mod tests {
             "no scoring panel while held: {text}"
         );
     }
+
+    fn press(s: &mut AnnotateScreen, keys: &[KeyCode]) -> Vec<&'static str> {
+        let theme = Theme::dark();
+        let keymap = crate::app::KeyMap::default();
+        let mut tasks = crate::app::tasks::Tasks::new(None);
+        let mut effects = Vec::new();
+        for k in keys {
+            let mut ctx = Ctx {
+                screen: 1,
+                theme: &theme,
+                keymap: &keymap,
+                now: crate::app::testing::fixed_now(),
+                project: None,
+                tasks: &mut tasks,
+                effects: &mut effects,
+            };
+            assert!(s.capturing_text());
+            s.handle_key(KeyEvent::new(*k, KeyModifiers::NONE), &mut ctx);
+        }
+        tasks.unrun.iter().map(|(_, k)| *k).collect()
+    }
+
+    #[test]
+    fn keys_score_comment_and_submit_through_the_outbox() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let outbox = Outbox::open(&dir.path().join("o.sqlite"), "t").expect("outbox");
+        let client = OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url"))
+            .expect("client");
+        let mut s = AnnotateScreen::with_session(client, session(), Ok(outbox.clone()));
+        // Intro → first item to review: the lock is claimed and the item loaded.
+        let spawned = press(&mut s, &[KeyCode::Enter]);
+        assert!(
+            spawned.contains(&"lock") && spawned.contains(&"item"),
+            "{spawned:?}"
+        );
+        let first = s.session().expect("session").current;
+        // accuracy: 3rd option; safe: y; helpfulness: 7; a comment; submit.
+        let mut keys = vec![
+            KeyCode::Char('3'),
+            KeyCode::Tab,
+            KeyCode::Char('y'),
+            KeyCode::Tab,
+        ];
+        keys.push(KeyCode::Char('7'));
+        keys.push(KeyCode::Char('c'));
+        keys.extend("fine".chars().map(KeyCode::Char));
+        keys.push(KeyCode::Esc);
+        press(&mut s, &keys);
+        assert_eq!(s.session().expect("s").unsaved(), 1);
+        press(&mut s, &[KeyCode::Enter]);
+        let ops: Vec<String> = outbox
+            .pending()
+            .expect("pending")
+            .iter()
+            .map(|p| p.op.describe())
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                "score “accuracy”",
+                "score “safe”",
+                "score “helpfulness”",
+                "comment"
+            ]
+        );
+        let sess = s.session().expect("s");
+        assert_ne!(sess.current, first, "moved to the next item");
+        assert_eq!(sess.progress().done_for_me, 2);
+        // An out-of-range number is not sent and keeps the item.
+        let here = sess.current;
+        press(
+            &mut s,
+            &[
+                KeyCode::Tab,
+                KeyCode::Tab,
+                KeyCode::Char('9'),
+                KeyCode::Char('9'),
+                KeyCode::Enter,
+            ],
+        );
+        assert_eq!(s.session().expect("s").current, here);
+        assert_eq!(outbox.pending_count(), 4);
+        // Leaving with unsaved edits asks first.
+        press(&mut s, &[KeyCode::Char('q')]);
+        assert!(s.confirm_leave);
+        press(&mut s, &[KeyCode::Char('n')]);
+        assert!(!s.confirm_leave);
+    }
 }
