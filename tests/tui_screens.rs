@@ -165,7 +165,10 @@ fn trace_view_markdown_output_and_raw_toggle() {
     snap("trace_view_markdown_output", &mut app);
     let text = buffer_text(&render_app(&mut app, 160, 45));
     assert!(text.contains("Order #1234"), "{text}");
-    assert!(!text.contains("## Order"), "markdown heading is rendered, not raw:\n{text}");
+    assert!(
+        !text.contains("## Order"),
+        "markdown heading is rendered, not raw:\n{text}"
+    );
     keys(&mut app, "R");
     let text = buffer_text(&render_app(&mut app, 160, 45));
     assert!(text.contains("\"output\": \"## Order #1234"), "{text}");
