@@ -159,7 +159,11 @@ impl Resolved {
     pub fn report(&self) -> String {
         let mut out = String::new();
         let url_note = if self.connection.explicit {
-            String::new()
+            if self.url.source == Source::Default {
+                " (an API key without a URL means Opik Cloud, as in the SDK)".to_string()
+            } else {
+                String::new()
+            }
         } else {
             " (no URL configured: the embedded local server is used)".to_string()
         };
@@ -228,6 +232,12 @@ pub fn normalize_url(raw: &str) -> Result<String, String> {
     }
     if parsed.host_str().is_none_or(|h| h.is_empty()) {
         return Err("it has no host; expected something like http://localhost:5173/api".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(
+            "it must not carry user:password@; pass the API key with --api-key or OPIK_API_KEY"
+                .into(),
+        );
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err("it must not carry a query (?…) or fragment (#…)".into());

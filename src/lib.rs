@@ -10,12 +10,15 @@
 
 pub mod annotate;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod dashboard;
+pub mod logging;
 pub mod opik;
 pub mod outbox;
 pub mod render;
 pub mod server;
+pub mod settings;
 pub mod theme;
 pub mod views;
 pub mod widgets;

@@ -1,9 +1,193 @@
-fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // Minimal `serve` dispatch (task B1) until the clap CLI (task A) takes over.
-    if args.first().map(String::as_str) == Some("serve") {
-        return opik_tui::server::serve_main(&args[1..]);
+//! `opik-tui`: parse the command line, resolve the connection and settings, start logging, and
+//! dispatch: `config` prints the resolved connection, `serve` runs the embedded server
+//! headless, `demo` opens the TUI on a demo-filled embedded server, and the screen commands
+//! (`projects` by default) open the TUI on the configured Opik — or, with no URL configured,
+//! on the embedded local server.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use opik_tui::app::{self, AppOptions, ScreenRequest};
+use opik_tui::cli::{Cli, Command};
+use opik_tui::config::{self, ConfigInputs};
+use opik_tui::opik::client::OpikClient;
+use opik_tui::server;
+use opik_tui::settings;
+use opik_tui::theme::Theme;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("opik-tui: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("opik-tui: {e:#}");
+            ExitCode::FAILURE
+        }
     }
-    println!("opik-tui: under construction");
-    std::process::ExitCode::SUCCESS
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let command = cli.subcommand();
+    let headless = matches!(command, Command::Serve { .. });
+    let (_log_guard, log_problem) = opik_tui::logging::init(cli.log_file.as_deref(), headless);
+    tracing::info!(?command, "opik-tui {} starting", env!("CARGO_PKG_VERSION"));
+
+    match command {
+        Command::Config => {
+            let resolved = config::resolve(&ConfigInputs::from_process(cli.flags()))?;
+            print!("{}", resolved.report());
+            let env = |k: &str| std::env::var(k).ok();
+            if let Some(p) = settings::settings_path(&env) {
+                let state = if p.exists() {
+                    ""
+                } else {
+                    " (not found; defaults)"
+                };
+                println!("settings   {}{state}", p.display());
+            }
+            if let Some(p) = _log_guard.path.as_ref() {
+                println!("log        {}", p.display());
+            }
+            if let Some(msg) = log_problem {
+                println!("warning    {msg}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { bind, db, users } => {
+            let db_path = match db {
+                Some(p) => p,
+                None => server::embedded::default_db_path()?,
+            };
+            server::serve_forever(server::ServerConfig {
+                bind,
+                db_path,
+                api_key: cli.api_key.clone(),
+                users_file: users,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let (handle, _dir) = server::embedded::start_demo().await?;
+            let base = handle.base_url();
+            let conn = config::Connection::new(&base)?;
+            let mut messages: Vec<String> = log_problem.into_iter().collect();
+            messages.push(format!(
+                "demo data on an embedded server at {base} (log into it with OPIK_URL_OVERRIDE={base})"
+            ));
+            let r = run_tui(&cli, conn, ScreenRequest::Projects, None, messages).await;
+            handle.shutdown().await;
+            r
+        }
+        screen => {
+            let resolved = config::resolve(&ConfigInputs::from_process(cli.flags()))?;
+            let mut messages: Vec<String> = resolved.warnings.clone();
+            messages.extend(log_problem);
+            let mut conn = resolved.connection.clone();
+            let mut local = None;
+            if !conn.is_explicit() {
+                let db_path = server::embedded::default_db_path()?;
+                let l = server::embedded::ensure_local(&db_path).await?;
+                conn.base_url = l.base_url.clone();
+                if l.handle.is_some() {
+                    messages.push(format!(
+                        "no Opik URL configured: serving the local database at {} (apps using the SDK's local default log here)",
+                        conn.base_url
+                    ));
+                }
+                local = Some(l);
+            }
+            let (start, refresh) = start_screen(&screen, conn.project.clone(), &mut messages);
+            let r = run_tui(&cli, conn, start, refresh, messages).await;
+            if let Some(handle) = local.and_then(|l| l.handle) {
+                handle.shutdown().await;
+            }
+            r
+        }
+    }
+}
+
+/// The first screen for a screen command (and the dashboard's refresh override).
+fn start_screen(
+    command: &Command,
+    project: Option<String>,
+    messages: &mut Vec<String>,
+) -> (ScreenRequest, Option<u64>) {
+    let need_project = |what: &str, messages: &mut Vec<String>| {
+        messages.push(format!(
+            "`{what}` needs a project: pick one here, or pass --project NAME (or set OPIK_PROJECT_NAME)"
+        ));
+        ScreenRequest::Projects
+    };
+    match command {
+        Command::Traces => match project {
+            Some(project) => (ScreenRequest::Traces { project }, None),
+            None => (need_project("traces", messages), None),
+        },
+        Command::Threads => match project {
+            Some(project) => (ScreenRequest::Threads { project }, None),
+            None => (need_project("threads", messages), None),
+        },
+        Command::Queues => (ScreenRequest::Queues, None),
+        Command::Dashboard { refresh } => (ScreenRequest::Dashboard { project }, *refresh),
+        Command::Annotate { queue } => (
+            ScreenRequest::Annotate {
+                queue: queue.clone(),
+            },
+            None,
+        ),
+        _ => (ScreenRequest::Projects, None),
+    }
+}
+
+async fn run_tui(
+    cli: &Cli,
+    conn: config::Connection,
+    start: ScreenRequest,
+    refresh: Option<u64>,
+    mut messages: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    let env = |k: &str| std::env::var(k).ok();
+    let settings_path = settings::settings_path(&env);
+    let (settings, problem) = settings::load(settings_path.as_deref());
+    messages.extend(problem);
+    let theme_dir = settings::theme_dir();
+    let colorterm = std::env::var("COLORTERM").ok();
+    let theme_name = cli
+        .theme
+        .clone()
+        .or_else(|| settings.theme.clone())
+        .unwrap_or_else(|| Theme::default_name(colorterm.as_deref()).to_string());
+    let theme = match Theme::by_name(&theme_name, theme_dir.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            messages.push(format!("{e} — using the default theme"));
+            Theme::builtin(Theme::default_name(colorterm.as_deref())).unwrap_or_else(Theme::dark)
+        }
+    };
+    let client = OpikClient::new(&conn)?;
+    app::run(AppOptions {
+        client,
+        url: conn.base_url.clone(),
+        workspace: conn.workspace.clone(),
+        project: conn.project.clone(),
+        keys: settings.keys.clone(),
+        theme,
+        theme_dir,
+        refresh_secs: refresh.or(settings.refresh_seconds),
+        messages,
+        start,
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
 }

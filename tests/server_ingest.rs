@@ -272,6 +272,35 @@ async fn search_streams_filters_and_paging() {
     }
     assert_eq!(all, sorted);
 
+    // from_time / to_time select on the time inside the id
+    let old = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        1_700_000_000,
+        0,
+    ));
+    s.ok(
+        "POST",
+        "traces/batch",
+        json!({"traces": [{"id": old, "project_name": "sp", "name": "old", "start_time": ts(0, 0)}]}),
+    )
+    .await;
+    let r = s
+        .stream(
+            "traces/search",
+            json!({"project_name": "sp", "limit": 100, "to_time": "2024-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["name"], "old");
+    let r = s
+        .stream(
+            "traces/search",
+            json!({"project_name": "sp", "limit": 100, "from_time": "2024-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.len(), 25);
+    s.ok("POST", "traces/delete", json!({"ids": [old]})).await;
+
     // filters
     let f = |filters: Value| json!({"project_name": "sp", "filters": filters, "limit": 100});
     let r = s.stream("traces/search", f(json!([{"field": "tags", "operator": "contains", "key": "", "value": "first", "type": "list"}]))).await;

@@ -432,6 +432,25 @@ impl Session {
         Ok(sent)
     }
 
+    /// Drop an item (removed from the queue); the current position stays valid.
+    pub fn remove_item(&mut self, id: Uuid) {
+        let Some(pos) = self.items.iter().position(|i| i.id == id) else {
+            return;
+        };
+        self.items.remove(pos);
+        if self.items.is_empty() {
+            self.stage = Stage::Finished;
+            self.current = 0;
+            return;
+        }
+        if pos < self.current || self.current >= self.items.len() {
+            self.current = self.current.saturating_sub(1).min(self.items.len() - 1);
+        }
+        if self.stage == Stage::Item {
+            self.go(self.current);
+        }
+    }
+
     /// The outbox created my comment: remember its id.
     pub fn comment_created(&mut self, op: OpId, comment_id: Uuid) {
         for it in &mut self.items {

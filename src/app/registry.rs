@@ -23,9 +23,9 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
             env.clone(),
             project,
         ))),
-        ScreenRequest::Queues => {
-            Err("the annotation queues screen is not part of this build yet".into())
-        }
+        ScreenRequest::Queues => Ok(Box::new(views::queues::QueuesScreen::new(
+            env.client.clone(),
+        ))),
         ScreenRequest::Dashboard { project } => {
             Ok(Box::new(views::dashboard::DashboardScreen::new(
                 env.client.clone(),

@@ -26,6 +26,8 @@ pub enum Metric {
     FeedbackScores,
     /// TRACE_COUNT of traces with an error.
     Errors,
+    /// THREAD_COUNT (threads by the time of their first trace).
+    ThreadCount,
 }
 
 impl Metric {
@@ -45,6 +47,7 @@ impl Metric {
             Metric::Duration => "DURATION",
             Metric::TokenUsage => "TOKEN_USAGE",
             Metric::FeedbackScores => "FEEDBACK_SCORES",
+            Metric::ThreadCount => "THREAD_COUNT",
         }
     }
 
@@ -52,7 +55,14 @@ impl Metric {
     pub fn request(self, window: Window, bucket: Bucket) -> ProjectMetricRequest {
         ProjectMetricRequest {
             metric_type: Some(self.wire_type().into()),
-            interval: bucket.interval().map(|i| i.as_str().to_string()),
+            // Client-side buckets (1h) still need an API interval: sums stay exact.
+            interval: Some(
+                bucket
+                    .interval()
+                    .unwrap_or(super::range::Interval::Hourly)
+                    .as_str()
+                    .to_string(),
+            ),
             interval_start: Some(window.start),
             interval_end: Some(window.end),
             trace_filters: match self {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::data::{Metric, MetricAnswers, OverviewData, OverviewRow, ProjectData, SeriesSet};
 use super::kpi::{KpiInputs, build_kpis};
-use super::range::{TimeRange, Window};
+use super::range::{Bucket, TimeRange, Window};
 use crate::opik::client::{ListQuery, OpikClient};
 use crate::opik::error::ApiError;
 use crate::opik::model::{ProjectMetricResponse, Sorting, Trace};
@@ -197,7 +197,6 @@ pub async fn project_dashboard(
         stats_query(project_id, window),
         stats_query(project_id, prev),
     );
-    let with_interval = range.bucket().interval().is_some();
     let (mut np1, mut np2) = (Vec::new(), Vec::new());
     let ((series, mut notes), tr, tr_prev, th, th_prev, tok_prev, err_prev) = tokio::join!(
         project_series(client, project_id, range, now, true),
@@ -205,43 +204,86 @@ pub async fn project_dashboard(
         client.trace_stats(&prev_q),
         client.thread_stats(&cur_q),
         client.thread_stats(&prev_q),
-        async {
-            if with_interval {
-                metric(
-                    client,
-                    project_id,
-                    Metric::TokenUsage,
-                    prev,
-                    range,
-                    &mut np1,
-                )
-                .await
-            } else {
-                None
-            }
-        },
-        async {
-            if with_interval {
-                metric(client, project_id, Metric::Errors, prev, range, &mut np2).await
-            } else {
-                None
-            }
-        },
+        metric(
+            client,
+            project_id,
+            Metric::TokenUsage,
+            prev,
+            range,
+            &mut np1
+        ),
+        metric(client, project_id, Metric::Errors, prev, range, &mut np2),
     );
     notes.extend(np1);
     notes.extend(np2);
-    let mut ok = |what: &str, r: Result<_, ApiError>| match r {
+    let traces = match tr {
         Ok(v) => Some(v),
         Err(e) => {
-            notes.push(note(what, &e));
+            notes.push(note("trace stats", &e));
             None
         }
     };
-    let traces = ok("trace stats", tr);
-    let traces_prev = ok("trace stats (previous period)", tr_prev);
-    let threads = ok("thread stats", th);
-    let threads_prev = ok("thread stats (previous period)", th_prev);
-    let prev_bucket = range.bucket();
+    let traces_prev = match tr_prev {
+        Ok(v) => Some(v),
+        Err(e) => {
+            notes.push(note("trace stats (previous period)", &e));
+            None
+        }
+    };
+    // Thread stats are missing on some servers: count threads with THREAD_COUNT instead.
+    let (threads, threads_prev, thread_total, thread_total_prev) = match (th, th_prev) {
+        (Ok(a), Ok(b)) => (Some(a), Some(b), None, None),
+        (a, b) => {
+            let (mut n1, mut n2) = (Vec::new(), Vec::new());
+            let (cur, before) = tokio::join!(
+                metric(
+                    client,
+                    project_id,
+                    Metric::ThreadCount,
+                    window,
+                    range,
+                    &mut n1
+                ),
+                metric(
+                    client,
+                    project_id,
+                    Metric::ThreadCount,
+                    prev,
+                    range,
+                    &mut n2
+                ),
+            );
+            let total = |r: Option<ProjectMetricResponse>| {
+                r.map(|r| {
+                    r.results
+                        .iter()
+                        .flat_map(|s| s.data.iter())
+                        .filter_map(|p| p.value)
+                        .filter(|v| v.is_finite())
+                        .sum::<f64>()
+                })
+            };
+            let (t, tp) = (total(cur), total(before));
+            if t.is_none() {
+                if let Err(e) = &a {
+                    notes.push(note("thread stats", e));
+                }
+                notes.extend(n1);
+            }
+            if tp.is_none() {
+                if let Err(e) = &b {
+                    notes.push(note("thread stats (previous period)", e));
+                }
+                notes.extend(n2);
+            }
+            (a.ok(), b.ok(), t, tp)
+        }
+    };
+    // The metrics answer for the previous window comes in API buckets (hourly for `1h`).
+    let prev_bucket = match range.bucket() {
+        b if b.interval().is_some() => b,
+        _ => Bucket::Hour,
+    };
     let prev_set = SeriesSet::from_metrics(
         &MetricAnswers {
             tokens: tok_prev,
@@ -256,10 +298,12 @@ pub async fn project_dashboard(
         traces_prev,
         threads,
         threads_prev,
-        tokens: with_interval.then(|| series.tokens.total()).flatten(),
-        tokens_prev: with_interval.then(|| prev_set.tokens.total()).flatten(),
+        tokens: series.tokens.total(),
+        tokens_prev: prev_set.tokens.total(),
         errors: series.errors.total(),
-        errors_prev: with_interval.then(|| prev_set.errors.total()).flatten(),
+        errors_prev: prev_set.errors.total(),
+        thread_total,
+        thread_total_prev,
     };
     notes.dedup();
     ProjectData {

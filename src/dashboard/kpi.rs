@@ -263,6 +263,9 @@ pub struct KpiInputs {
     /// Errors counted from the error series, used when stats have no `error_count`.
     pub errors: Option<f64>,
     pub errors_prev: Option<f64>,
+    /// Threads counted from the THREAD_COUNT series, used when thread stats are unavailable.
+    pub thread_total: Option<f64>,
+    pub thread_total_prev: Option<f64>,
 }
 
 /// Builds the KPI row: traces, threads, error rate, cost, tokens, p50/p90/p99, and one card per
@@ -294,8 +297,8 @@ pub fn build_kpis(inp: &KpiInputs) -> Vec<Kpi> {
     let mut kpis = vec![
         Kpi::new("traces", Unit::Count, Polarity::Neutral).with(count, count_prev),
         Kpi::new("threads", Unit::Count, Polarity::Neutral).with(
-            f(th, &|s| s.thread_count()),
-            f(th_prev, &|s| s.thread_count()),
+            f(th, &|s| s.thread_count()).or(inp.thread_total),
+            f(th_prev, &|s| s.thread_count()).or(inp.thread_total_prev),
         ),
         Kpi::new("error rate", Unit::Ratio, Polarity::LowerIsBetter)
             .with(rate(cur, inp.errors), rate(prev, inp.errors_prev)),

@@ -1647,6 +1647,7 @@ impl OpikClient {
             .clamp(1, 2000);
         let mut got = 0usize;
         let mut stream_retries = 0;
+        let mut last_cursor: Option<String> = None;
         let what = format!("{} search", R::WHAT);
         while got < max {
             let limit = page_size.min(i64::try_from(max - got).unwrap_or(i64::MAX));
@@ -1714,8 +1715,10 @@ impl OpikClient {
                     }
                 }
             }
-            if let Some(c) = cursor {
-                req.set_cursor(c);
+            let advanced = cursor.is_some() && cursor != last_cursor;
+            if let Some(c) = &cursor {
+                req.set_cursor(c.clone());
+                last_cursor = Some(c.clone());
             }
             if let Some(e) = broke {
                 // As the SDK does: retry from the cursor with a smaller page, twice at most.
@@ -1731,23 +1734,13 @@ impl OpikClient {
             if count < limit {
                 return; // a short page: done
             }
-            if req_cursor_missing(&req) {
+            if !advanced {
+                // No cursor, or the server ignored it: another request would repeat the page.
+                tracing::warn!(what = %what, "search cursor did not advance; stopping");
                 return;
             }
         }
     }
-}
-
-fn req_cursor_missing<R: StreamRequest>(req: &R) -> bool {
-    // Without a cursor a further request would return the same page again.
-    serde_json::to_value(req)
-        .ok()
-        .map(|v| {
-            v.get("last_retrieved_id")
-                .or_else(|| v.get("last_retrieved_thread_model_id"))
-                .is_none_or(|c| c.is_null())
-        })
-        .unwrap_or(true)
 }
 
 enum Line<T> {

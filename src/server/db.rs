@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS traces (
 );
 CREATE INDEX IF NOT EXISTS traces_project_id ON traces(project_id, id);
 CREATE INDEX IF NOT EXISTS traces_thread ON traces(project_id, thread_id, start_time);
+CREATE INDEX IF NOT EXISTS traces_project_start ON traces(project_id, start_time);
 
 CREATE TABLE IF NOT EXISTS spans (
     id TEXT PRIMARY KEY,

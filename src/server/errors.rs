@@ -136,6 +136,15 @@ pub async fn fallback_404(uri: axum::http::Uri) -> ApiError {
     ))
 }
 
+/// The JSON 405 for a known path with the wrong method.
+pub async fn fallback_405(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({"code": 405, "message": format!("HTTP 405 Method Not Allowed: {method} {}", uri.path())})),
+    )
+        .into_response()
+}
+
 /// Decode a request body: gunzip when `Content-Encoding: gzip`, enforcing [`MAX_BODY_BYTES`].
 pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let gz = headers

@@ -159,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api.clone())
         .merge(api)
         .fallback(errors::fallback_404)
+        .method_not_allowed_fallback(errors::fallback_405)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::auth_layer,

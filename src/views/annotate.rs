@@ -406,6 +406,14 @@ impl AnnotateScreen {
                 s.step(-1);
                 shown = true;
             }
+            KeyCode::Char('D') => {
+                if let Some(id) = s.current_item().map(|i| i.id) {
+                    let (client, qid) = (self.client.clone(), s.queue_id);
+                    ctx.spawn("remove", async move {
+                        (id, client.remove_queue_items(qid, &[id]).await)
+                    });
+                }
+            }
             KeyCode::Char('i') => self.show_instructions = !self.show_instructions,
             KeyCode::Char('s') => self.spans_open = !self.spans_open,
             KeyCode::Char('j') => self.scroll = self.scroll.saturating_add(1),
@@ -634,6 +642,20 @@ impl Screen for AnnotateScreen {
                     }
                 };
             }
+            "remove" => {
+                if let Some((id, r)) = out.take::<(Uuid, Result<(), ApiError>)>() {
+                    match r {
+                        Ok(()) => {
+                            if let Some(s) = self.session_mut() {
+                                s.remove_item(id);
+                            }
+                            self.note = Some("Removed the item from the queue.".into());
+                            self.item_shown(ctx);
+                        }
+                        Err(e) => ctx.toast_error(format!("cannot remove the item: {e}")),
+                    }
+                }
+            }
             "item" => {
                 if let Some(Ok(data)) = out.take::<Result<ItemData, ApiError>>()
                     && let Some(s) = self.session_mut()
@@ -746,14 +768,19 @@ impl AnnotateScreen {
         let instr_h = instructions
             .map(|t| (t.lines().count() as u16 + 2).min(area.height / 4).max(3))
             .unwrap_or(0);
-        let [head, instr, body, foot] = Layout::vertical([
+        let note_h = u16::from(self.note.is_some());
+        let [head, note, instr, body, foot] = Layout::vertical([
             Constraint::Length(2),
+            Constraint::Length(note_h),
             Constraint::Length(instr_h),
             Constraint::Min(3),
             Constraint::Length(1),
         ])
         .areas(area);
         draw_header(frame, head, theme, s, &self.status_line());
+        if let Some(n) = &self.note {
+            frame.render_widget(Paragraph::new(Line::styled(n.clone(), theme.info)), note);
+        }
         if let Some(t) = instructions {
             let text = crate::render::markdown::render(t, instr.width.saturating_sub(2), theme);
             frame.render_widget(
@@ -816,7 +843,7 @@ impl AnnotateScreen {
                 "Unsaved edits will be lost. Leave? y: yes · any other key: stay"
             }
             _ => {
-                "Tab/↑↓ field · 1-9 pick · y/n · ←→ step · x clear · r reason · c comment · Enter submit+next · n/p item · i · s spans · q"
+                "Tab/↑↓ field · 1-9 pick · y/n · ←→ step · x clear · r reason · c comment · Enter submit+next · n/p item · i · s spans · D remove · q"
             }
         };
         let style = if self.confirm_leave {
@@ -1617,5 +1644,93 @@ mod tests {
             !text.contains("accuracy"),
             "no scoring panel while held: {text}"
         );
+    }
+
+    fn press(s: &mut AnnotateScreen, keys: &[KeyCode]) -> Vec<&'static str> {
+        let theme = Theme::dark();
+        let keymap = crate::app::KeyMap::default();
+        let mut tasks = crate::app::tasks::Tasks::new(None);
+        let mut effects = Vec::new();
+        for k in keys {
+            let mut ctx = Ctx {
+                screen: 1,
+                theme: &theme,
+                keymap: &keymap,
+                now: crate::app::testing::fixed_now(),
+                project: None,
+                tasks: &mut tasks,
+                effects: &mut effects,
+            };
+            assert!(s.capturing_text());
+            s.handle_key(KeyEvent::new(*k, KeyModifiers::NONE), &mut ctx);
+        }
+        tasks.unrun.iter().map(|(_, k)| *k).collect()
+    }
+
+    #[test]
+    fn keys_score_comment_and_submit_through_the_outbox() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let outbox = Outbox::open(&dir.path().join("o.sqlite"), "t").expect("outbox");
+        let client = OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url"))
+            .expect("client");
+        let mut s = AnnotateScreen::with_session(client, session(), Ok(outbox.clone()));
+        // Intro → first item to review: the lock is claimed and the item loaded.
+        let spawned = press(&mut s, &[KeyCode::Enter]);
+        assert!(
+            spawned.contains(&"lock") && spawned.contains(&"item"),
+            "{spawned:?}"
+        );
+        let first = s.session().expect("session").current;
+        // accuracy: 3rd option; safe: y; helpfulness: 7; a comment; submit.
+        let mut keys = vec![
+            KeyCode::Char('3'),
+            KeyCode::Tab,
+            KeyCode::Char('y'),
+            KeyCode::Tab,
+        ];
+        keys.push(KeyCode::Char('7'));
+        keys.push(KeyCode::Char('c'));
+        keys.extend("fine".chars().map(KeyCode::Char));
+        keys.push(KeyCode::Esc);
+        press(&mut s, &keys);
+        assert_eq!(s.session().expect("s").unsaved(), 1);
+        press(&mut s, &[KeyCode::Enter]);
+        let ops: Vec<String> = outbox
+            .pending()
+            .expect("pending")
+            .iter()
+            .map(|p| p.op.describe())
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                "score “accuracy”",
+                "score “safe”",
+                "score “helpfulness”",
+                "comment"
+            ]
+        );
+        let sess = s.session().expect("s");
+        assert_ne!(sess.current, first, "moved to the next item");
+        assert_eq!(sess.progress().done_for_me, 2);
+        // An out-of-range number is not sent and keeps the item.
+        let here = sess.current;
+        press(
+            &mut s,
+            &[
+                KeyCode::Tab,
+                KeyCode::Tab,
+                KeyCode::Char('9'),
+                KeyCode::Char('9'),
+                KeyCode::Enter,
+            ],
+        );
+        assert_eq!(s.session().expect("s").current, here);
+        assert_eq!(outbox.pending_count(), 4);
+        // Leaving with unsaved edits asks first.
+        press(&mut s, &[KeyCode::Char('q')]);
+        assert!(s.confirm_leave);
+        press(&mut s, &[KeyCode::Char('n')]);
+        assert!(!s.confirm_leave);
     }
 }

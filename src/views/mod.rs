@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
+pub mod queues;
 pub mod span_tree;
 pub mod threads;
 pub mod trace_view;

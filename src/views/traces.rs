@@ -486,6 +486,22 @@ impl Screen for TracesScreen {
             Action::Threads => ctx.open(ScreenRequest::Threads {
                 project: self.project.clone(),
             }),
+            // Annotation queues (issue 12): the marked rows, or the selected one.
+            Action::AddToQueue => {
+                let mut ids = self.marked_ids();
+                if ids.is_empty() {
+                    ids.extend(self.selected().and_then(|r| r.id));
+                }
+                let (Some(env), false) = (&self.env, ids.is_empty()) else {
+                    return Handled::No;
+                };
+                ctx.push(Box::new(crate::views::queues::AddToQueueScreen::new(
+                    env.client.clone(),
+                    "trace",
+                    Some(self.project.clone()),
+                    ids,
+                )));
+            }
             Action::Back if !self.search.is_empty() || !self.filters.is_empty() => {
                 self.search.clear();
                 self.filters.clear();
@@ -671,6 +687,7 @@ impl Screen for TracesScreen {
             Action::ToggleTime,
             Action::Copy,
             Action::Mark,
+            Action::AddToQueue,
             Action::Threads,
             Action::Refresh,
         ]

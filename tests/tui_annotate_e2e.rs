@@ -1,0 +1,369 @@
+//! End to end in tmux: `opik-tui serve` (the built binary, as a child process) and
+//! `opik-tui annotate QUEUE` (the built binary, in tmux). A queue of three traces with a
+//! categorical and a boolean definition is worked through from the intro to "nothing left";
+//! the server is killed after the first item, the SME keeps annotating (the screen says
+//! offline), the server is restarted on the same address and database, and every score and
+//! comment is read back from the REST API exactly once, with `source: ui` and the queue id.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, env: &[(&str, String)]) -> Tmux {
+        let status = Command::new("tmux").arg("-V").status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
+        );
+        let socket = format!("opik-tui-annotate-{}", std::process::id());
+        let mut c = Command::new("tmux");
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+        ])
+        .args(["-x", "140", "-y", "40"]);
+        for (k, v) in env {
+            c.args(["-e", &format!("{k}={v}")]);
+        }
+        c.arg(cmd);
+        assert!(
+            c.status().expect("tmux").success(),
+            "tmux new-session failed"
+        );
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(40),
+                "screen never showed {text:?}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+struct Serve(Child);
+
+impl Serve {
+    fn start(addr: &str, db: &std::path::Path) -> Serve {
+        let child = Command::new(env!("CARGO_BIN_EXE_opik-tui"))
+            .args(["serve", "--bind", addr, "--db"])
+            .arg(db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("opik-tui serve starts");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "serve never listened on {addr}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Serve(child)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn send(
+    http: &reqwest::Client,
+    m: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> Value {
+    let mut rb = http.request(m, &url);
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let r = rb.send().await.expect("request");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    let t = r.text().await.unwrap_or_default();
+    serde_json::from_str(&t).unwrap_or(Value::Null)
+}
+
+fn my_entry<'a>(trace: &'a Value, name: &str) -> Option<&'a Value> {
+    let s = trace["feedback_scores"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"] == name)?;
+    let by = s["value_by_author"].as_object()?;
+    assert_eq!(by.len(), 1, "one author on {name}: {s}");
+    by.values().next()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("opik.db");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let base = format!("http://{addr}/api");
+    let mut serve = Serve::start(&addr, &db);
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{base}/v1/private/{p}");
+
+    // Three traces, two definitions, a queue holding the traces.
+    let ids: Vec<String> = (0..3)
+        .map(|_| opik_tui::opik::model::new_id().to_string())
+        .collect();
+    let traces: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            json!({"id": id, "project_name": "e2e-annotate", "name": format!("answer-{i}"),
+                   "start_time": format!("2026-11-21T10:00:{:02}.000Z", i),
+                   "input": {"question": format!("Question number {i}?")},
+                   "output": {"answer": format!("Answer number {i}.")}})
+        })
+        .collect();
+    send(
+        &http,
+        reqwest::Method::POST,
+        api("traces/batch"),
+        Some(json!({"traces": traces})),
+    )
+    .await;
+    send(
+        &http,
+        reqwest::Method::POST,
+        api("feedback-definitions"),
+        Some(json!({"name": "accuracy",
+        "type": "categorical", "details": {"categories": {"good": 1.0, "bad": 0.0}}})),
+    )
+    .await;
+    send(
+        &http,
+        reqwest::Method::POST,
+        api("feedback-definitions"),
+        Some(json!({"name": "safe",
+        "type": "boolean", "details": {"true_label": "Safe", "false_label": "Unsafe"}})),
+    )
+    .await;
+    let projects = send(
+        &http,
+        reqwest::Method::GET,
+        api("projects?name=e2e-annotate"),
+        None,
+    )
+    .await;
+    let project_id = projects["content"][0]["id"]
+        .as_str()
+        .expect("project id")
+        .to_string();
+    let queue_id = opik_tui::opik::model::new_id().to_string();
+    send(
+        &http,
+        reqwest::Method::POST,
+        api("annotation-queues"),
+        Some(json!({"id": queue_id,
+        "project_id": project_id, "name": "E2E queue", "scope": "trace",
+        "instructions": "Judge the **answer**.", "comments_enabled": true,
+        "feedback_definition_names": ["accuracy", "safe"]})),
+    )
+    .await;
+    send(
+        &http,
+        reqwest::Method::POST,
+        api(&format!("annotation-queues/{queue_id}/items/add")),
+        Some(json!({"ids": ids})),
+    )
+    .await;
+
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let bin = env!("CARGO_BIN_EXE_opik-tui");
+    let env = [
+        ("HOME", home.display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            home.join(".config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME",
+            home.join(".local/share").display().to_string(),
+        ),
+        (
+            "XDG_STATE_HOME",
+            home.join(".local/state").display().to_string(),
+        ),
+        (
+            "OPIK_TUI_STATE_DIR",
+            dir.path().join("state").display().to_string(),
+        ),
+        (
+            "OPIK_CONFIG_PATH",
+            home.join("none.ini").display().to_string(),
+        ),
+        ("TERM", "xterm-256color".into()),
+    ];
+    let tmux = Tmux::start(&format!("{bin} --url {base} annotate 'E2E queue'"), &env);
+    tmux.wait_for("Enter: start annotating");
+    tmux.wait_for("Safe / Unsafe");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("item 1/3");
+    tmux.wait_for("Question number");
+
+    // Item A: good + Safe + a comment, online.
+    tmux.keys(&["2"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["y"]);
+    tmux.keys(&["c"]);
+    tmux.keys(&["-l", "first comment"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Saved");
+    tmux.wait_for("1/3");
+
+    // The server dies; the SME goes on.
+    let _ = serve.0.kill();
+    let _ = serve.0.wait();
+    // Item B: bad + Unsafe.
+    tmux.keys(&["1"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["n"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("2/3");
+    // Item C: good + Safe + a comment.
+    tmux.keys(&["2"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["y"]);
+    tmux.keys(&["c"]);
+    tmux.keys(&["-l", "third comment"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-s"]);
+    let s = tmux.wait_for("Nothing left to review");
+    assert!(s.contains("3/3"), "{s}");
+    tmux.wait_for("offline");
+
+    // The server comes back; the outbox drains in the background.
+    serve = Serve::start(&addr, &db);
+    let start = Instant::now();
+    let all = loop {
+        let mut got = Vec::new();
+        for id in &ids {
+            got.push(
+                send(
+                    &http,
+                    reqwest::Method::GET,
+                    api(&format!("traces/{id}")),
+                    None,
+                )
+                .await,
+            );
+        }
+        let done = got
+            .iter()
+            .all(|t| my_entry(t, "accuracy").is_some() && my_entry(t, "safe").is_some())
+            && got
+                .iter()
+                .map(|t| t["comments"].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+                >= 2;
+        if done {
+            break got;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the outbox never delivered everything: {got:#?}\n{}",
+            tmux.screen()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    tmux.wait_for("all saved");
+
+    // Exactly once: one author per score, one comment on each commented item.
+    let mut comments: Vec<String> = Vec::new();
+    let mut goods = 0;
+    for t in &all {
+        let acc = my_entry(t, "accuracy").expect("accuracy");
+        let safe = my_entry(t, "safe").expect("safe");
+        assert_eq!(acc["source"], "ui", "{acc}");
+        assert_eq!(
+            acc["source_queue_id"].as_str(),
+            Some(queue_id.as_str()),
+            "{acc}"
+        );
+        if acc["value"].as_f64() == Some(1.0) {
+            goods += 1;
+            assert_eq!(acc["category_name"], "good");
+            assert_eq!(safe["value"].as_f64(), Some(1.0));
+            assert_eq!(safe["category_name"], "Safe");
+        } else {
+            assert_eq!(acc["category_name"], "bad");
+            assert_eq!(safe["category_name"], "Unsafe");
+        }
+        let cs = t["comments"].as_array().cloned().unwrap_or_default();
+        assert!(cs.len() <= 1, "at most one comment per item: {cs:?}");
+        for c in cs {
+            assert_eq!(
+                c["source_queue_id"].as_str(),
+                Some(queue_id.as_str()),
+                "{c}"
+            );
+            comments.push(c["text"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    assert_eq!(goods, 2);
+    comments.sort();
+    assert_eq!(comments, ["first comment", "third comment"]);
+
+    tmux.keys(&["q"]);
+    drop(serve);
+}
