@@ -81,10 +81,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (handle, _dir) = server::embedded::start_demo().await?;
             let base = handle.base_url();
             let conn = config::Connection::new(&base)?;
-            let mut messages: Vec<String> = log_problem.into_iter().collect();
-            messages.push(format!(
-                "demo data on an embedded server at {base} (log into it with OPIK_URL_OVERRIDE={base})"
-            ));
+            // AppOptions.messages are shown as error toasts: only problems go there (the status
+            // bar already shows the demo server's URL).
+            let messages: Vec<String> = log_problem.into_iter().collect();
+            tracing::info!(%base, "demo server (log into it with OPIK_URL_OVERRIDE={base})");
             let r = run_tui(&cli, conn, ScreenRequest::Projects, None, messages).await;
             handle.shutdown().await;
             r
@@ -94,16 +94,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut messages: Vec<String> = resolved.warnings.clone();
             messages.extend(log_problem);
             let mut conn = resolved.connection.clone();
+            // An SME share link (`…/{workspace}/sme?queueId=…`) also sets the workspace.
+            if let Command::Annotate { queue: Some(q) } = &screen
+                && let Ok(opik_tui::annotate::queue_ref::QueueRef::Link {
+                    workspace: Some(ws),
+                    ..
+                }) = opik_tui::annotate::queue_ref::parse(q)
+                && ws != conn.workspace
+            {
+                messages.push(format!("workspace {ws} (from the queue link)"));
+                conn.workspace = ws;
+            }
             let mut local = None;
             if !conn.is_explicit() {
                 let db_path = server::embedded::default_db_path()?;
                 let l = server::embedded::ensure_local(&db_path).await?;
                 conn.base_url = l.base_url.clone();
                 if l.handle.is_some() {
-                    messages.push(format!(
-                        "no Opik URL configured: serving the local database at {} (apps using the SDK's local default log here)",
-                        conn.base_url
-                    ));
+                    tracing::info!(url = %conn.base_url, "no Opik URL configured: serving the local database");
                 }
                 local = Some(l);
             }

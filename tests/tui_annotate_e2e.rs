@@ -17,7 +17,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str, env: &[(&str, String)]) -> Tmux {
-        let status = Command::new("tmux").arg("-V").status();
+        let status = Command::new("tmux")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .status();
         assert!(
             status.is_ok_and(|s| s.success()),
             "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
@@ -84,6 +87,7 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
+            .stderr(Stdio::null())
             .status();
     }
 }

@@ -54,6 +54,12 @@ pub enum ScreenRequest {
         project: String,
         trace_id: uuid::Uuid,
     },
+    /// The conversation a trace belongs to (`C`): by its `thread_id`, else by the first
+    /// conversation key found in its metadata.
+    ConversationOf {
+        project: String,
+        trace_id: uuid::Uuid,
+    },
 }
 
 /// The result of a task, handed to [`Screen::on_result`].
