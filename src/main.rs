@@ -81,10 +81,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (handle, _dir) = server::embedded::start_demo().await?;
             let base = handle.base_url();
             let conn = config::Connection::new(&base)?;
-            let mut messages: Vec<String> = log_problem.into_iter().collect();
-            messages.push(format!(
-                "demo data on an embedded server at {base} (log into it with OPIK_URL_OVERRIDE={base})"
-            ));
+            // AppOptions.messages are shown as error toasts: only problems go there (the status
+            // bar already shows the demo server's URL).
+            let messages: Vec<String> = log_problem.into_iter().collect();
+            tracing::info!(%base, "demo server (log into it with OPIK_URL_OVERRIDE={base})");
             let r = run_tui(&cli, conn, ScreenRequest::Projects, None, messages).await;
             handle.shutdown().await;
             r
@@ -111,10 +111,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let l = server::embedded::ensure_local(&db_path).await?;
                 conn.base_url = l.base_url.clone();
                 if l.handle.is_some() {
-                    messages.push(format!(
-                        "no Opik URL configured: serving the local database at {} (apps using the SDK's local default log here)",
-                        conn.base_url
-                    ));
+                    tracing::info!(url = %conn.base_url, "no Opik URL configured: serving the local database");
                 }
                 local = Some(l);
             }

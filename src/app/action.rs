@@ -75,6 +75,7 @@ pub enum Action {
     NextMatch,
     PrevMatch,
     CycleGrouping,
+    Conversation,
     /// Dashboard: the next longer time range.
     RangeNext,
     /// Dashboard: the next shorter time range.
@@ -144,6 +145,7 @@ impl Action {
         Action::NextMatch,
         Action::PrevMatch,
         Action::CycleGrouping,
+        Action::Conversation,
         Action::RangeNext,
         Action::RangePrev,
         Action::Pause,
@@ -222,6 +224,7 @@ impl Action {
             Action::NextMatch => "next match",
             Action::PrevMatch => "prev match",
             Action::CycleGrouping => "group by",
+            Action::Conversation => "conversation",
             Action::RangeNext => "longer",
             Action::RangePrev => "shorter",
             Action::Pause => "pause",
@@ -292,6 +295,7 @@ impl Action {
             Action::NextMatch => "Next search match",
             Action::PrevMatch => "Previous search match",
             Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
+            Action::Conversation => "Open the conversation this trace belongs to",
             Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
             Action::RangePrev => "Dashboard: next shorter range",
             Action::Pause => "Dashboard: pause / resume live refresh",

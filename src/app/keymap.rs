@@ -293,6 +293,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("a", Action::AddToQueue),
     ("o", Action::ToggleOpen),
     ("w", Action::TimeRange),
+    ("C", Action::Conversation),
 ];
 
 /// Default bindings that only apply in one screen context: (context, key, action).

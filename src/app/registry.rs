@@ -19,6 +19,9 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
         ScreenRequest::Trace { project, trace_id } => Ok(Box::new(
             views::trace_view::TraceViewScreen::new(env.clone(), project, *trace_id),
         )),
+        ScreenRequest::ConversationOf { project, trace_id } => Ok(Box::new(
+            views::conversation::ConversationScreen::for_trace(env.clone(), project, *trace_id),
+        )),
         ScreenRequest::Threads { project } => Ok(Box::new(views::threads::ThreadsScreen::new(
             env.clone(),
             project,

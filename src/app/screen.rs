@@ -54,6 +54,12 @@ pub enum ScreenRequest {
         project: String,
         trace_id: uuid::Uuid,
     },
+    /// The conversation a trace belongs to (`C`): by its `thread_id`, else by the first
+    /// conversation key found in its metadata.
+    ConversationOf {
+        project: String,
+        trace_id: uuid::Uuid,
+    },
 }
 
 /// The result of a task, handed to [`Screen::on_result`].
@@ -255,6 +261,10 @@ pub trait Screen {
     /// The actions this screen answers to right now, most useful first: the hint bar shows
     /// them with their keys from the keymap, and the help overlay lists them.
     fn hints(&self) -> Vec<Action>;
+
+    /// Called after each frame is drawn: start work that depends on the layout just drawn
+    /// (e.g. rendering a large payload at the new width in the background).
+    fn after_draw(&mut self, _ctx: &mut Ctx) {}
 
     /// Optional status text for the status bar (e.g. `live`, a filter summary).
     fn status(&self) -> Option<String> {

@@ -191,6 +191,8 @@ pub struct Conversation {
     pub expanded: HashSet<usize>,
     pub time_fmt: TimeFmt,
     pub loading: bool,
+    /// Select this trace's turn when the turns arrive (opened with `C` from a trace).
+    pub focus_trace: Option<Uuid>,
     layout: Option<Layout>,
     selected_style_gutter: bool,
     /// Large bodies not yet in the markdown cache (text, width) seen by the last layout.
@@ -215,6 +217,7 @@ impl Conversation {
             expanded: HashSet::new(),
             time_fmt: local_time,
             loading: true,
+            focus_trace: None,
             layout: None,
             selected_style_gutter: true,
             pending: Vec::new(),
@@ -253,6 +256,13 @@ impl Conversation {
         if first_load {
             self.selected = 0;
             self.scroll = 0;
+            if let Some(i) = self
+                .focus_trace
+                .take()
+                .and_then(|id| self.turns.iter().position(|t| t.trace_id == Some(id)))
+            {
+                self.select(i);
+            }
         }
         self.invalidate();
     }

@@ -21,7 +21,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::span_tree::{Row, SpanTree};
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, TaskOutput};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
 use crate::opik::model::{Comment, ErrorInfo, FeedbackScore, Span, SpanSearchRequest, Trace};
@@ -787,6 +787,13 @@ impl Screen for TraceViewScreen {
 
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
         let handled = match action {
+            Action::Conversation => {
+                ctx.open(ScreenRequest::ConversationOf {
+                    project: self.project.clone(),
+                    trace_id: self.trace_id,
+                });
+                true
+            }
             Action::NextPane | Action::PrevPane => {
                 self.focus = if self.focus == Focus::Tree {
                     Focus::Detail
@@ -965,6 +972,10 @@ impl Screen for TraceViewScreen {
 
     fn status(&self) -> Option<String> {
         Some(format!("{} spans", self.tree.nodes.len()))
+    }
+
+    fn after_draw(&mut self, ctx: &mut Ctx) {
+        self.kick_background(ctx);
     }
 }
 

@@ -486,6 +486,13 @@ impl Screen for TracesScreen {
             Action::Threads => ctx.open(ScreenRequest::Threads {
                 project: self.project.clone(),
             }),
+            Action::Conversation => match self.selected().and_then(|r| r.id) {
+                Some(trace_id) => ctx.open(ScreenRequest::ConversationOf {
+                    project: self.project.clone(),
+                    trace_id,
+                }),
+                None => return Handled::No,
+            },
             // Annotation queues (issue 12): the marked rows, or the selected one.
             Action::AddToQueue => {
                 let mut ids = self.marked_ids();

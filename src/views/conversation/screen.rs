@@ -106,6 +106,8 @@ pub struct ConversationScreen {
     /// Large markdown bodies to render off the UI thread at the next tick.
     pending_render: Option<(Vec<(String, u16)>, crate::theme::Theme)>,
     outbox: Option<OutboxLink>,
+    /// Opened from this trace: find its conversation first.
+    origin: Option<Uuid>,
 }
 
 impl Drop for OutboxLink {
@@ -132,6 +134,15 @@ impl ConversationScreen {
         conv.grouping = grouping;
         let mut s = ConversationScreen::offline(conv);
         s.env = Some(env);
+        s
+    }
+
+    /// The conversation trace `trace_id` belongs to (`C` on a trace): found once the trace is
+    /// read, by its `thread_id` or the first conversation key in its metadata.
+    pub fn for_trace(env: Rc<AppEnv>, project: &str, trace_id: Uuid) -> ConversationScreen {
+        let mut s = ConversationScreen::offline(Conversation::new(project, ""));
+        s.env = Some(env);
+        s.origin = Some(trace_id);
         s
     }
 
@@ -162,6 +173,7 @@ impl ConversationScreen {
             last_queue: None,
             pending_render: None,
             outbox: None,
+            origin: None,
         }
     }
 
@@ -596,10 +608,22 @@ impl Screen for ConversationScreen {
     fn on_open(&mut self, ctx: &mut Ctx) {
         ctx.set_project(self.conv.project.clone());
         self.connect_outbox(ctx);
+        if let Some(trace_id) = self.origin {
+            let Some(client) = self.client() else { return };
+            ctx.spawn("origin", async move {
+                let r: Result<Trace, ApiError> = client.get_trace(trace_id).await;
+                r
+            });
+            return;
+        }
         self.load(ctx);
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
+        if self.origin.is_some() && self.conv.thread_id.is_empty() {
+            self.on_open(ctx);
+            return;
+        }
         self.load(ctx);
     }
 
@@ -865,6 +889,33 @@ impl Screen for ConversationScreen {
                 }
             }
             "render" => self.conv.invalidate(),
+            "origin" => match out.take::<Result<Trace, ApiError>>() {
+                Some(Ok(trace)) => {
+                    let keys: Vec<String> =
+                        crate::opik::conversations::DEFAULT_KEYS.iter().map(|k| k.to_string()).collect();
+                    match crate::opik::conversations::conversation_of(&trace, &keys) {
+                        Some((grouping, id)) => {
+                            self.conv.grouping = grouping;
+                            self.conv.thread_id = id;
+                            self.conv.focus_trace = trace.id;
+                            self.load(ctx);
+                        }
+                        None => {
+                            self.conv.loading = false;
+                            self.conv.invalidate();
+                            ctx.toast_error(format!(
+                                "this trace has no thread_id and none of these metadata keys: {}",
+                                keys.join(", ")
+                            ));
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    self.conv.loading = false;
+                    ctx.toast_error(format!("reading the trace: {e}"));
+                }
+                None => {}
+            },
             "outbox" => {
                 if let Some((rx, ev)) = out.take::<EventWait>() {
                     if let Some(link) = &mut self.outbox {
