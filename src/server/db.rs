@@ -79,7 +79,8 @@ CREATE TABLE IF NOT EXISTS traces (
     total_estimated_cost REAL,
     providers TEXT
 );
-CREATE INDEX IF NOT EXISTS traces_project_id ON traces(project_id, id);
+DROP INDEX IF EXISTS traces_project_id;
+CREATE INDEX IF NOT EXISTS traces_project_visible ON traces(project_id, has_create, id);
 CREATE INDEX IF NOT EXISTS traces_thread ON traces(project_id, thread_id, start_time);
 CREATE INDEX IF NOT EXISTS traces_project_start ON traces(project_id, start_time);
 
@@ -117,7 +118,8 @@ CREATE TABLE IF NOT EXISTS spans (
     pending_patch TEXT
 );
 CREATE INDEX IF NOT EXISTS spans_trace ON spans(trace_id);
-CREATE INDEX IF NOT EXISTS spans_project_id ON spans(project_id, id);
+DROP INDEX IF EXISTS spans_project_id;
+CREATE INDEX IF NOT EXISTS spans_project_visible ON spans(project_id, has_create, id);
 
 CREATE TABLE IF NOT EXISTS threads (
     project_id TEXT NOT NULL,

@@ -91,30 +91,34 @@ fn row_json(r: &rusqlite::Row) -> rusqlite::Result<Map<String, Value>> {
     Ok(m)
 }
 
-/// Add trace/thread counts and totals (the `Project_Detailed` fields).
-fn add_stats(conn: &Connection, m: &mut Map<String, Value>) -> Result<(), ApiError> {
+/// Add trace/thread counts (index-only) and, when `totals`, the cost and error totals (these
+/// read every trace row, so only single-project answers carry them).
+fn add_stats(conn: &Connection, m: &mut Map<String, Value>, totals: bool) -> Result<(), ApiError> {
     let Some(id) = m.get("id").and_then(Value::as_str).map(str::to_string) else {
         return Ok(());
     };
-    let (count, cost, errors): (i64, Option<f64>, i64) = conn
-        .prepare_cached(
-            "SELECT count(*), sum(total_estimated_cost), sum(error_info IS NOT NULL) FROM traces WHERE project_id = ?1 AND has_create = 1",
-        )?
-        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0))))?;
+    let count: i64 = conn
+        .prepare_cached("SELECT count(*) FROM traces WHERE project_id = ?1 AND has_create = 1")?
+        .query_row([&id], |r| r.get(0))?;
     let threads: i64 = conn
-        .prepare_cached(
-            "SELECT count(DISTINCT thread_id) FROM traces WHERE project_id = ?1 AND has_create = 1 AND thread_id IS NOT NULL",
-        )?
+        .prepare_cached("SELECT count(*) FROM threads WHERE project_id = ?1")?
         .query_row([&id], |r| r.get(0))?;
     m.insert("trace_count".into(), json!(count));
     m.insert("thread_count".into(), json!(threads));
-    if let Some(c) = cost {
-        m.insert("total_estimated_cost_sum".into(), json!(c));
-        if count > 0 {
-            m.insert("total_estimated_cost".into(), json!(c / count as f64));
+    if totals {
+        let (cost, errors): (Option<f64>, i64) = conn
+            .prepare_cached(
+                "SELECT sum(total_estimated_cost), sum(error_info IS NOT NULL) FROM traces WHERE project_id = ?1 AND has_create = 1",
+            )?
+            .query_row([&id], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))?;
+        if let Some(c) = cost {
+            m.insert("total_estimated_cost_sum".into(), json!(c));
+            if count > 0 {
+                m.insert("total_estimated_cost".into(), json!(c / count as f64));
+            }
         }
+        m.insert("error_count".into(), json!({"count": errors}));
     }
-    m.insert("error_count".into(), json!({"count": errors}));
     Ok(())
 }
 
@@ -182,7 +186,7 @@ async fn list(
                 .collect::<Result<Vec<_>, _>>()?;
             let mut content = Vec::new();
             for mut m in rows {
-                add_stats(c, &mut m)?;
+                add_stats(c, &mut m, false)?;
                 content.push(Value::Object(m));
             }
             Ok(json!({
@@ -211,7 +215,7 @@ async fn get_one(
                 .optional()?;
             match m {
                 Some(mut m) => {
-                    add_stats(c, &mut m)?;
+                    add_stats(c, &mut m, true)?;
                     Ok(Value::Object(m))
                 }
                 None => Err(ApiError::not_found("Project not found")),
@@ -249,7 +253,7 @@ async fn retrieve(
                 .optional()?;
             match m {
                 Some(mut m) => {
-                    add_stats(c, &mut m)?;
+                    add_stats(c, &mut m, true)?;
                     Ok(Value::Object(m))
                 }
                 None => Err(ApiError::NotFoundList("Project not found".into())),

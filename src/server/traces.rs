@@ -550,3 +550,36 @@ async fn exists(
         .await?;
     Ok(Json(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default trace page (project, newest first) and its total are served from the
+    /// `traces_project_visible` index, not by scanning trace rows.
+    #[test]
+    fn default_page_uses_the_project_index() {
+        let conn = Connection::open_in_memory().unwrap();
+        for part in crate::server::db::SCHEMA_PARTS {
+            conn.execute_batch(part).unwrap();
+        }
+        let plan = |sql: &str| -> String {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            rows.join(" | ")
+        };
+        let p = plan(&format!(
+            "SELECT {SELECT} FROM traces t WHERE t.project_id = 'p' AND t.has_create = 1 ORDER BY t.id DESC LIMIT 100"
+        ));
+        assert!(
+            p.contains("traces_project_visible") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+        let p = plan("SELECT count(*) FROM traces t WHERE t.project_id = 'p' AND t.has_create = 1");
+        assert!(p.contains("COVERING INDEX traces_project_visible"), "{p}");
+    }
+}
