@@ -173,3 +173,47 @@ fn trace_view_markdown_output_and_raw_toggle() {
     let text = buffer_text(&render_app(&mut app, 160, 45));
     assert!(text.contains("\"output\": \"## Order #1234"), "{text}");
 }
+
+#[test]
+fn live_tail_merge_keeps_the_selection_on_its_trace() {
+    let all = fixtures::traces(30, fixed_now());
+    // The screen has the 20 older traces; 10 newer ones arrive with the next tail page.
+    let rows: Vec<TraceRow> = all[10..].iter().map(TraceRow::from_trace).collect();
+    let mut s = TracesScreen::with_rows("p", rows, Some(20));
+    s.state.selected = 4;
+    let selected_id = s.rows[4].id;
+    let added = s.merge_head(&all[..15], Some(30));
+    assert_eq!(added, 10, "only unseen traces are added");
+    assert_eq!(s.rows.len(), 30);
+    assert_eq!(s.rows[s.state.selected].id, selected_id);
+    assert_eq!(s.rows[0].id, all[0].id, "newest on top");
+    assert_eq!(s.total, Some(30));
+}
+
+#[tokio::test]
+async fn megabyte_payloads_render_in_the_background() {
+    let (mut trace, spans) = fixtures::agent_trace(fixed_now(), 0);
+    let big: Vec<serde_json::Value> = (0..20_000)
+        .map(|i| serde_json::json!({"i": i, "text": "lorem ipsum dolor sit amet"}))
+        .collect();
+    trace.input = Some(serde_json::json!({ "rows": big }));
+    let screen = TraceViewScreen::with_data("p", trace.id.unwrap(), Some(trace), spans);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new(
+        opik_tui::app::testing::test_config(),
+        no_opener(),
+        opik_tui::app::tasks::Tasks::new(Some(tx)),
+    );
+    app.push(Box::new(screen), fixed_now());
+    let first = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(first.contains("rendering a large payload"), "{first}");
+    assert_eq!(app.busy(), 1, "the render was started after the frame");
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+        .await
+        .expect("render finished")
+        .expect("message");
+    app.on_task(msg, fixed_now());
+    let text = buffer_text(&render_app(&mut app, 160, 45));
+    assert!(text.contains("\"rows\""), "{text}");
+    assert!(text.contains("lorem ipsum"), "{text}");
+}

@@ -159,6 +159,7 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
     loop {
         if app.dirty {
             guard.terminal.draw(|f| app.draw(f, Utc::now()))?;
+            app.after_draw(Utc::now());
         }
         for text in app.take_clipboard() {
             if let Err(e) = terminal::copy_osc52(&text) {

@@ -262,6 +262,10 @@ pub trait Screen {
     /// them with their keys from the keymap, and the help overlay lists them.
     fn hints(&self) -> Vec<Action>;
 
+    /// Called after each frame is drawn: start work that depends on the layout just drawn
+    /// (e.g. rendering a large payload at the new width in the background).
+    fn after_draw(&mut self, _ctx: &mut Ctx) {}
+
     /// Optional status text for the status bar (e.g. `live`, a filter summary).
     fn status(&self) -> Option<String> {
         None

@@ -468,6 +468,19 @@ impl App {
         best
     }
 
+    /// Let the top screen react to the frame just drawn (see [`Screen::after_draw`]). Only
+    /// marks the app dirty if the screen started work.
+    pub fn after_draw(&mut self, now: DateTime<Utc>) {
+        let was_dirty = self.dirty;
+        let busy = self.tasks.busy();
+        let toasts = self.toasts.items().len();
+        self.with_top(now, |s, ctx| s.after_draw(ctx));
+        self.dirty = was_dirty
+            || self.tasks.busy() != busy
+            || self.toasts.items().len() != toasts
+            || self.quit;
+    }
+
     /// Draw everything.
     pub fn draw(&mut self, frame: &mut Frame, now: DateTime<Utc>) {
         let area = frame.area();

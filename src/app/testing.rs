@@ -70,6 +70,7 @@ pub fn render_app(app: &mut App, w: u16, h: u16) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
     let now = fixed_now();
     term.draw(|f| app.draw(f, now)).expect("draw");
+    app.after_draw(now);
     term.backend().buffer().clone()
 }
 

@@ -973,6 +973,10 @@ impl Screen for TraceViewScreen {
     fn status(&self) -> Option<String> {
         Some(format!("{} spans", self.tree.nodes.len()))
     }
+
+    fn after_draw(&mut self, ctx: &mut Ctx) {
+        self.kick_background(ctx);
+    }
 }
 
 impl TraceViewScreen {
