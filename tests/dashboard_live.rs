@@ -1,13 +1,16 @@
 //! The dashboard against real parts: traces logged by the real Opik Python SDK
 //! (`tests/sdk/dashboard_log.py`) into the embedded server over HTTP, read back by the
 //! dashboard's fetch layer (metrics + stats endpoints for 24h, client-side bucketing of the
-//! trace list for 1h) and by the overview.
+//! trace list for 1h) and by the overview; then, in tmux, the real binary's dashboard changes
+//! its numbers when more traces are logged with the SDK, without a key press.
 //!
-//! Needs the venv made by `.ci/run` (`$OPIK_TUI_VENV` or `~/.cache/opik-tui/venv`);
+//! Needs the venv made by `.ci/run` (`$OPIK_TUI_VENV` or `~/.cache/opik-tui/venv`) and tmux;
 //! without the venv these tests fail and say so, unless `OPIK_TUI_SKIP_PY=1`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use opik_tui::config::Connection;
@@ -186,4 +189,138 @@ async fn dashboard_numbers_match_what_the_sdk_logged() {
     .await;
     assert!(!old.series.traces.has_data());
     assert_eq!(kpi(&old.kpis, "latency p50").value_text(), "–");
+}
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, env: &[(&str, String)]) -> Tmux {
+        let ok = Command::new("tmux").arg("-V").status();
+        assert!(
+            ok.is_ok_and(|s| s.success()),
+            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
+        );
+        let socket = format!("opik-tui-dash-{}", std::process::id());
+        let mut c = Command::new("tmux");
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "140",
+            "-y",
+            "40",
+        ]);
+        for (k, v) in env {
+            c.args(["-e", &format!("{k}={v}")]);
+        }
+        c.arg(cmd);
+        assert!(
+            c.status().expect("tmux").success(),
+            "tmux new-session failed"
+        );
+        Tmux { socket }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until `pred` holds for the screen (the app redraws on its own).
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(40),
+                "screen never showed {what}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The value under the `traces` KPI label (first card of the KPI row).
+fn traces_kpi(screen: &str) -> Option<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("traces ") && l.contains("threads"))?;
+    lines
+        .get(i + 1)?
+        .split_whitespace()
+        .next()
+        .map(str::to_string)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_dashboard_updates_without_a_key_press() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = start(dir.path()).await;
+    log_traces(&py, &srv, dir.path(), "dash-live", 3, 0).await;
+
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let bin = env!("CARGO_BIN_EXE_opik-tui");
+    let cmd = format!(
+        "{bin} --url {} --project dash-live --log-file {} dashboard --refresh 1",
+        srv.base_url(),
+        dir.path().join("tui.log").display()
+    );
+    let env = [
+        ("HOME", home.display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            home.join(".config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME",
+            home.join(".local/share").display().to_string(),
+        ),
+        (
+            "XDG_STATE_HOME",
+            home.join(".local/state").display().to_string(),
+        ),
+        (
+            "OPIK_CONFIG_PATH",
+            home.join("none.config").display().to_string(),
+        ),
+        ("TERM", "xterm-256color".to_string()),
+        ("COLORTERM", "truecolor".to_string()),
+    ];
+    let tmux = Tmux::start(&cmd, &env);
+    let first = tmux.wait("3 traces", |s| traces_kpi(s).as_deref() == Some("3"));
+    assert!(first.contains("[24h]"), "{first}");
+    assert!(first.contains("live every 1s"), "{first}");
+
+    // More traces arrive while the dashboard is open; no key is pressed.
+    log_traces(&py, &srv, dir.path(), "dash-live", 5, 3).await;
+    let after = tmux.wait("8 traces", |s| traces_kpi(s).as_deref() == Some("8"));
+    assert!(
+        after.contains("errors 2"),
+        "the errors panel counts i=3 and i=7:\n{after}"
+    );
+    assert!(after.contains("updated"), "{after}");
 }
