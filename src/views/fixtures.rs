@@ -75,7 +75,12 @@ fn score(name: &str, v: f64, author: &str, reason: Option<&str>) -> FeedbackScor
 
 /// `n` traces, newest first, one every 37 seconds before `now`.
 pub fn traces(n: usize, now: DateTime<Utc>) -> Vec<Trace> {
-    (0..n)
+    traces_range(0, n, n, now)
+}
+
+/// Traces `start..start + count` of a list of `n` (for building big lists page by page).
+pub fn traces_range(start: usize, count: usize, n: usize, now: DateTime<Utc>) -> Vec<Trace> {
+    (start..(start + count).min(n))
         .map(|i| {
             let q = QUESTIONS[i % QUESTIONS.len()];
             let a = ANSWERS[i % ANSWERS.len()];
