@@ -101,6 +101,24 @@ async fn demo_server_is_filled() {
         assert!(q["items_count"].as_i64().unwrap() > 0, "{q}");
         assert!(!q["reviewers"].as_array().unwrap().is_empty(), "{q}");
     }
+    // A project's last-trace time is its newest demo trace, not the load time.
+    let last = |n: &str| {
+        projects["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()["last_updated_trace_at"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        last("Default Project") < last("support-agent"),
+        "{} vs {}",
+        last("Default Project"),
+        last("support-agent")
+    );
     // Traces carry costs estimated from the price table, spans nest, some traces failed.
     let support = projects["content"]
         .as_array()

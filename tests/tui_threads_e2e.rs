@@ -197,8 +197,8 @@ async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
             home.join(".local/state").display().to_string(),
         ),
         (
-            "OPIK_CONFIG_PATH",
-            home.join("none.config").display().to_string(),
+            "OPIK_TUI_STATE_DIR",
+            home.join("state").display().to_string(),
         ),
         ("TERM", "xterm-256color".to_string()),
         ("COLORTERM", "truecolor".to_string()),
@@ -206,8 +206,8 @@ async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
     let tmux = Tmux::start(&cmd, &env);
     tmux.wait_for("conv-e2e-1");
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("What is Opik?");
-    assert!(s.contains("Turn 1/3"), "{s}");
+    let s = tmux.wait_for("Turn 1/3");
+    assert!(s.contains("What is Opik?"), "{s}");
     assert!(
         s.contains("observability platform"),
         "markdown rendered without **: {s}"

@@ -637,6 +637,7 @@ impl Gen {
             );
             let s = b.last();
             s.output = None;
+            s.usage = None; // a rejected request is not billed
             s.error_info = Some(e.clone());
             trace_error = Some(e);
             t += ms(420);
@@ -856,7 +857,8 @@ impl Gen {
             10,
             "support-chat",
             |g, t, q, a, thread, _| {
-                let outcome = if g.rng.chance(0.1) {
+                let about_order = q.to_lowercase().contains("order") || q.contains("package");
+                let outcome = if about_order && g.rng.chance(0.3) {
                     Outcome::ToolTimeout
                 } else {
                     Outcome::Ok
@@ -1407,6 +1409,12 @@ fn write_all(tx: &rusqlite::Connection, data: &DemoData) -> Result<(), super::Ap
         "UPDATE threads SET last_activity_at = (SELECT max(coalesce(t.end_time, t.start_time)) FROM traces t
              WHERE t.project_id = threads.project_id AND t.thread_id = threads.thread_id)
          WHERE EXISTS (SELECT 1 FROM traces t WHERE t.project_id = threads.project_id AND t.thread_id = threads.thread_id)",
+        [],
+    )?;
+    // Likewise a project's "last trace" is its newest demo trace, not the load time.
+    tx.execute(
+        "UPDATE projects SET last_updated_trace_at = (SELECT max(t.start_time) FROM traces t WHERE t.project_id = projects.id)
+         WHERE EXISTS (SELECT 1 FROM traces t WHERE t.project_id = projects.id)",
         [],
     )?;
     Ok(())
