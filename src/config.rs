@@ -150,7 +150,12 @@ pub struct Resolved {
     pub project: Option<Sourced<String>>,
     /// The INI file consulted (whether or not it exists).
     pub config_file: Option<PathBuf>,
+    /// Problems worth interrupting for (an unreadable or broken config file): the TUI shows
+    /// them as toasts.
     pub warnings: Vec<String>,
+    /// Things `opik-tui config` and the log mention but the TUI does not (a missing
+    /// `OPIK_CONFIG_PATH` file, which the SDK only warns about too).
+    pub notes: Vec<String>,
 }
 
 impl Resolved {
@@ -193,6 +198,9 @@ impl Resolved {
         }
         for w in &self.warnings {
             out.push_str(&format!("warning    {w}\n"));
+        }
+        for n in &self.notes {
+            out.push_str(&format!("note       {n}\n"));
         }
         out
     }
@@ -334,6 +342,7 @@ pub fn url_from_api_key(key: &str) -> Option<String> {
 /// Resolve the connection: flags > env > config file > defaults.
 pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
     let mut warnings = Vec::new();
+    let mut notes = Vec::new();
     let env = |name: &str| nonblank(inputs.env.get(name));
 
     // The config file: OPIK_CONFIG_PATH or ~/.opik.config.
@@ -355,7 +364,7 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if path_is_custom {
-                    warnings.push(format!(
+                    notes.push(format!(
                         "config file not found at {} (set by OPIK_CONFIG_PATH)",
                         path.display()
                     ));
@@ -465,5 +474,6 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
         project,
         config_file: config_path,
         warnings,
+        notes,
     })
 }

@@ -93,6 +93,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let resolved = config::resolve(&ConfigInputs::from_process(cli.flags()))?;
             let mut messages: Vec<String> = resolved.warnings.clone();
             messages.extend(log_problem);
+            for note in &resolved.notes {
+                tracing::warn!("{note}");
+            }
             let mut conn = resolved.connection.clone();
             // An SME share link (`…/{workspace}/sme?queueId=…`) also sets the workspace.
             if let Command::Annotate { queue: Some(q) } = &screen

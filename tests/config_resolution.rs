@@ -139,11 +139,13 @@ fn opik_config_path_moves_the_file_and_expands_tilde() {
     ))
     .unwrap();
     assert_eq!(r.connection.workspace, "default");
+    assert!(r.warnings.is_empty(), "not worth a toast: {:?}", r.warnings);
     assert!(
-        r.warnings[0].contains("config file not found at /nonexistent/opik.ini"),
+        r.notes[0].contains("config file not found at /nonexistent/opik.ini"),
         "{:?}",
-        r.warnings
+        r.notes
     );
+    assert!(r.report().contains("note       config file not found"));
 }
 
 #[test]

@@ -586,3 +586,52 @@ async fn metrics_kpis_and_stats_match_hand_computed_values() {
     assert_eq!(item["project_id"], pid.as_str());
     assert_eq!(item["trace_count"], 5);
 }
+
+#[tokio::test]
+async fn thread_metrics_honour_thread_filters() {
+    let srv = Srv::start().await;
+    // Thread "long": two traces; thread "short": one trace.
+    let spans = vec![
+        span(30, 1, None, 0, 100, vec![s("session.id", "long")]),
+        span(31, 1, None, 1000, 100, vec![s("session.id", "long")]),
+        span(32, 1, None, 2000, 100, vec![s("session.id", "short")]),
+    ];
+    let resp = srv
+        .export_pb("v1/traces", &req(vec![], spans), Some("otlp-threads"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let pid = srv.project_id("otlp-threads").await;
+    let body = |filters: Value| {
+        json!({"metric_type": "THREAD_COUNT", "interval": "TOTAL",
+               "interval_start": "2020-01-01T00:00:00Z", "thread_filters": filters})
+    };
+    let (st, v) = srv
+        .post(
+            &format!("v1/private/projects/{pid}/metrics"),
+            body(json!([])),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["results"][0]["name"], "threads");
+    assert_eq!(v["results"][0]["data"][0]["value"], 2.0, "{v}");
+    let (st, v) = srv
+        .post(
+            &format!("v1/private/projects/{pid}/metrics"),
+            body(json!([{"field": "number_of_messages", "operator": ">", "value": "2"}])),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["results"][0]["data"][0]["value"], 1.0,
+        "only the two-trace thread: {v}"
+    );
+    let (st, v) = srv
+        .post(
+            &format!("v1/private/projects/{pid}/kpi-cards"),
+            json!({"entity_type": "threads", "interval_start": "2020-01-01T00:00:00Z",
+                   "filters": "[{\"field\":\"id\",\"operator\":\"=\",\"value\":\"short\"}]"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["stats"][0]["current_value"], 1.0, "{v}");
+}

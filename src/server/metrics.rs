@@ -25,8 +25,8 @@
 //! before it.
 //!
 //! `trace_filters` / `thread_filters` / `span_filters` use the server's filter module (the same
-//! fields and operators as the search endpoints), so a dashboard filter means the same thing
-//! everywhere.
+//! fields and operators as the search endpoints; thread filters through the threads module's
+//! aggregated thread row), so a dashboard filter means the same thing everywhere.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -807,11 +807,14 @@ fn project_exists(conn: &Connection, id: &Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Filters → an SQL condition for the entity's row alias (`t` traces, `s` spans).
+/// Filters → an SQL condition for the entity's row alias (`t` traces, `s` spans, `th` threads).
+/// Thread filters refer to the aggregated thread row of the threads module, so they are
+/// evaluated there and come back as the matching `thread_model_id`s.
 pub fn filter_sql(
     conn: &Connection,
     entity: Entity,
     filters: &[Filter],
+    thread_scope: Option<(&Uuid, DateTime<Utc>, DateTime<Utc>, Duration)>,
 ) -> Result<Option<(String, Vec<SqlValue>)>, ApiError> {
     if filters.is_empty() {
         return Ok(None);
@@ -820,9 +823,26 @@ pub fn filter_sql(
         Entity::Traces => filters::Entity::Trace,
         Entity::Spans => filters::Entity::Span,
         Entity::Threads => {
-            return Err(ApiError::bad_request(
-                "thread_filters are not supported on metrics by this server yet; drop them or use trace_filters",
-            ));
+            let Some((pid, start, end, timeout)) = thread_scope else {
+                return Ok(None);
+            };
+            let q = super::threads::ThreadQuery {
+                project_id: pid.to_string(),
+                filters: filters.to_vec(),
+                from_time: Some(start),
+                to_time: Some(end),
+                limit: i64::MAX,
+                ..Default::default()
+            };
+            let (rows, _) = super::threads::query(conn, timeout, &q)?;
+            let ids: Vec<Value> = rows
+                .iter()
+                .filter_map(|r| r.get("thread_model_id").cloned())
+                .collect();
+            return Ok(Some((
+                "th.thread_model_id IN (SELECT value FROM json_each(?))".into(),
+                vec![SqlValue::Text(Value::Array(ids).to_string())],
+            )));
         }
     };
     let mut w = Where::default();
@@ -850,11 +870,17 @@ async fn metrics_handler(
         Entity::Spans => req.span_filters.unwrap_or_default(),
         Entity::Threads => req.thread_filters.unwrap_or_default(),
     };
+    let timeout = st.settings.thread_timeout;
     let out = st
         .db
         .read(move |conn| {
             project_exists(conn, &project_id)?;
-            q.filter_sql = filter_sql(conn, q.entity(), &filters)?;
+            q.filter_sql = filter_sql(
+                conn,
+                q.entity(),
+                &filters,
+                Some((&project_id, q.start, q.end, timeout)),
+            )?;
             Ok(compute(conn, &q)?)
         })
         .await?;
@@ -894,11 +920,13 @@ async fn kpi_handler(
             ))
         })?,
     };
+    let timeout = st.settings.thread_timeout;
     let out = st
         .db
         .read(move |conn| {
             project_exists(conn, &project_id)?;
-            let f = filter_sql(conn, entity, &filters)?;
+            let scope = Some((&project_id, start - (end - start), end, timeout));
+            let f = filter_sql(conn, entity, &filters, scope)?;
             Ok(kpi_cards(conn, entity, project_id, start, end, &f)?)
         })
         .await?;

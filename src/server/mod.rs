@@ -275,80 +275,6 @@ pub async fn serve_forever(cfg: ServerConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `opik-tui serve [--bind ADDR] [--db PATH] [--api-key KEY] [--users FILE]` from raw
-/// arguments (after `serve`): a minimal entry point usable before/without the clap CLI.
-/// Returns the process exit code; errors are printed with what to do.
-pub fn serve_main(args: &[String]) -> std::process::ExitCode {
-    match parse_serve_args(args) {
-        Ok(cfg) => {
-            let rt = match tokio::runtime::Runtime::new() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("opik-tui serve: cannot start the async runtime: {e}");
-                    return std::process::ExitCode::from(1);
-                }
-            };
-            match rt.block_on(serve_forever(cfg)) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("opik-tui serve: {e:#}");
-                    std::process::ExitCode::from(1)
-                }
-            }
-        }
-        Err(e) => {
-            eprintln!("opik-tui serve: {e}");
-            eprintln!(
-                "usage: opik-tui serve [--bind 127.0.0.1:5173] [--db PATH] [--api-key KEY] [--users FILE]"
-            );
-            std::process::ExitCode::from(2)
-        }
-    }
-}
-
-/// Parse `serve` options (see [`serve_main`]).
-pub fn parse_serve_args(args: &[String]) -> anyhow::Result<ServerConfig> {
-    let mut bind: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 5173));
-    let mut db_path: Option<PathBuf> = None;
-    let mut api_key = None;
-    let mut users_file = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = || -> anyhow::Result<String> {
-            match inline.clone().or_else(|| it.next().cloned()) {
-                Some(v) => Ok(v),
-                None => anyhow::bail!("{flag} needs a value"),
-            }
-        };
-        match flag {
-            "--bind" => {
-                let v = value()?;
-                bind = v.parse().with_context(|| {
-                    format!("--bind {v:?} is not an address like 127.0.0.1:5173")
-                })?;
-            }
-            "--db" => db_path = Some(PathBuf::from(value()?)),
-            "--api-key" => api_key = Some(value()?),
-            "--users" => users_file = Some(PathBuf::from(value()?)),
-            other => anyhow::bail!("unknown option {other:?}"),
-        }
-    }
-    let db_path = match db_path {
-        Some(p) => p,
-        None => embedded::default_db_path()?,
-    };
-    Ok(ServerConfig {
-        bind,
-        db_path,
-        api_key,
-        users_file,
-    })
-}
-
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -373,18 +299,6 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn serve_args() {
-        let a = |v: &[&str]| parse_serve_args(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        let c = a(&["--bind", "0.0.0.0:9000", "--db=/tmp/x.db", "--api-key", "k"]).unwrap();
-        assert_eq!(c.bind.port(), 9000);
-        assert_eq!(c.db_path, PathBuf::from("/tmp/x.db"));
-        assert_eq!(c.api_key.as_deref(), Some("k"));
-        assert!(a(&["--bind", "nope"]).is_err());
-        assert!(a(&["--db"]).is_err());
-        assert!(a(&["--frobnicate"]).is_err());
-    }
 
     #[test]
     fn durations() {

@@ -1483,7 +1483,8 @@ mod tests {
     use crate::app::testing::{buffer_text, render_screen};
     use crate::config::Connection;
     use crate::opik::model::{
-        FeedbackDefinition, FeedbackDetails, FeedbackScore, Span as ApiSpan, Trace, ValueEntry,
+        FeedbackDefinition, FeedbackDetails, FeedbackScore, Span as ApiSpan, Thread, Trace,
+        ValueEntry,
     };
     use std::collections::BTreeMap;
 
@@ -1732,5 +1733,60 @@ mod tests {
         assert!(s.confirm_leave);
         press(&mut s, &[KeyCode::Char('n')]);
         assert!(!s.confirm_leave);
+    }
+
+    #[test]
+    fn thread_items_show_status_and_the_conversation() {
+        let mut q = session().queue;
+        q.scope = "thread".into();
+        let thread = Thread {
+            id: "conv-42".into(),
+            thread_model_id: Some(Uuid::from_u128(0x42)),
+            status: Some("inactive".into()),
+            ..Default::default()
+        };
+        let defs = vec![FeedbackDefinition {
+            id: None,
+            name: "resolved".into(),
+            description: None,
+            details: FeedbackDetails::Boolean {
+                true_label: "Resolved".into(),
+                false_label: "Open".into(),
+            },
+            created_at: None,
+            created_by: None,
+            last_updated_at: None,
+            last_updated_by: None,
+        }];
+        q.feedback_definition_names = Some(vec!["resolved".into()]);
+        let mut sess = Session::new(q, &defs, "ann", vec![ItemData::Thread(Box::new(thread))]);
+        sess.start();
+        sess.items[0].lock = LockState::Mine(None);
+        let client = OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url"))
+            .expect("client");
+        let mut s = AnnotateScreen::with_session(client, sess, Err("none".into()));
+        let turn = |q: &str, a: &str| Trace {
+            input: Some(serde_json::json!({"messages": [{"role": "user", "content": q}]})),
+            output: Some(serde_json::json!({"content": a})),
+            ..Default::default()
+        };
+        s.set_context(
+            Uuid::from_u128(0x42),
+            ItemContext {
+                spans: vec![],
+                turns: vec![
+                    turn("My order is late", "Sorry! It ships today."),
+                    turn("Thanks", "You're welcome."),
+                ],
+            },
+        );
+        let text = buffer_text(&render_screen(&mut s, 80, 24, &Theme::dark()));
+        assert!(text.contains("thread conv-42 · inactive"), "{text}");
+        assert!(
+            text.contains("My order is late") && text.contains("It ships today"),
+            "{text}"
+        );
+        assert!(text.contains("Resolved") && text.contains("Open"), "{text}");
+        insta::assert_snapshot!("thread_item_80x24", text);
     }
 }
