@@ -84,6 +84,19 @@ fn main() -> std::io::Result<()> {
         "jj",
     )?;
     shot("traces-ansi16", traces(), "ansi16", "jj")?;
+    let dashboard = |project: bool| -> Box<dyn Screen> {
+        use opik_tui::views::dashboard::{DEFAULT_REFRESH, DashboardScreen, samples};
+        let mut s =
+            DashboardScreen::offline(project.then(|| "checkout-bot".into()), DEFAULT_REFRESH);
+        if project {
+            s.set_project_data(samples::sample_project());
+        } else {
+            s.set_overview_data(samples::sample_overview());
+        }
+        Box::new(s)
+    };
+    shot("dashboard", dashboard(true), "dark", "")?;
+    shot("dashboard-overview", dashboard(false), "dark", "")?;
     let probe: opik_tui::app::connect::Probe = std::sync::Arc::new(|| Box::pin(async { Ok(()) }));
     shot(
         "connect-failed",

@@ -76,6 +76,7 @@ pub enum Action {
     PrevMatch,
     CycleGrouping,
     Conversation,
+    Export,
     /// Dashboard: the next longer time range.
     RangeNext,
     /// Dashboard: the next shorter time range.
@@ -146,6 +147,7 @@ impl Action {
         Action::PrevMatch,
         Action::CycleGrouping,
         Action::Conversation,
+        Action::Export,
         Action::RangeNext,
         Action::RangePrev,
         Action::Pause,
@@ -225,6 +227,7 @@ impl Action {
             Action::PrevMatch => "prev match",
             Action::CycleGrouping => "group by",
             Action::Conversation => "conversation",
+            Action::Export => "export",
             Action::RangeNext => "longer",
             Action::RangePrev => "shorter",
             Action::Pause => "pause",
@@ -296,6 +299,7 @@ impl Action {
             Action::PrevMatch => "Previous search match",
             Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
             Action::Conversation => "Open the conversation this trace belongs to",
+            Action::Export => "Export the conversation as a markdown file",
             Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
             Action::RangePrev => "Dashboard: next shorter range",
             Action::Pause => "Dashboard: pause / resume live refresh",

@@ -313,6 +313,7 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("conversation", "n", Action::NextMatch),
     ("conversation", "N", Action::PrevMatch),
     ("threads", "b", Action::CycleGrouping),
+    ("conversation", "e", Action::Export),
     ("dashboard", "]", Action::RangeNext),
     ("dashboard", "[", Action::RangePrev),
     ("dashboard", "w", Action::RangeNext),

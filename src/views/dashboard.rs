@@ -812,10 +812,11 @@ pub fn overview_row(data: &OverviewData, i: usize) -> Option<&OverviewRow> {
     data.rows.get(i)
 }
 
-#[cfg(test)]
-mod tests {
+/// Deterministic dashboards (fixed "now" of the test helpers) for snapshots and
+/// `examples/screenshots.rs`.
+pub mod samples {
     use super::*;
-    use crate::app::testing::{buffer_text, fixed_now, render_screen};
+    use crate::app::testing::fixed_now;
     use crate::dashboard::data::{MetricAnswers, SeriesSet};
     use crate::dashboard::kpi::{KpiInputs, build_kpis};
     use crate::opik::model::{
@@ -864,7 +865,7 @@ mod tests {
     }
 
     /// A deterministic 24h project dashboard.
-    pub(crate) fn sample_project() -> ProjectData {
+    pub fn sample_project() -> ProjectData {
         let range = TimeRange::Day;
         let window = range.window(fixed_now());
         let mut data = ProjectData {
@@ -927,7 +928,7 @@ mod tests {
         data
     }
 
-    fn sample_overview() -> OverviewData {
+    pub fn sample_overview() -> OverviewData {
         let p = sample_project();
         let range = p.range;
         let mk = |name: &str, scale: f64, err: bool| {
@@ -974,6 +975,15 @@ mod tests {
             fetched_at: fixed_now() - chrono::Duration::seconds(12),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::samples::{sample_overview, sample_project};
+    use super::*;
+    use crate::app::testing::{buffer_text, fixed_now, render_screen};
+    use crate::dashboard::data::SeriesSet;
+    use crate::dashboard::kpi::{KpiInputs, build_kpis};
 
     fn screen_text(s: &mut DashboardScreen, w: u16, h: u16) -> String {
         buffer_text(&render_screen(s, w, h, &Theme::dark()))

@@ -772,6 +772,31 @@ impl Screen for ConversationScreen {
             | Action::Score
             | Action::AddToQueue => {}
             Action::Copy => ctx.copy(self.conv.thread_id.clone()),
+            Action::Export => {
+                let md = self.conv.to_markdown();
+                let safe: String = self
+                    .conv
+                    .thread_id
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .take(80)
+                    .collect();
+                let dir = std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir());
+                let path = dir.join(format!("opik-conversation-{safe}.md"));
+                ctx.spawn("export", async move {
+                    let r: Result<String, String> = tokio::fs::write(&path, md)
+                        .await
+                        .map(|_| path.display().to_string())
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    r
+                });
+            }
             Action::Back if !self.conv.search.query.is_empty() => self.conv.set_query(""),
             _ => return Handled::No,
         }
@@ -889,6 +914,11 @@ impl Screen for ConversationScreen {
                 }
             }
             "render" => self.conv.invalidate(),
+            "export" => match out.take::<Result<String, String>>() {
+                Some(Ok(path)) => ctx.toast_info(format!("conversation written to {path}")),
+                Some(Err(e)) => ctx.toast_error(format!("export failed: {e}")),
+                None => {}
+            },
             "origin" => match out.take::<Result<Trace, ApiError>>() {
                 Some(Ok(trace)) => {
                     let keys: Vec<String> =
@@ -1032,7 +1062,12 @@ impl Screen for ConversationScreen {
         if self.conv.is_active() {
             h.push(Action::CloseThread);
         }
-        h.extend([Action::AddToQueue, Action::Open, Action::Refresh]);
+        h.extend([
+            Action::AddToQueue,
+            Action::Export,
+            Action::Open,
+            Action::Refresh,
+        ]);
         h
     }
 

@@ -241,3 +241,19 @@ fn hostile_content_is_sanitised() {
     assert!(!out.contains('\x1b'), "{out:?}");
     assert!(out.contains("hi there"));
 }
+
+#[test]
+fn export_as_markdown() {
+    let c = sample();
+    let md = c.to_markdown();
+    assert!(md.starts_with("# Conversation thread-42\n"));
+    let p1 = md.find("## Turn 1").expect("turn 1");
+    let p2 = md.find("## Turn 2").expect("turn 2");
+    assert!(p1 < p2);
+    assert!(md.contains("**User:**\n\nWhat is Opik?"));
+    assert!(md.contains("(👍)"), "thumb shown");
+    assert!(
+        md.contains("```json\n{\n  \"k\": 2"),
+        "raw input as fenced JSON: {md}"
+    );
+}
