@@ -40,6 +40,7 @@ use crate::opik::model::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/private/traces/threads", get(list))
+        .route("/v1/private/traces/threads/stats", get(stats))
         .route("/v1/private/traces/threads/retrieve", post(retrieve))
         .route("/v1/private/traces/threads/search", post(search))
         .route("/v1/private/traces/threads/open", routing::put(open))
@@ -591,4 +592,132 @@ async fn delete(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/private/traces/threads/stats`: Opik's `ProjectStats` for the threads the list's
+/// `filters` / `search` / time window select: `thread_count` (COUNT), `duration` (PERCENTAGE,
+/// ms), `number_of_messages`, `total_estimated_cost` (AVG), `total_estimated_cost_sum` and one
+/// `feedback_scores.<name>` AVG per score name. Computed from the same aggregated rows as the
+/// list, so the two always agree.
+async fn stats(
+    State(st): State<AppState>,
+    Query(lq): Query<ListQuery>,
+) -> Result<Json<crate::opik::model::ProjectStats>, ApiError> {
+    let mut q = ThreadQuery {
+        filters: lq.filters()?,
+        search: lq.search.clone(),
+        from_time: lq.time("from_time")?,
+        to_time: lq.time("to_time")?,
+        limit: 1_000_000,
+        truncate: true,
+        exclude: vec![
+            "comments".into(),
+            "annotation_queues".into(),
+            "first_message".into(),
+            "last_message".into(),
+        ],
+        ..Default::default()
+    };
+    let timeout = st.settings.thread_timeout;
+    let rows = st
+        .db
+        .read(move |c| {
+            let Some(pid) =
+                projects::resolve(c, lq.project_id.as_deref(), lq.project_name.as_deref())?
+            else {
+                return Ok(Vec::new());
+            };
+            q.project_id = pid;
+            Ok(query(c, timeout, &q)?.0)
+        })
+        .await?;
+    Ok(Json(thread_stats(&rows)))
+}
+
+fn thread_stats(rows: &[Value]) -> crate::opik::model::ProjectStats {
+    use crate::opik::model::{ProjectStats, StatItem};
+    let num = |r: &Value, k: &str| r.get(k).and_then(Value::as_f64);
+    let avg = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    let mut durations: Vec<f64> = rows.iter().filter_map(|r| num(r, "duration")).collect();
+    durations.sort_by(f64::total_cmp);
+    let costs: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| num(r, "total_estimated_cost"))
+        .collect();
+    let messages: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| num(r, "number_of_messages"))
+        .collect();
+    let mut scores: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for r in rows {
+        for s in r
+            .get("feedback_scores")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(n), Some(v)) = (s.get("name").and_then(Value::as_str), num(s, "value")) {
+                scores.entry(n.to_string()).or_default().push(v);
+            }
+        }
+    }
+    let q = |p: f64| super::metrics::quantile(&durations, p).unwrap_or(0.0);
+    let item = |name: &str, t: &str, value: Value| StatItem {
+        name: name.into(),
+        stat_type: t.into(),
+        value,
+    };
+    let mut stats = vec![
+        item("thread_count", "COUNT", json!(rows.len())),
+        item(
+            "duration",
+            "PERCENTAGE",
+            json!({"p50": q(0.5), "p90": q(0.9), "p99": q(0.99)}),
+        ),
+        item("number_of_messages", "AVG", json!(avg(&messages))),
+        item("total_estimated_cost", "AVG", json!(avg(&costs))),
+        item(
+            "total_estimated_cost_sum",
+            "AVG",
+            json!(costs.iter().sum::<f64>()),
+        ),
+    ];
+    for (name, vals) in scores {
+        stats.push(item(
+            &format!("feedback_scores.{name}"),
+            "AVG",
+            json!(avg(&vals)),
+        ));
+    }
+    ProjectStats { stats }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+
+    #[test]
+    fn thread_stats_count_percentiles_costs_and_scores() {
+        let rows = vec![
+            json!({"duration": 1000.0, "total_estimated_cost": 0.5, "number_of_messages": 4,
+                   "feedback_scores": [{"name": "User feedback", "value": 1.0}]}),
+            json!({"duration": 3000.0, "total_estimated_cost": 1.5, "number_of_messages": 2,
+                   "feedback_scores": [{"name": "User feedback", "value": 0.0}]}),
+        ];
+        let s = thread_stats(&rows);
+        let get = |n: &str| s.stats.iter().find(|i| i.name == n).unwrap().value.clone();
+        assert_eq!(get("thread_count"), json!(2));
+        assert_eq!(get("duration")["p50"], json!(2000.0));
+        assert_eq!(get("total_estimated_cost_sum"), json!(2.0));
+        assert_eq!(get("total_estimated_cost"), json!(1.0));
+        assert_eq!(get("number_of_messages"), json!(3.0));
+        assert_eq!(get("feedback_scores.User feedback"), json!(0.5));
+        assert_eq!(thread_stats(&[]).stats[0].value, json!(0));
+    }
 }
