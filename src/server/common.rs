@@ -69,6 +69,25 @@ pub fn id_bound(t: &Timestamp) -> String {
     )
 }
 
+/// `from_time` / `to_time` as Opik applies them: on the time inside the UUIDv7 id in `col`
+/// (`to_time` inclusive to the millisecond).
+pub fn push_id_window(
+    w: &mut super::filters::Where,
+    col: &str,
+    from: Option<&Timestamp>,
+    to: Option<&Timestamp>,
+) {
+    if let Some(t) = from {
+        w.push(format!("{col} >= ?"), [sv(id_bound(t))]);
+    }
+    if let Some(t) = to {
+        w.push(
+            format!("{col} < ?"),
+            [sv(id_bound(&(*t + chrono::Duration::milliseconds(1))))],
+        );
+    }
+}
+
 /// Parse a UUID path/query value; 400 naming the field otherwise.
 pub fn parse_uuid(s: &str, what: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(s.trim())

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    ListQuery, apply_exclude, created, id_bound, json_col, ndjson, parse_uuid, put, put_str, sv,
-    truncate_value,
+    ListQuery, apply_exclude, created, json_col, ndjson, parse_uuid, push_id_window, put, put_str,
+    sv, truncate_value,
 };
 use super::filters::{self, Ctx, Entity, Where};
 use super::ingest::{self, CreateMode, CreateRec, Kind, PatchRec, SPAN_TYPES};
@@ -214,15 +214,7 @@ pub fn query(conn: &Connection, q: &SpanQuery) -> Result<(Vec<Value>, Option<i64
     if let Some(s) = &q.search {
         filters::search(Entity::Span, s, &mut w);
     }
-    if let Some(t) = &q.from_time {
-        w.push("s.id >= ?", [sv(id_bound(t))]);
-    }
-    if let Some(t) = &q.to_time {
-        w.push(
-            "s.id < ?",
-            [sv(id_bound(&(*t + chrono::Duration::milliseconds(1))))],
-        );
-    }
+    push_id_window(&mut w, "s.id", q.from_time.as_ref(), q.to_time.as_ref());
     let total = if q.with_total {
         let sql = format!("SELECT count(*) FROM spans s WHERE {}", w.sql());
         Some(

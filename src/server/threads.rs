@@ -26,8 +26,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    ListQuery, add_usage, apply_exclude, duration_ms, id_bound, json_col, ndjson, now_ts,
-    parse_uuid, put, put_str, sv, truncate_value,
+    ListQuery, add_usage, apply_exclude, duration_ms, json_col, ndjson, now_ts, parse_uuid,
+    push_id_window, put, put_str, sv, truncate_value,
 };
 use super::filters::{self, Ctx, Entity, Where};
 use super::traces::{load_queues, stream_limit};
@@ -149,15 +149,12 @@ pub fn query(
     if let Some(t) = &q.thread_id {
         w.push("x.id = ?", [sv(t.clone())]);
     }
-    if let Some(t) = &q.from_time {
-        w.push("x.thread_model_id >= ?", [sv(id_bound(t))]);
-    }
-    if let Some(t) = &q.to_time {
-        w.push(
-            "x.thread_model_id < ?",
-            [sv(id_bound(&(*t + chrono::Duration::milliseconds(1))))],
-        );
-    }
+    push_id_window(
+        &mut w,
+        "x.thread_model_id",
+        q.from_time.as_ref(),
+        q.to_time.as_ref(),
+    );
     let base = vec![sv(inactive_cut(timeout)), sv(q.project_id.clone())];
     let total = if q.with_total {
         let sql = format!("SELECT count(*) FROM ({THREADS_SQL}) x WHERE {}", w.sql());

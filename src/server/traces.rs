@@ -20,8 +20,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    ListQuery, apply_exclude, created, id_bound, json_col, ndjson, parse_uuid, put, put_str, sv,
-    truncate_value,
+    ListQuery, apply_exclude, created, json_col, ndjson, parse_uuid, push_id_window, put, put_str,
+    sv, truncate_value,
 };
 use super::filters::{self, Ctx, Entity, Where};
 use super::ingest::{self, CreateMode, CreateRec, Kind, PatchRec};
@@ -281,15 +281,7 @@ pub fn query(conn: &Connection, q: &TraceQuery) -> Result<(Vec<Value>, Option<i6
     if let Some(s) = &q.search {
         filters::search(Entity::Trace, s, &mut w);
     }
-    if let Some(t) = &q.from_time {
-        w.push("t.id >= ?", [sv(id_bound(t))]);
-    }
-    if let Some(t) = &q.to_time {
-        w.push(
-            "t.id < ?",
-            [sv(id_bound(&(*t + chrono::Duration::milliseconds(1))))],
-        );
-    }
+    push_id_window(&mut w, "t.id", q.from_time.as_ref(), q.to_time.as_ref());
     let total = if q.with_total {
         let sql = format!("SELECT count(*) FROM traces t WHERE {}", w.sql());
         Some(
