@@ -124,8 +124,8 @@ impl Child {
     /// The server's CPU time so far (user + system), in ms: a figure the machine's load
     /// does not inflate the way it inflates wall time.
     fn cpu_ms(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
-            .unwrap_or_default();
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
         // fields after the `(comm)`: state is field 3, utime 14, stime 15
         let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
         let f: Vec<&str> = rest.split_whitespace().collect();

@@ -366,9 +366,7 @@ fn save_row(
         .chain(&row[..=nf])
         .chain(meta.iter())
         .chain(&row[nf + 1..]);
-    Ok(tx
-        .prepare_cached(sql)?
-        .execute(params_from_iter(vals))?)
+    Ok(tx.prepare_cached(sql)?.execute(params_from_iter(vals))?)
 }
 
 #[allow(clippy::too_many_arguments)]

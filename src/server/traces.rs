@@ -323,8 +323,7 @@ const MAX_DISTINCT_TAGS: usize = 500;
 /// counted on index ranges. `None` when the query is not of that shape (or the project has
 /// very many distinct tags): the caller counts the general way.
 pub fn tag_filter_count(conn: &Connection, q: &TraceQuery) -> Result<Option<i64>, ApiError> {
-    if q.filters.is_empty() || q.search.is_some() || q.from_time.is_some() || q.to_time.is_some()
-    {
+    if q.filters.is_empty() || q.search.is_some() || q.from_time.is_some() || q.to_time.is_some() {
         return Ok(None);
     }
     let mut patterns = Vec::new();
@@ -660,11 +659,17 @@ mod tests {
             let p = plan(&format!(
                 "SELECT t.id, {col} FROM traces t WHERE t.project_id = 'p' AND t.has_create = 1 AND t.id >= 'a' AND t.id < 'b'"
             ));
-            assert!(p.contains("COVERING INDEX traces_visible_metrics"), "{col}: {p}");
+            assert!(
+                p.contains("COVERING INDEX traces_visible_metrics"),
+                "{col}: {p}"
+            );
         }
         // the tag count is an index range count
         let p = plan("SELECT count(*) FROM trace_tags WHERE project_id = 'p' AND tag = 'x'");
-        assert!(p.contains("COVERING INDEX") || p.contains("PRIMARY KEY"), "{p}");
+        assert!(
+            p.contains("COVERING INDEX") || p.contains("PRIMARY KEY"),
+            "{p}"
+        );
     }
 
     fn tw(id: uuid::Uuid, project: &str, tags: &[&str]) -> TraceWrite {
@@ -739,7 +744,9 @@ mod tests {
                 with_total: true,
                 ..Default::default()
             };
-            let fast = tag_filter_count(&conn, &q).unwrap().expect("tag-only query");
+            let fast = tag_filter_count(&conn, &q)
+                .unwrap()
+                .expect("tag-only query");
             let mut w = Where::default();
             w.push("t.project_id = ? AND t.has_create = 1", [sv(pid.clone())]);
             filters::build(Entity::Trace, &q.filters, Ctx::detect(&conn), &mut w).unwrap();
