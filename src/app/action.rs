@@ -77,6 +77,8 @@ pub enum Action {
     CycleGrouping,
     Conversation,
     Export,
+    /// Copy the Opik web URL of the selection (trace, thread, conversation).
+    CopyUrl,
     /// Dashboard: the next longer time range.
     RangeNext,
     /// Dashboard: the next shorter time range.
@@ -160,6 +162,7 @@ impl Action {
         Action::CycleGrouping,
         Action::Conversation,
         Action::Export,
+        Action::CopyUrl,
         Action::RangeNext,
         Action::RangePrev,
         Action::Pause,
@@ -251,6 +254,7 @@ impl Action {
             Action::CycleGrouping => "group by",
             Action::Conversation => "conversation",
             Action::Export => "export",
+            Action::CopyUrl => "copy URL",
             Action::RangeNext => "longer",
             Action::RangePrev => "shorter",
             Action::Pause => "pause",
@@ -276,7 +280,7 @@ impl Action {
             Action::Close => "Close this screen (quit on the first one)",
             Action::Back => "Close popup / clear filter / go back",
             Action::Help => "Show or hide this help",
-            Action::CommandLine => "Command line (:projects :traces :theme NAME …)",
+            Action::CommandLine => "Command line (:traces :threads by KEY :theme …)",
             Action::Refresh => "Reload from the server",
             Action::Up => "Move up",
             Action::Down => "Move down",
@@ -333,7 +337,12 @@ impl Action {
             Action::PrevMatch => "Previous search match",
             Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
             Action::Conversation => "Open the conversation this trace belongs to",
-            Action::Export => "Export the conversation as a markdown file",
+            Action::Export => {
+                "Export to a file: the conversation as markdown, the trace as JSON (trace, spans, scores)"
+            }
+            Action::CopyUrl => {
+                "Copy the Opik web URL of the selected trace, thread or conversation (OSC 52)"
+            }
             Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
             Action::RangePrev => "Dashboard: next shorter range",
             Action::Pause => "Dashboard: pause / resume live refresh",

@@ -294,6 +294,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("o", Action::ToggleOpen),
     ("w", Action::TimeRange),
     ("C", Action::Conversation),
+    ("Y", Action::CopyUrl),
 ];
 
 /// Default bindings that only apply in one screen context: (context, key, action).
@@ -314,6 +315,7 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("conversation", "N", Action::PrevMatch),
     ("threads", "b", Action::CycleGrouping),
     ("conversation", "e", Action::Export),
+    ("trace", "e", Action::Export),
     ("dashboard", "]", Action::RangeNext),
     ("dashboard", "[", Action::RangePrev),
     ("dashboard", "w", Action::RangeNext),

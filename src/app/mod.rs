@@ -83,6 +83,10 @@ pub struct AppOptions {
     /// Messages to show as toasts at start (bad settings entries, …).
     pub messages: Vec<String>,
     pub start: StartScreen,
+    /// The settings' `[conversation_keys]` table (project name or `default` → metadata keys).
+    pub conversation_keys: BTreeMap<String, Vec<String>>,
+    /// The TUI runs on the embedded server (no web UI: `Y` says so).
+    pub embedded: bool,
 }
 
 /// Shared, read-only context every screen can keep a handle to.
@@ -95,9 +99,25 @@ pub struct AppEnv {
     pub refresh: std::time::Duration,
     /// Dashboard refresh interval (`--refresh` / settings; 5 s by default).
     pub dashboard_refresh: std::time::Duration,
+    /// The settings' `[conversation_keys]` table (see [`AppEnv::conversation_keys`]).
+    pub conversation_keys: BTreeMap<String, Vec<String>>,
+    /// Connected to the embedded server, which has no web UI.
+    pub embedded: bool,
 }
 
 impl AppEnv {
+    /// The metadata keys that identify a conversation in `project`: its own list from the
+    /// settings, else `default`, else the built-in order
+    /// ([`crate::opik::conversations::DEFAULT_KEYS`]).
+    pub fn conversation_keys(&self, project: &str) -> Vec<String> {
+        crate::opik::conversations::keys_for(project, &self.conversation_keys)
+    }
+
+    /// The Opik web UI link builder for this connection.
+    pub fn web(&self) -> crate::opik::weburl::WebUrl {
+        crate::opik::weburl::WebUrl::new(&self.url, &self.workspace)
+    }
+
     pub fn new(client: OpikClient, url: &str, workspace: &str) -> AppEnv {
         AppEnv {
             client,
@@ -106,6 +126,8 @@ impl AppEnv {
             theme_dir: None,
             refresh: std::time::Duration::from_secs(2),
             dashboard_refresh: crate::views::dashboard::DEFAULT_REFRESH,
+            conversation_keys: BTreeMap::new(),
+            embedded: false,
         }
     }
 }
@@ -124,6 +146,8 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
             .refresh_secs
             .map(|s| std::time::Duration::from_secs(s.max(1)))
             .unwrap_or(crate::views::dashboard::DEFAULT_REFRESH),
+        conversation_keys: opts.conversation_keys.clone(),
+        embedded: opts.embedded,
     });
     let (keymap, key_errors) = KeyMap::with_overrides(&opts.keys);
     let cfg = shell::ShellConfig {
@@ -140,6 +164,7 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
         registry::opener(env.clone()),
         tasks::Tasks::new(Some(tx)),
     );
+    app.set_conversation_keys(opts.conversation_keys.clone());
     let now = Utc::now();
     for m in opts.messages.iter().chain(key_errors.iter()) {
         app.toast(ToastLevel::Error, m, now);

@@ -50,6 +50,8 @@ pub struct App {
     workspace: String,
     project: Option<String>,
     project_names: Vec<String>,
+    /// The settings' `[conversation_keys]` (completion of `:threads by KEY`).
+    conversation_keys: std::collections::BTreeMap<String, Vec<String>>,
     local_offset: FixedOffset,
     stack: Vec<(ScreenId, Box<dyn Screen>)>,
     next_id: ScreenId,
@@ -80,6 +82,7 @@ impl App {
             workspace: cfg.workspace,
             project: cfg.project,
             project_names: Vec::new(),
+            conversation_keys: Default::default(),
             local_offset: cfg.local_offset,
             stack: Vec::new(),
             next_id: 1,
@@ -96,6 +99,11 @@ impl App {
             quit: false,
             body_area: Rect::default(),
         }
+    }
+
+    /// The settings' `[conversation_keys]` table, offered by `:threads by <Tab>`.
+    pub fn set_conversation_keys(&mut self, keys: std::collections::BTreeMap<String, Vec<String>>) {
+        self.conversation_keys = keys;
     }
 
     /// Open a screen by request (used for the start screen and `:` commands).
@@ -210,6 +218,17 @@ impl App {
                     .into_owned();
                     self.toasts
                         .push(ToastLevel::Info, &format!("copied {shown}"), now);
+                    self.clipboard.push(text);
+                }
+                Effect::CopyAs { text, what } => {
+                    let shown = crate::render::sanitize::truncate_to_width(
+                        &crate::render::sanitize::one_line(&text),
+                        72,
+                    )
+                    .into_owned();
+                    let what = crate::render::sanitize::one_line(&what);
+                    self.toasts
+                        .push(ToastLevel::Info, &format!("copied {what}: {shown}"), now);
                     self.clipboard.push(text);
                 }
                 Effect::Refreshed => self.last_refresh = Some(now),
@@ -353,9 +372,19 @@ impl App {
             InputEvent::Complete => {
                 let names = self.project_names.clone();
                 let themes = Theme::names(self.theme_dir.as_deref());
+                let groupings: Vec<String> = std::iter::once("thread_id".to_string())
+                    .chain(crate::opik::conversations::keys_for(
+                        self.project.as_deref().unwrap_or(""),
+                        &self.conversation_keys,
+                    ))
+                    .collect();
                 c.complete(|before| match before {
                     [] => commands::NAMES.iter().map(|s| s.to_string()).collect(),
-                    ["project" | "traces" | "threads" | "dashboard"] => names.clone(),
+                    ["threads" | "th"] => std::iter::once("by".to_string())
+                        .chain(names.iter().cloned())
+                        .collect(),
+                    ["threads" | "th", .., "by"] => groupings.clone(),
+                    ["project" | "traces" | "dashboard"] => names.clone(),
                     ["theme"] => themes.clone(),
                     _ => Vec::new(),
                 });
@@ -369,9 +398,18 @@ impl App {
         self.dirty = true;
         match commands::parse(line, self.project.as_deref()) {
             Ok(Command::Open(req)) => {
-                if let ScreenRequest::Traces { project } | ScreenRequest::Threads { project } = &req
+                if let ScreenRequest::Traces { project }
+                | ScreenRequest::Threads { project }
+                | ScreenRequest::ThreadsBy { project, .. } = &req
                 {
                     self.project = Some(project.clone());
+                }
+                // The top screen may take it (`:threads by KEY` on that project's threads).
+                if self
+                    .with_top(now, |s, ctx| s.take_request(&req, ctx))
+                    .unwrap_or(false)
+                {
+                    return;
                 }
                 self.open(&req, now)
             }
@@ -767,6 +805,59 @@ mod tests {
         type_str(&mut app, ":q");
         app.handle_key(code(KeyCode::Enter), now);
         assert!(app.quit);
+    }
+
+    #[test]
+    fn threads_by_key_completes_from_settings_and_opens() {
+        let opened = Rc::new(RefCell::new(Vec::new()));
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let o2 = opened.clone();
+        let l2 = log.clone();
+        let mut app = test_app(Box::new(move |req: &ScreenRequest| {
+            o2.borrow_mut().push(req.clone());
+            Ok(Probe::boxed("threads", &l2))
+        }));
+        app.set_conversation_keys(
+            [("demo".to_string(), vec!["chat_id".to_string()])]
+                .into_iter()
+                .collect(),
+        );
+        let now = fixed_now();
+        type_str(&mut app, ":project demo");
+        app.handle_key(code(KeyCode::Enter), now);
+        type_str(&mut app, ":threads by ");
+        app.handle_key(code(KeyCode::Tab), now);
+        assert_eq!(
+            app.cmdline.as_ref().unwrap().candidates,
+            vec!["thread_id".to_string(), "chat_id".to_string()]
+        );
+        app.handle_key(code(KeyCode::Esc), now);
+        type_str(&mut app, ":threads by c");
+        app.handle_key(code(KeyCode::Tab), now);
+        app.handle_key(code(KeyCode::Enter), now);
+        assert_eq!(
+            opened.borrow().last().unwrap(),
+            &ScreenRequest::ThreadsBy {
+                project: "demo".into(),
+                by: "metadata.chat_id".into()
+            }
+        );
+        // Copies with a label say what was copied.
+        app.apply(
+            vec![Effect::CopyAs {
+                text: "https://x/ws/projects/1/traces?type=threads&thread=t".into(),
+                what: "the web URL of thread t".into(),
+            }],
+            now,
+        );
+        assert_eq!(app.take_clipboard().len(), 1);
+        assert!(
+            app.toasts().items().iter().any(|t| t
+                .text
+                .starts_with("copied the web URL of thread t: https://x/")),
+            "{:?}",
+            app.toasts().items()
+        );
     }
 
     #[test]

@@ -5,3 +5,4 @@ pub mod error;
 pub mod filter_string;
 pub mod messages;
 pub mod model;
+pub mod weburl;

@@ -33,6 +33,7 @@ use crate::opik::model::{Filter, Page, Sorting, Thread, Trace, TraceSearchReques
 use crate::render::{format, sanitize};
 use crate::theme::Theme;
 use crate::views::conversation::ConversationScreen;
+use crate::views::share::{self, Target};
 use crate::widgets::input::{InputEvent, TextInput};
 use crate::widgets::table::{self, Column, TableState, TableView};
 
@@ -191,6 +192,8 @@ pub struct ThreadsScreen {
     grouped: Vec<Thread>,
     /// Auto-detection already ran (once per screen).
     auto_tried: bool,
+    /// The project's id, once known (web URLs).
+    project_id: Option<uuid::Uuid>,
     /// Marked threads (`space`), by `thread_model_id`, for `a` (add to a queue).
     pub marked: BTreeSet<uuid::Uuid>,
 }
@@ -198,9 +201,17 @@ pub struct ThreadsScreen {
 impl ThreadsScreen {
     pub fn new(env: Rc<AppEnv>, project: &str) -> ThreadsScreen {
         ThreadsScreen {
+            keys: env.conversation_keys(project),
             env: Some(env),
             ..ThreadsScreen::with_rows(project, Vec::new(), None)
         }
+    }
+
+    /// Start grouped by `grouping` (`:threads by KEY`), without auto-detection.
+    pub fn grouped_by(mut self, grouping: Grouping) -> ThreadsScreen {
+        self.grouping = grouping;
+        self.auto_tried = true;
+        self
     }
 
     /// A screen showing `rows` without a server (snapshots).
@@ -231,6 +242,7 @@ impl ThreadsScreen {
             auto_keys: None,
             grouped: Vec::new(),
             auto_tried: false,
+            project_id: None,
             marked: BTreeSet::new(),
         }
     }
@@ -511,6 +523,25 @@ impl Screen for ThreadsScreen {
         self.reload(ctx);
     }
 
+    fn take_request(&mut self, req: &ScreenRequest, ctx: &mut Ctx) -> bool {
+        let ScreenRequest::ThreadsBy { project, by } = req else {
+            return false;
+        };
+        if *project != self.project {
+            return false;
+        }
+        match Grouping::parse(by) {
+            Some(g) => {
+                self.auto_tried = true;
+                self.set_grouping(g, ctx);
+            }
+            None => ctx.toast_error(format!(
+                "cannot group threads by `{by}`: give thread_id or a metadata key"
+            )),
+        }
+        true
+    }
+
     fn capturing_text(&self) -> bool {
         self.input.is_some()
     }
@@ -596,6 +627,19 @@ impl Screen for ThreadsScreen {
             Action::Copy => match self.selected() {
                 Some(r) => ctx.copy(r.id.clone()),
                 None => return Handled::No,
+            },
+            Action::CopyUrl => match (&self.env, self.selected()) {
+                (Some(env), Some(r)) => {
+                    let target = match &self.grouping {
+                        Grouping::ThreadId => Target::Thread(r.id.clone()),
+                        Grouping::Metadata(k) => Target::Conversation {
+                            key: k.clone(),
+                            value: r.id.clone(),
+                        },
+                    };
+                    share::copy_url(env, &self.project, self.project_id, target, ctx);
+                }
+                _ => return Handled::No,
             },
             Action::Traces => ctx.open(ScreenRequest::Traces {
                 project: self.project.clone(),
@@ -686,6 +730,12 @@ impl Screen for ThreadsScreen {
 
     fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
         let key = out.key;
+        if key == share::URL_TASK {
+            if let Some(id) = share::url_ready(out, ctx) {
+                self.project_id = Some(id);
+            }
+            return;
+        }
         if key == "scan" {
             if let Some((stream, traces, error, done)) = out.take::<ScanChunk>() {
                 self.scanned.extend(traces);
@@ -919,6 +969,7 @@ impl Screen for ThreadsScreen {
             Action::Mark,
             Action::AddToQueue,
             Action::Copy,
+            Action::CopyUrl,
             Action::Traces,
             Action::Refresh,
         ]

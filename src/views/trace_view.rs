@@ -823,6 +823,40 @@ impl Screen for TraceViewScreen {
                 }
                 None => false,
             },
+            Action::CopyUrl => match &self.env {
+                Some(env) => {
+                    let span_id = if self.selected == 0 {
+                        None
+                    } else {
+                        self.selected_span().and_then(|s| s.id)
+                    };
+                    let project_id = self.trace.as_ref().and_then(|t| t.project_id);
+                    crate::views::share::copy_url(
+                        env,
+                        &self.project,
+                        project_id,
+                        crate::views::share::Target::Trace {
+                            trace_id: self.trace_id,
+                            span_id,
+                        },
+                        ctx,
+                    );
+                    true
+                }
+                None => false,
+            },
+            Action::Export => match &self.env {
+                Some(env) => {
+                    crate::views::share::export_trace(
+                        env.client.clone(),
+                        &self.project,
+                        self.trace_id,
+                        ctx,
+                    );
+                    true
+                }
+                None => false,
+            },
             Action::Back if self.focus == Focus::Detail => {
                 self.focus = Focus::Tree;
                 true
@@ -872,6 +906,10 @@ impl Screen for TraceViewScreen {
 
     fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
         match out.key {
+            crate::views::share::URL_TASK => {
+                crate::views::share::url_ready(out, ctx);
+            }
+            crate::views::share::EXPORT_TASK => crate::views::share::export_done(out, ctx),
             "load" => {
                 self.loading = false;
                 if let Some(r) = out.take::<Loaded>() {
@@ -955,6 +993,8 @@ impl Screen for TraceViewScreen {
                 Action::CollapseAll,
                 Action::ExpandAll,
                 Action::Copy,
+                Action::CopyUrl,
+                Action::Export,
                 Action::Refresh,
             ],
             Focus::Detail => vec![
@@ -966,6 +1006,8 @@ impl Screen for TraceViewScreen {
                 Action::CollapseAll,
                 Action::ExpandAll,
                 Action::Copy,
+                Action::CopyUrl,
+                Action::Export,
             ],
         }
     }
