@@ -340,5 +340,21 @@ async fn conversation_keys_threads_by_and_sharing() {
             && s["score"]["value"] == 0.5),
         "{scores:?}"
     );
+
+    // `?` lists the new keys (the help is generated from the keymap and the screen's hints).
+    d.press('?');
+    let s = d.screen();
+    assert!(
+        s.contains("Copy the Opik web URL") && s.contains("Export to a file"),
+        "{s}"
+    );
+    d.press_code(KeyCode::Esc);
+    // `C` from the trace finds its conversation by the project's own key.
+    d.press('C');
+    let s = d.until_has("Turn 2/2").await;
+    assert!(
+        s.contains("first question") && s.contains("second answer"),
+        "{s}"
+    );
     srv.shutdown().await;
 }

@@ -319,6 +319,7 @@ impl App {
             return;
         }
         let Some(action) = action else {
+            self.with_top(now, |s, ctx| s.handle_unbound_key(k, ctx));
             return;
         };
         self.dispatch(action, now);
@@ -535,9 +536,19 @@ impl App {
                 .format("%H:%M:%S")
                 .to_string()
         });
-        let (title, sstatus, context, hints) = match self.stack.last() {
-            Some((_, s)) => (s.title(), s.status(), s.context(), s.hints()),
-            None => (String::new(), None, "", Vec::new()),
+        let (title, sstatus, context, hints, extra) = match self.stack.last() {
+            Some((_, s)) => (
+                s.title(),
+                s.status(),
+                s.context(),
+                s.hints(),
+                if self.help_scroll.is_some() {
+                    s.help_extra()
+                } else {
+                    Vec::new()
+                },
+            ),
+            None => (String::new(), None, "", Vec::new(), Vec::new()),
         };
         statusbar::render(
             &statusbar::StatusInfo {
@@ -577,7 +588,8 @@ impl App {
             hintbar::render(&line, hint_area, frame.buffer_mut(), &self.theme);
         }
         if let Some(scroll) = self.help_scroll {
-            let lines = help::help_lines(&self.keymap, &title, context, &hints, &self.theme);
+            let lines =
+                help::help_lines_with(&self.keymap, &title, context, &hints, &extra, &self.theme);
             help::draw(frame, body, lines, scroll, &self.theme);
         }
         self.toasts.draw(frame, body, &self.theme);

@@ -795,21 +795,7 @@ impl Screen for ConversationScreen {
             }
             Action::Export => {
                 let md = self.conv.to_markdown();
-                let safe: String = self
-                    .conv
-                    .thread_id
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .take(80)
-                    .collect();
-                let dir = std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir());
-                let path = dir.join(format!("opik-conversation-{safe}.md"));
+                let path = share::export_path("opik-conversation", &self.conv.thread_id, "md");
                 ctx.spawn("export", async move {
                     let r: Result<String, String> = tokio::fs::write(&path, md)
                         .await
