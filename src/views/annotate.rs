@@ -826,10 +826,6 @@ impl Screen for AnnotateScreen {
             },
         }
     }
-
-    fn status(&self) -> Option<String> {
-        Some(self.status_line())
-    }
 }
 
 impl AnnotateScreen {
