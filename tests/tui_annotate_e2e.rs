@@ -675,3 +675,98 @@ async fn a_thread_queue_filled_from_the_threads_list_and_annotated_in_tmux() {
     }
     tmux.keys(&["q"]);
 }
+
+/// The outbox drains app-wide: a score left in the outbox by an earlier run is sent by the
+/// binary at start although no annotation screen is ever opened, and while the server is
+/// down the status bar (on the connection screen) says "offline" and what waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_drains_at_start_without_an_annotation_screen() {
+    use opik_tui::outbox::{Outbox, WriteOp, target_of};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("opik.db");
+    let addr = free_addr();
+    let base = format!("http://{addr}/api");
+    let serve = Serve::start(&addr, &db);
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{base}/v1/private/{p}");
+    let trace_id = opik_tui::opik::model::new_id();
+    send(
+        &http,
+        reqwest::Method::POST,
+        api("traces/batch"),
+        Some(
+            json!({"traces": [{"id": trace_id, "project_name": "e2e-outbox", "name": "t",
+            "start_time": "2026-11-21T10:00:00.000Z", "input": {"q": "hi"}}]}),
+        ),
+    )
+    .await;
+    drop(serve);
+
+    // An earlier run queued a score and quit before it was sent.
+    let client = opik_tui::opik::client::OpikClient::new(
+        &opik_tui::config::Connection::new(&base).expect("url"),
+    )
+    .expect("client");
+    let ob_path = dir.path().join("state").join("outbox.sqlite");
+    let queue = uuid::Uuid::now_v7();
+    {
+        let ob = Outbox::open(&ob_path, target_of(&client)).expect("outbox");
+        ob.enqueue(WriteOp::PutTraceScore {
+            trace_id,
+            score: opik_tui::opik::model::FeedbackScoreItem {
+                name: "rating".into(),
+                value: Some(0.75),
+                source: Some("ui".into()),
+                source_queue_id: Some(queue),
+                ..Default::default()
+            },
+        })
+        .expect("enqueue");
+    }
+
+    let env = tui_env(dir.path());
+    let bin = env!("CARGO_BIN_EXE_opik-tui");
+    let tmux = Tmux::start("outbox", &format!("{bin} --url {base} projects"), &env);
+    let s = tmux.wait_for("offline · 1 waiting to send");
+    let top = s.lines().next().unwrap_or_default();
+    assert!(top.contains("offline · 1 waiting to send"), "{s}");
+
+    // The server comes back: the score arrives without any annotation screen.
+    let _serve = Serve::start(&addr, &db);
+    let start = Instant::now();
+    let entry = loop {
+        let t = send(
+            &http,
+            reqwest::Method::GET,
+            api(&format!("traces/{trace_id}")),
+            None,
+        )
+        .await;
+        if let Some(e) = my_entry(&t, "rating") {
+            break e.clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "the outbox never drained: {t}\n{}",
+            tmux.screen()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(entry["value"].as_f64(), Some(0.75), "{entry}");
+    assert_eq!(
+        entry["source_queue_id"].as_str(),
+        Some(queue.to_string().as_str())
+    );
+    let start = Instant::now();
+    while tmux.screen().contains("waiting to send") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the status bar still counts the sent score:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ob = Outbox::open(&ob_path, target_of(&client)).expect("outbox");
+    assert_eq!(ob.pending_count(), 0);
+    tmux.keys(&["C-c"]);
+}

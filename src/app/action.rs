@@ -85,6 +85,18 @@ pub enum Action {
     RangePrev,
     /// Dashboard: pause / resume live refresh.
     Pause,
+    // --- annotate (SME mode, issue 12) ---
+    Yes,
+    No,
+    NextField,
+    PrevField,
+    Increase,
+    Decrease,
+    ClearField,
+    Reason,
+    ToggleInstructions,
+    ToggleSpans,
+    TakeOver,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -154,6 +166,17 @@ impl Action {
         Action::RangeNext,
         Action::RangePrev,
         Action::Pause,
+        Action::Yes,
+        Action::No,
+        Action::NextField,
+        Action::PrevField,
+        Action::Increase,
+        Action::Decrease,
+        Action::ClearField,
+        Action::Reason,
+        Action::ToggleInstructions,
+        Action::ToggleSpans,
+        Action::TakeOver,
         Action::None,
     ];
 
@@ -235,6 +258,17 @@ impl Action {
             Action::RangeNext => "longer",
             Action::RangePrev => "shorter",
             Action::Pause => "pause",
+            Action::Yes => "yes",
+            Action::No => "no",
+            Action::NextField => "next field",
+            Action::PrevField => "prev field",
+            Action::Increase => "step +",
+            Action::Decrease => "step −",
+            Action::ClearField => "clear",
+            Action::Reason => "reason",
+            Action::ToggleInstructions => "instructions",
+            Action::ToggleSpans => "spans",
+            Action::TakeOver => "annotate anyway",
             Action::None => "",
         }
     }
@@ -296,7 +330,7 @@ impl Action {
             }
             Action::OpenTrace => "Open the selected turn's trace",
             Action::CloseThread => "Close (mark inactive) the thread",
-            Action::Comment => "Comment on the thread",
+            Action::Comment => "Comment on the thread (annotate: on the item)",
             Action::Tag => "Add or remove thread tags (+tag -tag)",
             Action::Score => "Score the thread with a feedback definition",
             Action::NextMatch => "Next search match",
@@ -312,6 +346,17 @@ impl Action {
             Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
             Action::RangePrev => "Dashboard: next shorter range",
             Action::Pause => "Dashboard: pause / resume live refresh",
+            Action::Yes => "Boolean field: yes (its true label)",
+            Action::No => "Boolean field: no (its false label); on other fields: next item",
+            Action::NextField => "Next scoring field",
+            Action::PrevField => "Previous scoring field",
+            Action::Increase => "Numerical field: step up (categorical: next option)",
+            Action::Decrease => "Numerical field: step down (categorical: previous option)",
+            Action::ClearField => "Clear the field (a score you saved is deleted on submit)",
+            Action::Reason => "Add a reason to the focused score",
+            Action::ToggleInstructions => "Show / hide the queue's instructions",
+            Action::ToggleSpans => "Unfold / fold the trace's span summary",
+            Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::None => "(unbound)",
         }
     }

@@ -320,6 +320,33 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("dashboard", "[", Action::RangePrev),
     ("dashboard", "w", Action::RangeNext),
     ("dashboard", "p", Action::Pause),
+    // SME mode (issue 12): the scoring panel's keys. Digits, `.`, `-` and Backspace are not
+    // bound: they type values (see `Screen::handle_unbound_key`).
+    ("annotate", "enter", Action::Submit),
+    ("annotate", "y", Action::Yes),
+    ("annotate", "n", Action::No),
+    ("annotate", "tab", Action::NextField),
+    ("annotate", "down", Action::NextField),
+    ("annotate", "backtab", Action::PrevField),
+    ("annotate", "up", Action::PrevField),
+    ("annotate", "right", Action::Increase),
+    ("annotate", "left", Action::Decrease),
+    ("annotate", "x", Action::ClearField),
+    ("annotate", "delete", Action::ClearField),
+    ("annotate", "r", Action::Reason),
+    ("annotate", "c", Action::Comment),
+    ("annotate", "i", Action::ToggleInstructions),
+    ("annotate", "s", Action::ToggleSpans),
+    ("annotate", "a", Action::TakeOver),
+    ("annotate", "]", Action::NextItem),
+    ("annotate", "pgdn", Action::NextItem),
+    ("annotate", "[", Action::PrevItem),
+    ("annotate", "pgup", Action::PrevItem),
+    ("annotate", "j", Action::ScrollDown),
+    ("annotate", "k", Action::ScrollUp),
+    ("annotate", "D", Action::Delete),
+    ("annotate", "d", Action::None),
+    ("annotate", "-", Action::None),
 ];
 
 impl Default for KeyMap {

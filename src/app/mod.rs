@@ -179,6 +179,27 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
         now,
     );
 
+    // The outbox drains app-wide: from the start (ops left by an earlier run) and whatever
+    // screen is open; the status bar shows what waits.
+    let (otx, mut orx) = tokio::sync::mpsc::unbounded_channel();
+    let _outbox_sub = match crate::outbox::Outbox::for_client(None, &opts.client) {
+        Ok(o) => {
+            app.set_outbox_pending(o.pending_count());
+            o.ensure_drainer(opts.client.clone());
+            Some(o.subscribe(move |ev| {
+                let _ = otx.send(ev);
+            }))
+        }
+        Err(e) => {
+            app.toast(
+                ToastLevel::Error,
+                &format!("scores and comments cannot be queued: {e}"),
+                now,
+            );
+            None
+        }
+    };
+
     let mut guard = terminal::enter()?;
     let mut events = crossterm::event::EventStream::new();
     loop {
@@ -212,6 +233,12 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
                 // Coalesce: take every result that is already there before drawing.
                 while let Ok(msg) = rx.try_recv() {
                     app.on_task(msg, Utc::now());
+                }
+            }
+            Some(ev) = orx.recv() => {
+                app.outbox_event(&ev);
+                while let Ok(ev) = orx.try_recv() {
+                    app.outbox_event(&ev);
                 }
             }
             _ = sleep => app.tick(Utc::now()),

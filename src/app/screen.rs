@@ -249,6 +249,19 @@ pub trait Screen {
         Handled::No
     }
 
+    /// A key the keymap binds to nothing in this screen's context (and no text input has
+    /// focus). Screens that type values without a text editor use it (the SME scoring panel:
+    /// digits, `.`, `-`, Backspace); the default ignores it.
+    fn handle_unbound_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Handled {
+        Handled::No
+    }
+
+    /// Fixed keys the `?` overlay lists after the screen's actions, as (keys, description):
+    /// the keys [`Screen::handle_unbound_key`] reads.
+    fn help_extra(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Mouse input (wheel, click). The default maps the wheel to up/down.
     fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
         use crossterm::event::MouseEventKind;

@@ -70,6 +70,43 @@ pub struct App {
     pub quit: bool,
     /// Area the screen body was last drawn in (for mouse routing).
     body_area: Rect,
+    /// The outbox as the app-wide drainer last reported it.
+    outbox: OutboxState,
+}
+
+/// What the status bar says about the outbox (writes waiting to reach the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxState {
+    pub online: bool,
+    pub pending: usize,
+    pub refused: usize,
+}
+
+impl Default for OutboxState {
+    fn default() -> Self {
+        OutboxState {
+            online: true,
+            pending: 0,
+            refused: 0,
+        }
+    }
+}
+
+impl OutboxState {
+    /// `offline · 3 waiting · 1 refused`; `None` when there is nothing to say.
+    pub fn label(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.online {
+            parts.push("offline".to_string());
+        }
+        if self.pending > 0 {
+            parts.push(format!("{} waiting to send", self.pending));
+        }
+        if self.refused > 0 {
+            parts.push(format!("{} refused", self.refused));
+        }
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
 }
 
 impl App {
@@ -98,7 +135,41 @@ impl App {
             dirty: true,
             quit: false,
             body_area: Rect::default(),
+            outbox: OutboxState::default(),
         }
+    }
+
+    /// The outbox as the status bar shows it.
+    pub fn outbox_state(&self) -> OutboxState {
+        self.outbox
+    }
+
+    /// Writes found waiting in the outbox at start.
+    pub fn set_outbox_pending(&mut self, pending: usize) {
+        self.outbox.pending = pending;
+        self.dirty = true;
+    }
+
+    /// An event of the app-wide outbox drainer.
+    pub fn outbox_event(&mut self, ev: &crate::outbox::OutboxEvent) {
+        use crate::outbox::OutboxEvent;
+        match ev {
+            OutboxEvent::Applied { .. } => {
+                self.outbox.online = true;
+                self.outbox.pending = self.outbox.pending.saturating_sub(1);
+            }
+            OutboxEvent::Failed { .. } => {
+                self.outbox.refused += 1;
+                self.outbox.pending = self.outbox.pending.saturating_sub(1);
+            }
+            OutboxEvent::Status {
+                online, pending, ..
+            } => {
+                self.outbox.online = *online;
+                self.outbox.pending = *pending;
+            }
+        }
+        self.dirty = true;
     }
 
     /// The settings' `[conversation_keys]` table, offered by `:threads by <Tab>`.
@@ -319,6 +390,7 @@ impl App {
             return;
         }
         let Some(action) = action else {
+            self.with_top(now, |s, ctx| s.handle_unbound_key(k, ctx));
             return;
         };
         self.dispatch(action, now);
@@ -530,14 +602,25 @@ impl App {
         ])
         .areas(area);
         self.body_area = body;
+        let outbox = self.outbox.label();
         let refreshed = self.last_refresh.map(|t| {
             t.with_timezone(&self.local_offset)
                 .format("%H:%M:%S")
                 .to_string()
         });
-        let (title, sstatus, context, hints) = match self.stack.last() {
-            Some((_, s)) => (s.title(), s.status(), s.context(), s.hints()),
-            None => (String::new(), None, "", Vec::new()),
+        let (title, sstatus, context, hints, extra) = match self.stack.last() {
+            Some((_, s)) => (
+                s.title(),
+                s.status(),
+                s.context(),
+                s.hints(),
+                if self.help_scroll.is_some() {
+                    s.help_extra()
+                } else {
+                    Vec::new()
+                },
+            ),
+            None => (String::new(), None, "", Vec::new(), Vec::new()),
         };
         statusbar::render(
             &statusbar::StatusInfo {
@@ -548,6 +631,7 @@ impl App {
                 screen_status: sstatus.as_deref(),
                 busy: self.tasks.busy() > 0,
                 refreshed: refreshed.as_deref(),
+                outbox: outbox.as_deref(),
             },
             &self.spinner,
             status_area,
@@ -577,7 +661,8 @@ impl App {
             hintbar::render(&line, hint_area, frame.buffer_mut(), &self.theme);
         }
         if let Some(scroll) = self.help_scroll {
-            let lines = help::help_lines(&self.keymap, &title, context, &hints, &self.theme);
+            let lines =
+                help::help_lines_with(&self.keymap, &title, context, &hints, &extra, &self.theme);
             help::draw(frame, body, lines, scroll, &self.theme);
         }
         self.toasts.draw(frame, body, &self.theme);
@@ -864,6 +949,41 @@ mod tests {
         assert_eq!(app.next_wakeup(fixed_now()), None);
         app.toast(ToastLevel::Info, "x", fixed_now());
         assert!(app.next_wakeup(fixed_now()).is_some());
+    }
+
+    #[test]
+    fn status_bar_shows_the_outbox_on_any_screen() {
+        use crate::outbox::OutboxEvent;
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = test_app(crate::app::testing::no_opener());
+        app.push(Probe::boxed("a", &log), fixed_now());
+        let top = |app: &mut App| {
+            buffer_text(&render_app(app, 120, 10))
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(!top(&mut app).contains("waiting"));
+        app.set_outbox_pending(2);
+        assert!(top(&mut app).contains("2 waiting to send"));
+        app.outbox_event(&OutboxEvent::Status {
+            online: false,
+            pending: 3,
+            last_error: Some("cannot connect".into()),
+        });
+        let line = top(&mut app);
+        assert!(line.contains("offline · 3 waiting to send"), "{line}");
+        app.outbox_event(&OutboxEvent::Status {
+            online: true,
+            pending: 0,
+            last_error: None,
+        });
+        let line = top(&mut app);
+        assert!(
+            !line.contains("offline") && !line.contains("waiting"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::opik::dify;
 use crate::opik::model::{FeedbackScore, Thread, Trace};
 
 /// Metadata keys tried, in order, when a project has no Opik threads.
@@ -96,10 +97,14 @@ pub fn conversation_of(trace: &Trace, keys: &[String]) -> Option<(Grouping, Stri
 }
 
 /// Group traces by `grouping` into thread summaries, most recently active first. Traces
-/// without the key are skipped.
+/// without the key are skipped, and so are traces that only describe a conversation
+/// (Dify's `generate_name_trace`, [`dify::is_side_trace`]).
 pub fn group(traces: &[Trace], grouping: &Grouping) -> Vec<Thread> {
     let mut by: BTreeMap<String, Vec<&Trace>> = BTreeMap::new();
     for t in traces {
+        if dify::is_side_trace(t) {
+            continue;
+        }
         if let Some(k) = key_of(t, grouping) {
             by.entry(k).or_default().push(t);
         }

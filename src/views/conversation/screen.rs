@@ -221,6 +221,8 @@ impl ConversationScreen {
                     }
                     page += 1;
                 }
+                // Dify's `generate_name_trace` shares the conversation id but is no turn.
+                out.retain(|t| !crate::opik::dify::is_side_trace(t));
                 Ok(out)
             }
             .await;
