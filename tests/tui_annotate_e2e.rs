@@ -673,6 +673,52 @@ async fn a_thread_queue_filled_from_the_threads_list_and_annotated_in_tmux() {
             "a trace got the comment: {tr}"
         );
     }
+    // A queue made with the create form: annotators per item and lock timeout reach Opik.
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "queues"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Thread review");
+    tmux.keys(&["n"]);
+    tmux.wait_for("New annotation queue");
+    tmux.keys(&["-l", "Form queue"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Right"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["-l", "Score politeness."]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["BSpace"]);
+    tmux.keys(&["-l", "0"]);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("annotators per item must be between 1 and 1000, not 0");
+    tmux.keys(&["BSpace"]);
+    tmux.keys(&["-l", "2"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Left"]);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("Created queue");
+    let queues = send(
+        &http,
+        reqwest::Method::GET,
+        api("annotation-queues?size=100"),
+        None,
+    )
+    .await;
+    let made = queues["content"]
+        .as_array()
+        .expect("queues")
+        .iter()
+        .find(|q| q["name"] == "Form queue")
+        .cloned()
+        .unwrap_or_else(|| panic!("the form's queue is missing: {queues}"));
+    assert_eq!(made["annotators_per_item"].as_i64(), Some(2), "{made}");
+    assert_eq!(made["lock_timeout_seconds"].as_i64(), Some(270), "{made}");
+    assert_eq!(made["scope"], "thread", "{made}");
+    assert_eq!(
+        made["project_id"].as_str(),
+        Some(project_id.as_str()),
+        "{made}"
+    );
     tmux.keys(&["q"]);
 }
 
