@@ -77,7 +77,8 @@ impl Target {
 type UrlResult = Result<(Uuid, String, String), String>;
 
 /// Build the web URL of `target` in `project` and copy it (via a task: the project id may
-/// have to be looked up). `project_id` is the id if the screen knows it.
+/// have to be looked up). `project_id` is the id if the screen knows it. With the workspace
+/// left at `default`, the server's name for the caller's workspace is used (Opik Cloud).
 pub fn copy_url(
     env: &Rc<AppEnv>,
     project: &str,
@@ -85,7 +86,11 @@ pub fn copy_url(
     target: Target,
     ctx: &mut Ctx,
 ) {
-    let web = env.web();
+    let mut web = env.web();
+    // Opik Cloud resolves the SDKs' `default` workspace to the user's own; the web UI needs
+    // the real name, which the server tells (best effort: `default` stays if it cannot).
+    let resolve_workspace = env.workspace.trim().is_empty() || env.workspace == "default";
+    let url = env.url.clone();
     let mut what = target.describe();
     if env.embedded {
         what.push_str(
@@ -107,6 +112,12 @@ pub fn copy_url(
                         format!("cannot build the web URL: the server gave no id for project `{project}`")
                     })?,
             };
+            if resolve_workspace
+                && let Ok(ws) = client.workspace_name().await
+                && !ws.trim().is_empty()
+            {
+                web = WebUrl::new(&url, &ws);
+            }
             Ok((id, target.url(&web, id), what))
         }
         .await;
