@@ -180,3 +180,24 @@ fn dify_metadata_conversation() {
     );
     insta::assert_snapshot!("dify_conversation_100x40", text);
 }
+
+#[test]
+fn dify_plain_workflow_run_nodes_sit_at_the_top_level() {
+    let f = fixture();
+    let run = f.workflow_runs[0];
+    let view = trace_view(&f, run);
+    // Dify logs no root span for a plain workflow: the nodes are orphans by design.
+    assert_eq!(view.tree.orphans, 3);
+    assert_eq!(view.tree.unexpected_orphans(), 0);
+    let mut app = app_with(Box::new(view));
+    let text = screen(&mut app, 120, 20);
+    for want in [
+        "TRACE workflow run",
+        "TOOL start",
+        "LLM Summarizer · llm",
+        "TOOL end",
+    ] {
+        assert!(text.contains(want), "{want:?} missing:\n{text}");
+    }
+    insta::assert_snapshot!("dify_workflow_run_120x20", text);
+}

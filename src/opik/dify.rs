@@ -75,7 +75,7 @@ fn is_generic_id(name: &str) -> bool {
 ///   the node type, e.g. `Weather lookup · http-request`; just the type when there is no title
 ///   or the title says the same.
 /// - A Dify task name (`message_trace`, …) on something Dify logged: what it is (`message`,
-///   `workflow`, `moderation`, …).
+///   `workflow`, `moderation`, …; a `message_trace` without a message is a `workflow run`).
 /// - A name that is empty or an id: the title, node type or span type from the metadata,
 ///   keeping the id after it.
 /// - Anything else: the name as logged.
@@ -95,6 +95,13 @@ pub fn display_name(
     if from_dify(metadata)
         && let Some((_, readable)) = TASK_NAMES.iter().find(|(k, _)| *k == name)
     {
+        // Dify names a plain workflow app's run `message_trace` too; it has no message.
+        if name == "message_trace"
+            && meta_str(metadata, "message_id").is_none()
+            && meta_str(metadata, "workflow_run_id").is_some()
+        {
+            return "workflow run".into();
+        }
         return (*readable).to_string();
     }
     if is_generic_id(name) {
@@ -237,6 +244,13 @@ pub fn metadata_cost(metadata: Option<&Value>) -> Option<f64> {
     (v.is_finite() && v > 0.0).then_some(v)
 }
 
+/// A workflow node's span (`metadata.node_type`, logged by Dify). In a plain workflow app
+/// (no chat message) Dify logs no root span, so its node spans name a parent that never
+/// exists: for these that is expected, not a broken trace.
+pub fn is_node_execution(metadata: Option<&Value>) -> bool {
+    from_dify(metadata) && meta_str(metadata, "node_type").is_some()
+}
+
 /// A trace that is not a turn of the conversation it names: Dify's `generate_name_trace`
 /// (it carries `metadata.conversation_id` but only titles the conversation).
 pub fn is_side_trace(t: &Trace) -> bool {
@@ -278,6 +292,16 @@ mod tests {
         assert_eq!(
             display_name(Some("message_trace"), None, Some(&json!({}))),
             "message_trace"
+        );
+        let run = json!({"created_from": "dify", "workflow_run_id": "r", "message_id": null});
+        assert_eq!(
+            display_name(Some("message_trace"), None, Some(&run)),
+            "workflow run"
+        );
+        let chatflow = json!({"created_from": "dify", "workflow_run_id": "r", "message_id": "m"});
+        assert_eq!(
+            display_name(Some("message_trace"), None, Some(&chatflow)),
+            "message"
         );
         assert_eq!(
             display_name(Some("weather"), Some("tool"), Some(&d)),
@@ -356,6 +380,16 @@ mod tests {
             usage(None, Some(&json!({"total_tokens": "x"})), None),
             (vec![], None)
         );
+    }
+
+    #[test]
+    fn node_executions_are_dify_spans_with_a_node_type() {
+        assert!(is_node_execution(Some(
+            &json!({"created_from": "dify", "node_type": "llm"})
+        )));
+        assert!(!is_node_execution(Some(&json!({"node_type": "llm"}))));
+        assert!(!is_node_execution(Some(&json!({"created_from": "dify"}))));
+        assert!(!is_node_execution(None));
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct Fixture {
     pub spans: Vec<SpanWrite>,
     /// The conversation turns, oldest first within each conversation.
     pub turns: Vec<Turn>,
+    /// Traces of plain workflow runs (no conversation, node spans without their root).
+    pub workflow_runs: Vec<Uuid>,
 }
 
 impl Fixture {
@@ -529,6 +531,91 @@ impl Gen {
         });
     }
 
+    /// A plain workflow app's run (`workflow_trace` without a message): the trace only, no
+    /// root span, so the node spans name a parent (the app log's id) that is never logged.
+    fn workflow_run(&mut self, start: Timestamp) {
+        let trace_id = self.id(start);
+        let missing_parent = self.id(start);
+        let run_id = self.uuid4();
+        let log_id = self.uuid4();
+        let end = start + ms(2100);
+        let article =
+            "Lisbon's tram 28 climbs through Graça and Alfama; riders are advised to board early.";
+        let summary = "Tram 28 crosses the old town; board early.";
+        let meta = wrap(json!({
+            "workflow_id": "wf-summary-1",
+            "conversation_id": null,
+            "workflow_run_id": run_id,
+            "tenant_id": TENANT,
+            "elapsed_time": 2.1,
+            "status": "succeeded",
+            "version": "2026-11-01 10:00:00",
+            "total_tokens": 142,
+            "file_list": [],
+            "triggered_from": "app-run",
+            "app_id": APP,
+            "message_id": null,
+            "workflow_app_log_id": log_id,
+        }));
+        self.trace(TraceWrite {
+            id: Some(trace_id),
+            name: Some("message_trace".into()),
+            start_time: Some(start),
+            end_time: Some(end),
+            input: Some(json!({"article": article, "sys.files": [], "sys.user_id": END_USER})),
+            output: Some(json!({"summary": summary})),
+            metadata: Some(meta),
+            tags: Some(vec!["workflow".into()]),
+            ..Default::default()
+        });
+        for (node_type, title, off, dur) in [
+            ("start", "Start", 0, 4),
+            ("llm", "Summarizer", 10, 2000),
+            ("end", "End", 2050, 3),
+        ] {
+            let at = start + ms(off);
+            let id = self.id(at);
+            let node_execution_id = self.uuid4();
+            let llm = node_type == "llm";
+            let mut meta = json!({
+                "workflow_run_id": run_id, "node_execution_id": node_execution_id,
+                "tenant_id": TENANT, "app_id": APP, "app_name": title,
+                "node_type": node_type, "status": "succeeded",
+            });
+            if llm && let Some(o) = meta.as_object_mut() {
+                o.insert("total_tokens".into(), json!(142));
+                o.insert("ls_provider".into(), json!(PROVIDER));
+                o.insert("ls_model_name".into(), json!(MODEL));
+            }
+            self.span(SpanWrite {
+                id: Some(id),
+                trace_id: Some(trace_id),
+                parent_span_id: Some(missing_parent),
+                name: Some(node_type.into()),
+                span_type: Some(if llm { "llm" } else { "tool" }.into()),
+                start_time: Some(at),
+                end_time: Some(at + ms(dur)),
+                metadata: Some(wrap(meta)),
+                input: Some(if llm {
+                    json!({"input": [{"role": "user", "text": format!("Summarise: {article}"), "files": []}]})
+                } else {
+                    json!({"article": article})
+                }),
+                output: Some(if llm {
+                    json!({"text": summary, "usage": {"prompt_tokens": 118, "completion_tokens": 24, "total_tokens": 142}})
+                } else {
+                    json!({"summary": summary})
+                }),
+                tags: Some(vec!["node_execution".into()]),
+                usage: Some(if llm { usage(118, 24) } else { zero_usage() }),
+                model: llm.then(|| MODEL.to_string()),
+                provider: llm.then(|| PROVIDER.to_string()),
+                ..Default::default()
+            });
+        }
+        self.out.workflow_runs.push(trace_id);
+    }
+
     /// `generate_name_trace`: a trace of its own naming the conversation (not a turn).
     fn generate_name(&mut self, conv: &str, start: Timestamp, q: &str, name: &str) {
         let trace_id = self.id(start);
@@ -564,7 +651,8 @@ impl Gen {
 /// Three Dify conversations in `project`, their turns two minutes apart, the first starting
 /// three hours before `now`: a chatflow (three turns), a chat app with moderation, retrieval,
 /// an agent tool and suggested questions (three turns, plus its `generate_name_trace`), and
-/// another chatflow (two turns).
+/// another chatflow (two turns); and one plain workflow run (no conversation) half an hour
+/// before `now`.
 pub fn dify(project: &str, now: Timestamp) -> Fixture {
     let mut g = Gen {
         rng: Rng::new(0xd1f7_2026),
@@ -595,6 +683,7 @@ pub fn dify(project: &str, now: Timestamp) -> Fixture {
     for (i, (q, a)) in RECIPE_TURNS.iter().enumerate() {
         g.chatflow_turn(RECIPES, i, base + Duration::minutes(2 * i as i64), q, a);
     }
+    g.workflow_run(now - Duration::minutes(30));
     g.out
 }
 
@@ -746,12 +835,11 @@ mod tests {
             Some(BILLING_TURNS[2].1)
         );
         // Every turn reads as the user's query and the answer, not the raw inputs.
-        for (t, turn) in traces
-            .iter()
-            .filter(|t| t.name.as_deref() == Some("message_trace"))
-            .zip(&f.turns)
-        {
-            assert_eq!(t.id, Some(turn.trace_id));
+        for turn in &f.turns {
+            let t = traces
+                .iter()
+                .find(|t| t.id == Some(turn.trace_id))
+                .expect("turn trace");
             let q = messages::prettify_trace_field(
                 t.input.as_ref(),
                 t.output.as_ref(),
@@ -816,7 +904,12 @@ mod tests {
         for s in &a.spans {
             assert!(traces.contains(&s.trace_id.expect("trace id")));
             if let Some(p) = s.parent_span_id {
-                assert!(spans.contains(&p), "parent exists");
+                let run = a.workflow_runs.contains(&s.trace_id.expect("trace id"));
+                assert_eq!(
+                    spans.contains(&p),
+                    !run,
+                    "parent exists except in workflow runs"
+                );
             }
         }
         assert_eq!(a.conversations(), vec![TRIP, BILLING, RECIPES]);

@@ -948,10 +948,11 @@ impl Screen for TraceViewScreen {
                             self.cache = None;
                             self.error = None;
                             ctx.refreshed();
-                            if self.tree.orphans + self.tree.cycles > 0 {
+                            let orphans = self.tree.unexpected_orphans();
+                            if orphans + self.tree.cycles > 0 {
                                 ctx.toast_info(format!(
                                     "{} span(s) with a missing parent and {} in a parent cycle are shown at the top level",
-                                    self.tree.orphans, self.tree.cycles
+                                    orphans, self.tree.cycles
                                 ));
                             }
                         }
