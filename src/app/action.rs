@@ -97,6 +97,7 @@ pub enum Action {
     ToggleInstructions,
     ToggleSpans,
     TakeOver,
+    RemoveFromQueue,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -177,6 +178,7 @@ impl Action {
         Action::ToggleInstructions,
         Action::ToggleSpans,
         Action::TakeOver,
+        Action::RemoveFromQueue,
         Action::None,
     ];
 
@@ -269,6 +271,7 @@ impl Action {
             Action::ToggleInstructions => "instructions",
             Action::ToggleSpans => "spans",
             Action::TakeOver => "annotate anyway",
+            Action::RemoveFromQueue => "remove",
             Action::None => "",
         }
     }
@@ -357,6 +360,7 @@ impl Action {
             Action::ToggleInstructions => "Show / hide the queue's instructions",
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
+            Action::RemoveFromQueue => "Remove the item from the queue",
             Action::None => "(unbound)",
         }
     }

@@ -344,7 +344,7 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("annotate", "pgup", Action::PrevItem),
     ("annotate", "j", Action::ScrollDown),
     ("annotate", "k", Action::ScrollUp),
-    ("annotate", "D", Action::Delete),
+    ("annotate", "D", Action::RemoveFromQueue),
     ("annotate", "d", Action::None),
     ("annotate", "-", Action::None),
 ];

@@ -259,6 +259,41 @@ mod tests {
     }
 
     #[test]
+    fn dify_name_generation_traces_are_no_turns() {
+        let dify = |n: u128, name: &str| {
+            let mut t = tr(
+                n,
+                n as u32,
+                n as u32 + 1,
+                json!({"conversation_id": "c", "created_from": "dify"}),
+                None,
+            );
+            t.name = Some(name.into());
+            t
+        };
+        let traces = vec![
+            dify(1, "message_trace"),
+            dify(2, "generate_name_trace"),
+            dify(3, "message_trace"),
+        ];
+        let g = group(&traces, &Grouping::Metadata("conversation_id".into()));
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].number_of_messages, Some(4));
+        assert_eq!(g[0].first_message, Some(json!({"query": "q1"})));
+        assert_eq!(g[0].last_message, Some(json!({"answer": "a3"})));
+        // Only that: a conversation made of a name-generation trace alone is no conversation.
+        let only = vec![dify(2, "generate_name_trace")];
+        assert!(group(&only, &Grouping::Metadata("conversation_id".into())).is_empty());
+        // A trace of that name not logged by Dify is an ordinary turn.
+        let mut other = dify(4, "generate_name_trace");
+        other.metadata = Some(json!({"conversation_id": "c"}));
+        assert_eq!(
+            group(&[other], &Grouping::Metadata("conversation_id".into()))[0].number_of_messages,
+            Some(2)
+        );
+    }
+
+    #[test]
     fn numbers_count_and_blanks_do_not() {
         let traces = vec![
             tr(1, 0, 1, json!({"session_id": 42}), None),

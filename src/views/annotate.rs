@@ -67,7 +67,7 @@ const ITEM_HINTS: &[Action] = &[
     Action::ToggleSpans,
     Action::ScrollDown,
     Action::ScrollUp,
-    Action::Delete,
+    Action::RemoveFromQueue,
     Action::Close,
 ];
 
@@ -433,7 +433,7 @@ impl AnnotateScreen {
                 s.step(-1);
                 shown = true;
             }
-            Action::Delete => {
+            Action::RemoveFromQueue => {
                 if let Some(id) = s.current_item().map(|i| i.id) {
                     let (client, qid) = (self.client.clone(), s.queue_id);
                     ctx.spawn("remove", async move {
@@ -961,7 +961,7 @@ impl AnnotateScreen {
                 k(Action::PrevItem),
                 k(Action::ToggleInstructions),
                 k(Action::ToggleSpans),
-                k(Action::Delete),
+                k(Action::RemoveFromQueue),
                 k(Action::Close),
             ),
         };
@@ -1940,6 +1940,33 @@ mod tests {
         assert!(row("1–9", "pick the Nth option"), "{text}");
         assert!(row("0–9 . -", "type the value"), "{text}");
         assert!(!row("y", "Boolean field: yes"), "{text}");
+    }
+
+    #[test]
+    fn sme_hint_bar_and_help_snapshot() {
+        let client = OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url"))
+            .expect("client");
+        let dir = tempfile::tempdir().expect("tmp");
+        let outbox = Outbox::open(&dir.path().join("o.sqlite"), "t").expect("outbox");
+        let mut app = crate::app::testing::test_app(crate::app::testing::no_opener());
+        let now = crate::app::testing::fixed_now();
+        app.push(
+            Box::new(AnnotateScreen::with_session(client, session(), Ok(outbox))),
+            now,
+        );
+        let text = buffer_text(&crate::app::testing::render_app(&mut app, 100, 30));
+        assert!(text.contains("Enter: resume annotating"), "{text}");
+        app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+        let text = buffer_text(&crate::app::testing::render_app(&mut app, 140, 30));
+        let hint_bar = text.lines().last().unwrap_or_default();
+        assert!(
+            hint_bar.contains("submit") && hint_bar.contains("next field"),
+            "{text}"
+        );
+        insta::assert_snapshot!("sme_item_app_140x30", text);
+        app.handle_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE), now);
+        let text = buffer_text(&crate::app::testing::render_app(&mut app, 100, 50));
+        insta::assert_snapshot!("sme_help_100x50", text);
     }
 
     #[test]
