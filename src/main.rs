@@ -91,7 +91,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // bar already shows the demo server's URL).
             let messages: Vec<String> = log_problem.into_iter().collect();
             tracing::info!(%base, "demo server (log into it with OPIK_URL_OVERRIDE={base})");
-            let r = run_tui(&cli, conn, ScreenRequest::Projects, None, messages).await;
+            let r = run_tui(&cli, conn, ScreenRequest::Projects, None, messages, true).await;
             handle.shutdown().await;
             r
         }
@@ -115,17 +115,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 conn.workspace = ws;
             }
             let mut local = None;
+            // Embedded = this process serves the local database (something already answering on
+            // the local port may be a real Opik with its web UI).
+            let mut embedded = false;
             if !conn.is_explicit() {
                 let db_path = server::embedded::default_db_path()?;
                 let l = server::embedded::ensure_local(&db_path).await?;
                 conn.base_url = l.base_url.clone();
+                embedded = l.handle.is_some();
                 if l.handle.is_some() {
                     tracing::info!(url = %conn.base_url, "no Opik URL configured: serving the local database");
                 }
                 local = Some(l);
             }
             let (start, refresh) = start_screen(&screen, conn.project.clone(), &mut messages);
-            let r = run_tui(&cli, conn, start, refresh, messages).await;
+            let r = run_tui(&cli, conn, start, refresh, messages, embedded).await;
             if let Some(handle) = local.and_then(|l| l.handle) {
                 handle.shutdown().await;
             }
@@ -173,6 +177,7 @@ async fn run_tui(
     start: ScreenRequest,
     refresh: Option<u64>,
     mut messages: Vec<String>,
+    embedded: bool,
 ) -> anyhow::Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
     let settings_path = settings::settings_path(&env);
@@ -204,6 +209,8 @@ async fn run_tui(
         refresh_secs: refresh.or(settings.refresh_seconds),
         messages,
         start,
+        conversation_keys: settings.conversation_keys.clone(),
+        embedded,
     })
     .await?;
     Ok(ExitCode::SUCCESS)

@@ -3,10 +3,12 @@
 //!
 //! The TUI never waits for a write: a view calls [`Outbox::enqueue`] (a synchronous SQLite
 //! insert, `synchronous=FULL`, so the op survives a crash) and updates its own state
-//! optimistically. A background drainer ([`Outbox::spawn_drainer`]) sends pending ops with the
+//! optimistically. A background drainer ([`Outbox::ensure_drainer`]) sends pending ops with the
 //! REST client, in order per entity, retrying with exponential backoff (1 s … 60 s) and at
-//! once when woken ([`Outbox::notify`], called by `enqueue`). Ops left over from an earlier run
-//! are sent at the next start. Results are reported through a callback ([`OutboxEvent`]).
+//! once when woken ([`Outbox::notify`], called by `enqueue`). The app starts it at launch on
+//! the shared handle ([`Outbox::for_client`]), so ops left over from an earlier run are sent at
+//! the next start and pending ops drain whatever screen is open; results reach every
+//! [`Outbox::subscribe`]r (the status bar, the screens that wrote) as [`OutboxEvent`]s.
 //!
 //! # Exactly once
 //! - **Scores** are idempotent by nature: Opik keeps one score per (entity, name, author), so
@@ -278,7 +280,39 @@ struct Inner {
     notify: Notify,
     path: PathBuf,
     lease_owner: String,
+    /// Who hears the drainer's events, and whether the drainer runs.
+    subs: Mutex<Subscribers>,
 }
+
+/// An event listener.
+type Listener = Arc<dyn Fn(OutboxEvent) + Send + Sync>;
+
+#[derive(Default)]
+struct Subscribers {
+    next: u64,
+    list: Vec<(u64, Listener)>,
+    drainer: bool,
+}
+
+/// A registration with [`Outbox::subscribe`]; dropping it stops the events (not the drainer).
+pub struct Subscription {
+    inner: std::sync::Weak<Inner>,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade() {
+            let mut subs = inner.subs.lock().unwrap_or_else(|p| p.into_inner());
+            subs.list.retain(|(id, _)| *id != self.id);
+        }
+    }
+}
+
+/// The outboxes [`Outbox::for_client`] opened in this process, by (path, target): every
+/// screen and the app share one handle, so one drainer sends each op.
+static SHARED: std::sync::OnceLock<Mutex<std::collections::HashMap<(PathBuf, String), Outbox>>> =
+    std::sync::OnceLock::new();
 
 /// A handle on the outbox file (cheap to clone). `target` scopes ops to one server and
 /// workspace.
@@ -370,12 +404,15 @@ impl Outbox {
                 notify: Notify::new(),
                 path: path.to_path_buf(),
                 lease_owner: Uuid::new_v4().to_string(),
+                subs: Mutex::new(Subscribers::default()),
             }),
             target: target.into(),
         })
     }
 
-    /// Open the outbox for `client` at [`default_path`] (or `path`).
+    /// The outbox for `client` at [`default_path`] (or `path`). Within one process every
+    /// call for the same file and server returns the same shared handle (one drainer, its
+    /// events heard by every subscriber).
     pub fn for_client(path: Option<&Path>, client: &OpikClient) -> Result<Outbox, OutboxError> {
         let path = path
             .map(Path::to_path_buf)
@@ -384,7 +421,91 @@ impl Outbox {
                 path: "(no state directory)".into(),
                 source: rusqlite::Error::InvalidPath(PathBuf::new()),
             })?;
-        Outbox::open(&path, target_of(client))
+        let key = (path, target_of(client));
+        let shared = SHARED.get_or_init(Default::default);
+        let mut map = shared.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(o) = map.get(&key) {
+            return Ok(o.clone());
+        }
+        let o = Outbox::open(&key.0, key.1.clone())?;
+        map.insert(key, o.clone());
+        Ok(o)
+    }
+
+    /// Hear the drainer's events until the returned [`Subscription`] is dropped.
+    pub fn subscribe<F>(&self, events: F) -> Subscription
+    where
+        F: Fn(OutboxEvent) + Send + Sync + 'static,
+    {
+        let mut subs = self.inner.subs.lock().unwrap_or_else(|p| p.into_inner());
+        subs.next += 1;
+        let id = subs.next;
+        subs.list.push((id, Arc::new(events)));
+        Subscription {
+            inner: Arc::downgrade(&self.inner),
+            id,
+        }
+    }
+
+    /// Whether this handle's drainer is running.
+    pub fn draining(&self) -> bool {
+        self.inner
+            .subs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drainer
+    }
+
+    /// Start this outbox's drainer unless it runs already (one per handle family, for the
+    /// life of the process): a round at once, after every enqueue or [`Outbox::notify`],
+    /// and after a backoff (1 s doubling to 60 s) while ops wait. Its events go to every
+    /// [`Outbox::subscribe`]r. False without a tokio runtime.
+    pub fn ensure_drainer(&self, client: OpikClient) -> bool {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        {
+            let mut subs = self.inner.subs.lock().unwrap_or_else(|p| p.into_inner());
+            if subs.drainer {
+                return true;
+            }
+            subs.drainer = true;
+        }
+        let outbox = self.clone();
+        handle.spawn(async move {
+            let fanout = |ev: OutboxEvent| {
+                let listeners: Vec<Listener> = outbox
+                    .inner
+                    .subs
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .list
+                    .iter()
+                    .map(|(_, l)| l.clone())
+                    .collect();
+                for l in listeners {
+                    l(ev.clone());
+                }
+            };
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                let report = outbox.drain_once(&client, &fanout).await;
+                if report.pending == 0 {
+                    backoff = Duration::from_secs(1);
+                    outbox.inner.notify.notified().await;
+                    continue;
+                }
+                if report.applied > 0 {
+                    backoff = Duration::from_secs(1);
+                }
+                tokio::select! {
+                    _ = outbox.inner.notify.notified() => {}
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        });
+        true
     }
 
     pub fn path(&self) -> &Path {
@@ -841,31 +962,18 @@ impl Outbox {
             .find(|id| !owned.contains(id)))
     }
 
-    /// Run the drainer in the background: a round at start, after every enqueue or
-    /// [`Outbox::notify`], and after a backoff (1 s doubling to 60 s) while ops wait.
+    /// Make sure the drainer runs ([`Outbox::ensure_drainer`]) and hear its events until the
+    /// returned handle is aborted or dropped with its task. Aborting stops the events only:
+    /// the drainer goes on sending whatever is pending while the app runs.
     pub fn spawn_drainer<F>(&self, client: OpikClient, events: F) -> tokio::task::JoinHandle<()>
     where
         F: Fn(OutboxEvent) + Send + Sync + 'static,
     {
-        let outbox = self.clone();
+        self.ensure_drainer(client);
+        let sub = self.subscribe(events);
         tokio::spawn(async move {
-            let mut backoff = Duration::from_secs(1);
-            loop {
-                let report = outbox.drain_once(&client, &events).await;
-                if report.pending == 0 {
-                    backoff = Duration::from_secs(1);
-                    outbox.inner.notify.notified().await;
-                    continue;
-                }
-                if report.applied > 0 {
-                    backoff = Duration::from_secs(1);
-                }
-                tokio::select! {
-                    _ = outbox.inner.notify.notified() => {}
-                    _ = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-            }
+            let _sub = sub;
+            std::future::pending::<()>().await
         })
     }
 }

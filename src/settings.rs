@@ -8,9 +8,9 @@
 //! [keys]                    # keymap overrides, parsed by the TUI (app::keymap)
 //! j = "down"
 //! "traces.L" = "live_tail"
-//! [conversation_keys]       # where to find messages in trace input/output, per project
-//! default = ["messages", "input.messages"]
-//! "my-project" = ["question", "answer"]
+//! [conversation_keys]       # metadata keys that identify a conversation, per project
+//! default = ["conversation_id", "session_id"]
+//! "my-project" = ["chat_id"]
 //! ```
 //!
 //! A bad file never stops the app: [`load`] returns the defaults plus a message naming the
@@ -34,8 +34,9 @@ pub struct Settings {
     pub refresh_seconds: Option<u64>,
     /// Keymap overrides: key → action name (or `"context.key"` → action).
     pub keys: BTreeMap<String, String>,
-    /// Where conversations' messages live in trace input/output, per project name, with
-    /// `default` for all others.
+    /// The metadata keys that identify a conversation (tried in order when a project has no
+    /// Opik threads, cycled by `b`), per project name, with `default` for all others; see
+    /// [`crate::opik::conversations::keys_for`].
     pub conversation_keys: BTreeMap<String, Vec<String>>,
 }
 

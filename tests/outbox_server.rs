@@ -228,3 +228,60 @@ async fn server_killed_mid_queue_every_score_and_comment_arrives_exactly_once() 
     }
     srv.shutdown().await;
 }
+
+/// The app-wide drainer: screens share one outbox handle (`for_client`); the drainer keeps
+/// sending after the screen that heard its events is gone, and every subscriber hears it.
+#[tokio::test]
+async fn one_shared_drainer_keeps_sending_after_a_screen_closes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let srv = start("127.0.0.1:0", &dir.path().join("db.sqlite")).await;
+    let client = OpikClient::new(&Connection::new(&srv.base_url()).expect("url")).expect("client");
+    let trace = create_trace(&srv.base_url(), "p").await;
+    let queue = Uuid::now_v7();
+    let path = dir.path().join("state").join("outbox.sqlite");
+    let app = Outbox::for_client(Some(&path), &client).expect("outbox");
+    let screen = Outbox::for_client(Some(&path), &client).expect("outbox");
+    // The app's subscription, and a screen's drainer handle that the screen aborts on close.
+    let (app_log, app_events) = recorder();
+    let _app_sub = app.subscribe(app_events);
+    assert!(app.ensure_drainer(client.clone()));
+    let (screen_log, screen_events) = recorder();
+    let handle = screen.spawn_drainer(client.clone(), screen_events);
+    assert!(screen.draining(), "the same drainer serves both handles");
+    handle.abort();
+    let _ = handle.await;
+    // Written through the screen's handle after it closed: the app's drainer sends it.
+    screen
+        .enqueue(WriteOp::PutTraceScore {
+            trace_id: trace,
+            score: score("rating", 0.5, queue),
+        })
+        .expect("enqueue");
+    let start = std::time::Instant::now();
+    while app.pending_count() > 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the drainer stopped with the screen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let applied = |log: &Arc<Mutex<Vec<OutboxEvent>>>| {
+        log.lock()
+            .expect("log")
+            .iter()
+            .filter(|e| matches!(e, OutboxEvent::Applied { .. }))
+            .count()
+    };
+    // Wait for the event (sent right after the op is marked done).
+    while applied(&app_log) == 0 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(applied(&app_log), 1);
+    assert_eq!(applied(&screen_log), 0, "a closed screen hears nothing");
+    let tr = client.get_trace(trace).await.expect("trace");
+    let scores = tr.feedback_scores.unwrap_or_default();
+    assert_eq!(scores.len(), 1, "{scores:?}");
+    assert_eq!(scores[0].value, Some(0.5));
+    srv.shutdown().await;
+}

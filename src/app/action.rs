@@ -77,12 +77,27 @@ pub enum Action {
     CycleGrouping,
     Conversation,
     Export,
+    /// Copy the Opik web URL of the selection (trace, thread, conversation).
+    CopyUrl,
     /// Dashboard: the next longer time range.
     RangeNext,
     /// Dashboard: the next shorter time range.
     RangePrev,
     /// Dashboard: pause / resume live refresh.
     Pause,
+    // --- annotate (SME mode, issue 12) ---
+    Yes,
+    No,
+    NextField,
+    PrevField,
+    Increase,
+    Decrease,
+    ClearField,
+    Reason,
+    ToggleInstructions,
+    ToggleSpans,
+    TakeOver,
+    RemoveFromQueue,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -148,9 +163,22 @@ impl Action {
         Action::CycleGrouping,
         Action::Conversation,
         Action::Export,
+        Action::CopyUrl,
         Action::RangeNext,
         Action::RangePrev,
         Action::Pause,
+        Action::Yes,
+        Action::No,
+        Action::NextField,
+        Action::PrevField,
+        Action::Increase,
+        Action::Decrease,
+        Action::ClearField,
+        Action::Reason,
+        Action::ToggleInstructions,
+        Action::ToggleSpans,
+        Action::TakeOver,
+        Action::RemoveFromQueue,
         Action::None,
     ];
 
@@ -228,9 +256,22 @@ impl Action {
             Action::CycleGrouping => "group by",
             Action::Conversation => "conversation",
             Action::Export => "export",
+            Action::CopyUrl => "copy URL",
             Action::RangeNext => "longer",
             Action::RangePrev => "shorter",
             Action::Pause => "pause",
+            Action::Yes => "yes",
+            Action::No => "no",
+            Action::NextField => "next field",
+            Action::PrevField => "prev field",
+            Action::Increase => "step +",
+            Action::Decrease => "step −",
+            Action::ClearField => "clear",
+            Action::Reason => "reason",
+            Action::ToggleInstructions => "instructions",
+            Action::ToggleSpans => "spans",
+            Action::TakeOver => "annotate anyway",
+            Action::RemoveFromQueue => "remove",
             Action::None => "",
         }
     }
@@ -242,7 +283,7 @@ impl Action {
             Action::Close => "Close this screen (quit on the first one)",
             Action::Back => "Close popup / clear filter / go back",
             Action::Help => "Show or hide this help",
-            Action::CommandLine => "Command line (:projects :traces :theme NAME …)",
+            Action::CommandLine => "Command line (:traces :threads by KEY :theme …)",
             Action::Refresh => "Reload from the server",
             Action::Up => "Move up",
             Action::Down => "Move down",
@@ -292,17 +333,34 @@ impl Action {
             }
             Action::OpenTrace => "Open the selected turn's trace",
             Action::CloseThread => "Close (mark inactive) the thread",
-            Action::Comment => "Comment on the thread",
+            Action::Comment => "Comment on the thread (annotate: on the item)",
             Action::Tag => "Add or remove thread tags (+tag -tag)",
             Action::Score => "Score the thread with a feedback definition",
             Action::NextMatch => "Next search match",
             Action::PrevMatch => "Previous search match",
             Action::CycleGrouping => "Group conversations by thread_id or a metadata key",
             Action::Conversation => "Open the conversation this trace belongs to",
-            Action::Export => "Export the conversation as a markdown file",
+            Action::Export => {
+                "Export to a file: the conversation as markdown, the trace as JSON (trace, spans, scores)"
+            }
+            Action::CopyUrl => {
+                "Copy the Opik web URL of the selected trace, thread or conversation (OSC 52)"
+            }
             Action::RangeNext => "Dashboard: next longer range (1h → 24h → 7d → 30d)",
             Action::RangePrev => "Dashboard: next shorter range",
             Action::Pause => "Dashboard: pause / resume live refresh",
+            Action::Yes => "Boolean field: yes (its true label)",
+            Action::No => "Boolean field: no (its false label); on other fields: next item",
+            Action::NextField => "Next scoring field",
+            Action::PrevField => "Previous scoring field",
+            Action::Increase => "Numerical field: step up (categorical: next option)",
+            Action::Decrease => "Numerical field: step down (categorical: previous option)",
+            Action::ClearField => "Clear the field (a score you saved is deleted on submit)",
+            Action::Reason => "Add a reason to the focused score",
+            Action::ToggleInstructions => "Show / hide the queue's instructions",
+            Action::ToggleSpans => "Unfold / fold the trace's span summary",
+            Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
+            Action::RemoveFromQueue => "Remove the item from the queue",
             Action::None => "(unbound)",
         }
     }

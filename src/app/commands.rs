@@ -50,9 +50,42 @@ pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
         "traces" | "tr" => Command::Open(ScreenRequest::Traces {
             project: need_project("traces")?,
         }),
-        "threads" | "th" => Command::Open(ScreenRequest::Threads {
-            project: need_project("threads")?,
-        }),
+        "threads" | "th" => {
+            // `:threads [PROJECT] [by KEY]`.
+            let (proj, by) = if arg == "by" {
+                return Err(
+                    "usage: :threads by KEY (thread_id, or a metadata key such as conversation_id)"
+                        .into(),
+                );
+            } else if let Some(k) = arg.strip_prefix("by ") {
+                (None, Some(k.trim()))
+            } else if let Some((p, k)) = arg.rsplit_once(" by ") {
+                (Some(p.trim().to_string()), Some(k.trim()))
+            } else {
+                (arg_opt.clone(), None)
+            };
+            let project = proj
+                .or_else(|| project.map(str::to_string))
+                .ok_or_else(|| {
+                    "no project selected for :threads: use :threads NAME or :project NAME"
+                        .to_string()
+                })?;
+            match by {
+                None => Command::Open(ScreenRequest::Threads { project }),
+                Some(k) => match crate::opik::conversations::Grouping::parse(k) {
+                    Some(g) => Command::Open(ScreenRequest::ThreadsBy {
+                        project,
+                        by: g.label(),
+                    }),
+                    None => {
+                        return Err(
+                            "usage: :threads by KEY (thread_id, or a metadata key such as conversation_id)"
+                                .into(),
+                        );
+                    }
+                },
+            }
+        }
         "queues" => Command::Open(ScreenRequest::Queues),
         "dashboard" | "dash" => Command::Open(ScreenRequest::Dashboard { project: arg_opt }),
         "annotate" => Command::Open(ScreenRequest::Annotate { queue: arg_opt }),
@@ -113,5 +146,47 @@ mod tests {
                 .contains("unknown command :frobnicate")
         );
         assert!(parse("theme", None).is_err());
+    }
+
+    #[test]
+    fn threads_by_key() {
+        let by = |project: &str, by: &str| {
+            Ok(Command::Open(ScreenRequest::ThreadsBy {
+                project: project.into(),
+                by: by.into(),
+            }))
+        };
+        assert_eq!(
+            parse("threads by session_id", Some("p1")),
+            by("p1", "metadata.session_id")
+        );
+        assert_eq!(
+            parse("th by metadata.conversation_id", Some("p1")),
+            by("p1", "metadata.conversation_id")
+        );
+        assert_eq!(
+            parse("threads by thread_id", Some("p1")),
+            by("p1", "thread_id")
+        );
+        assert_eq!(
+            parse("threads my proj by user_session_id", None),
+            by("my proj", "metadata.user_session_id")
+        );
+        assert!(
+            parse("threads by", Some("p1"))
+                .unwrap_err()
+                .contains("usage")
+        );
+        assert!(
+            parse("threads by x", None)
+                .unwrap_err()
+                .contains("no project selected")
+        );
+        assert_eq!(
+            parse("threads other", Some("p1")),
+            Ok(Command::Open(ScreenRequest::Threads {
+                project: "other".into()
+            }))
+        );
     }
 }

@@ -294,6 +294,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("o", Action::ToggleOpen),
     ("w", Action::TimeRange),
     ("C", Action::Conversation),
+    ("Y", Action::CopyUrl),
 ];
 
 /// Default bindings that only apply in one screen context: (context, key, action).
@@ -314,10 +315,38 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("conversation", "N", Action::PrevMatch),
     ("threads", "b", Action::CycleGrouping),
     ("conversation", "e", Action::Export),
+    ("trace", "e", Action::Export),
     ("dashboard", "]", Action::RangeNext),
     ("dashboard", "[", Action::RangePrev),
     ("dashboard", "w", Action::RangeNext),
     ("dashboard", "p", Action::Pause),
+    // SME mode (issue 12): the scoring panel's keys. Digits, `.`, `-` and Backspace are not
+    // bound: they type values (see `Screen::handle_unbound_key`).
+    ("annotate", "enter", Action::Submit),
+    ("annotate", "y", Action::Yes),
+    ("annotate", "n", Action::No),
+    ("annotate", "tab", Action::NextField),
+    ("annotate", "down", Action::NextField),
+    ("annotate", "backtab", Action::PrevField),
+    ("annotate", "up", Action::PrevField),
+    ("annotate", "right", Action::Increase),
+    ("annotate", "left", Action::Decrease),
+    ("annotate", "x", Action::ClearField),
+    ("annotate", "delete", Action::ClearField),
+    ("annotate", "r", Action::Reason),
+    ("annotate", "c", Action::Comment),
+    ("annotate", "i", Action::ToggleInstructions),
+    ("annotate", "s", Action::ToggleSpans),
+    ("annotate", "a", Action::TakeOver),
+    ("annotate", "]", Action::NextItem),
+    ("annotate", "pgdn", Action::NextItem),
+    ("annotate", "[", Action::PrevItem),
+    ("annotate", "pgup", Action::PrevItem),
+    ("annotate", "j", Action::ScrollDown),
+    ("annotate", "k", Action::ScrollUp),
+    ("annotate", "D", Action::RemoveFromQueue),
+    ("annotate", "d", Action::None),
+    ("annotate", "-", Action::None),
 ];
 
 impl Default for KeyMap {

@@ -83,6 +83,10 @@ pub struct AppOptions {
     /// Messages to show as toasts at start (bad settings entries, …).
     pub messages: Vec<String>,
     pub start: StartScreen,
+    /// The settings' `[conversation_keys]` table (project name or `default` → metadata keys).
+    pub conversation_keys: BTreeMap<String, Vec<String>>,
+    /// The TUI runs on the embedded server (no web UI: `Y` says so).
+    pub embedded: bool,
 }
 
 /// Shared, read-only context every screen can keep a handle to.
@@ -95,9 +99,25 @@ pub struct AppEnv {
     pub refresh: std::time::Duration,
     /// Dashboard refresh interval (`--refresh` / settings; 5 s by default).
     pub dashboard_refresh: std::time::Duration,
+    /// The settings' `[conversation_keys]` table (see [`AppEnv::conversation_keys`]).
+    pub conversation_keys: BTreeMap<String, Vec<String>>,
+    /// Connected to the embedded server, which has no web UI.
+    pub embedded: bool,
 }
 
 impl AppEnv {
+    /// The metadata keys that identify a conversation in `project`: its own list from the
+    /// settings, else `default`, else the built-in order
+    /// ([`crate::opik::conversations::DEFAULT_KEYS`]).
+    pub fn conversation_keys(&self, project: &str) -> Vec<String> {
+        crate::opik::conversations::keys_for(project, &self.conversation_keys)
+    }
+
+    /// The Opik web UI link builder for this connection.
+    pub fn web(&self) -> crate::opik::weburl::WebUrl {
+        crate::opik::weburl::WebUrl::new(&self.url, &self.workspace)
+    }
+
     pub fn new(client: OpikClient, url: &str, workspace: &str) -> AppEnv {
         AppEnv {
             client,
@@ -106,6 +126,8 @@ impl AppEnv {
             theme_dir: None,
             refresh: std::time::Duration::from_secs(2),
             dashboard_refresh: crate::views::dashboard::DEFAULT_REFRESH,
+            conversation_keys: BTreeMap::new(),
+            embedded: false,
         }
     }
 }
@@ -124,6 +146,8 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
             .refresh_secs
             .map(|s| std::time::Duration::from_secs(s.max(1)))
             .unwrap_or(crate::views::dashboard::DEFAULT_REFRESH),
+        conversation_keys: opts.conversation_keys.clone(),
+        embedded: opts.embedded,
     });
     let (keymap, key_errors) = KeyMap::with_overrides(&opts.keys);
     let cfg = shell::ShellConfig {
@@ -140,6 +164,7 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
         registry::opener(env.clone()),
         tasks::Tasks::new(Some(tx)),
     );
+    app.set_conversation_keys(opts.conversation_keys.clone());
     let now = Utc::now();
     for m in opts.messages.iter().chain(key_errors.iter()) {
         app.toast(ToastLevel::Error, m, now);
@@ -153,6 +178,27 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
         Box::new(connect::ConnectScreen::new(&opts.url, opts.start, probe)),
         now,
     );
+
+    // The outbox drains app-wide: from the start (ops left by an earlier run) and whatever
+    // screen is open; the status bar shows what waits.
+    let (otx, mut orx) = tokio::sync::mpsc::unbounded_channel();
+    let _outbox_sub = match crate::outbox::Outbox::for_client(None, &opts.client) {
+        Ok(o) => {
+            app.set_outbox_pending(o.pending_count());
+            o.ensure_drainer(opts.client.clone());
+            Some(o.subscribe(move |ev| {
+                let _ = otx.send(ev);
+            }))
+        }
+        Err(e) => {
+            app.toast(
+                ToastLevel::Error,
+                &format!("scores and comments cannot be queued: {e}"),
+                now,
+            );
+            None
+        }
+    };
 
     let mut guard = terminal::enter()?;
     let mut events = crossterm::event::EventStream::new();
@@ -187,6 +233,12 @@ pub async fn run(opts: AppOptions) -> anyhow::Result<()> {
                 // Coalesce: take every result that is already there before drawing.
                 while let Ok(msg) = rx.try_recv() {
                     app.on_task(msg, Utc::now());
+                }
+            }
+            Some(ev) = orx.recv() => {
+                app.outbox_event(&ev);
+                while let Ok(ev) = orx.try_recv() {
+                    app.outbox_event(&ev);
                 }
             }
             _ = sleep => app.tick(Utc::now()),

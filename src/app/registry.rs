@@ -26,6 +26,14 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, St
             env.clone(),
             project,
         ))),
+        ScreenRequest::ThreadsBy { project, by } => {
+            let grouping = crate::opik::conversations::Grouping::parse(by).ok_or_else(|| {
+                format!("cannot group threads by `{by}`: give thread_id or a metadata key")
+            })?;
+            Ok(Box::new(
+                views::threads::ThreadsScreen::new(env.clone(), project).grouped_by(grouping),
+            ))
+        }
         ScreenRequest::Queues => Ok(Box::new(views::queues::QueuesScreen::new(
             env.client.clone(),
         ))),

@@ -60,6 +60,12 @@ pub enum ScreenRequest {
         project: String,
         trace_id: uuid::Uuid,
     },
+    /// `:threads by KEY`: the threads screen grouped by `thread_id` or `metadata.KEY`
+    /// ([`crate::opik::conversations::Grouping::parse`]).
+    ThreadsBy {
+        project: String,
+        by: String,
+    },
 }
 
 /// The result of a task, handed to [`Screen::on_result`].
@@ -91,6 +97,11 @@ pub enum Effect {
     Toast(ToastLevel, String),
     /// Copy to the system clipboard with OSC 52.
     Copy(String),
+    /// Copy with OSC 52; the toast names what was copied (`the web URL of trace …`).
+    CopyAs {
+        text: String,
+        what: String,
+    },
     /// The data on screen was just refreshed (status bar time).
     Refreshed,
     /// Make `project` the current project (status bar, `:threads`, `:dashboard`).
@@ -178,6 +189,14 @@ impl<'a> Ctx<'a> {
         self.effects.push(Effect::Copy(text.into()));
     }
 
+    /// Copy `text`; the toast says "copied {what}" and shows the start of the text.
+    pub fn copy_as(&mut self, text: impl Into<String>, what: impl Into<String>) {
+        self.effects.push(Effect::CopyAs {
+            text: text.into(),
+            what: what.into(),
+        });
+    }
+
     pub fn refreshed(&mut self) {
         self.effects.push(Effect::Refreshed);
     }
@@ -230,6 +249,19 @@ pub trait Screen {
         Handled::No
     }
 
+    /// A key the keymap binds to nothing in this screen's context (and no text input has
+    /// focus). Screens that type values without a text editor use it (the SME scoring panel:
+    /// digits, `.`, `-`, Backspace); the default ignores it.
+    fn handle_unbound_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Handled {
+        Handled::No
+    }
+
+    /// Fixed keys the `?` overlay lists after the screen's actions, as (keys, description):
+    /// the keys [`Screen::handle_unbound_key`] reads.
+    fn help_extra(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Mouse input (wheel, click). The default maps the wheel to up/down.
     fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
         use crossterm::event::MouseEventKind;
@@ -254,6 +286,13 @@ pub trait Screen {
 
     /// `r`: reload. The default does nothing.
     fn refresh(&mut self, _ctx: &mut Ctx) {}
+
+    /// A `:` command asks for `req` while this screen is on top: return true to take it here
+    /// (the threads screen of the same project takes `:threads by KEY` by regrouping), false
+    /// to let the shell open a new screen.
+    fn take_request(&mut self, _req: &ScreenRequest, _ctx: &mut Ctx) -> bool {
+        false
+    }
 
     /// Draw into `area` (the space between the status bar and the hint bar).
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx);

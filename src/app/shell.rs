@@ -50,6 +50,8 @@ pub struct App {
     workspace: String,
     project: Option<String>,
     project_names: Vec<String>,
+    /// The settings' `[conversation_keys]` (completion of `:threads by KEY`).
+    conversation_keys: std::collections::BTreeMap<String, Vec<String>>,
     local_offset: FixedOffset,
     stack: Vec<(ScreenId, Box<dyn Screen>)>,
     next_id: ScreenId,
@@ -68,6 +70,43 @@ pub struct App {
     pub quit: bool,
     /// Area the screen body was last drawn in (for mouse routing).
     body_area: Rect,
+    /// The outbox as the app-wide drainer last reported it.
+    outbox: OutboxState,
+}
+
+/// What the status bar says about the outbox (writes waiting to reach the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxState {
+    pub online: bool,
+    pub pending: usize,
+    pub refused: usize,
+}
+
+impl Default for OutboxState {
+    fn default() -> Self {
+        OutboxState {
+            online: true,
+            pending: 0,
+            refused: 0,
+        }
+    }
+}
+
+impl OutboxState {
+    /// `offline · 3 waiting · 1 refused`; `None` when there is nothing to say.
+    pub fn label(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.online {
+            parts.push("offline".to_string());
+        }
+        if self.pending > 0 {
+            parts.push(format!("{} waiting to send", self.pending));
+        }
+        if self.refused > 0 {
+            parts.push(format!("{} refused", self.refused));
+        }
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
 }
 
 impl App {
@@ -80,6 +119,7 @@ impl App {
             workspace: cfg.workspace,
             project: cfg.project,
             project_names: Vec::new(),
+            conversation_keys: Default::default(),
             local_offset: cfg.local_offset,
             stack: Vec::new(),
             next_id: 1,
@@ -95,7 +135,46 @@ impl App {
             dirty: true,
             quit: false,
             body_area: Rect::default(),
+            outbox: OutboxState::default(),
         }
+    }
+
+    /// The outbox as the status bar shows it.
+    pub fn outbox_state(&self) -> OutboxState {
+        self.outbox
+    }
+
+    /// Writes found waiting in the outbox at start.
+    pub fn set_outbox_pending(&mut self, pending: usize) {
+        self.outbox.pending = pending;
+        self.dirty = true;
+    }
+
+    /// An event of the app-wide outbox drainer.
+    pub fn outbox_event(&mut self, ev: &crate::outbox::OutboxEvent) {
+        use crate::outbox::OutboxEvent;
+        match ev {
+            OutboxEvent::Applied { .. } => {
+                self.outbox.online = true;
+                self.outbox.pending = self.outbox.pending.saturating_sub(1);
+            }
+            OutboxEvent::Failed { .. } => {
+                self.outbox.refused += 1;
+                self.outbox.pending = self.outbox.pending.saturating_sub(1);
+            }
+            OutboxEvent::Status {
+                online, pending, ..
+            } => {
+                self.outbox.online = *online;
+                self.outbox.pending = *pending;
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// The settings' `[conversation_keys]` table, offered by `:threads by <Tab>`.
+    pub fn set_conversation_keys(&mut self, keys: std::collections::BTreeMap<String, Vec<String>>) {
+        self.conversation_keys = keys;
     }
 
     /// Open a screen by request (used for the start screen and `:` commands).
@@ -212,6 +291,17 @@ impl App {
                         .push(ToastLevel::Info, &format!("copied {shown}"), now);
                     self.clipboard.push(text);
                 }
+                Effect::CopyAs { text, what } => {
+                    let shown = crate::render::sanitize::truncate_to_width(
+                        &crate::render::sanitize::one_line(&text),
+                        72,
+                    )
+                    .into_owned();
+                    let what = crate::render::sanitize::one_line(&what);
+                    self.toasts
+                        .push(ToastLevel::Info, &format!("copied {what}: {shown}"), now);
+                    self.clipboard.push(text);
+                }
                 Effect::Refreshed => self.last_refresh = Some(now),
                 Effect::SetProject(p) => self.project = Some(p),
                 Effect::ProjectNames(n) => self.project_names = n,
@@ -300,6 +390,7 @@ impl App {
             return;
         }
         let Some(action) = action else {
+            self.with_top(now, |s, ctx| s.handle_unbound_key(k, ctx));
             return;
         };
         self.dispatch(action, now);
@@ -352,9 +443,19 @@ impl App {
             InputEvent::Complete => {
                 let names = self.project_names.clone();
                 let themes = Theme::names(self.theme_dir.as_deref());
+                let groupings: Vec<String> = std::iter::once("thread_id".to_string())
+                    .chain(crate::opik::conversations::keys_for(
+                        self.project.as_deref().unwrap_or(""),
+                        &self.conversation_keys,
+                    ))
+                    .collect();
                 c.complete(|before| match before {
                     [] => commands::NAMES.iter().map(|s| s.to_string()).collect(),
-                    ["project" | "traces" | "threads" | "dashboard"] => names.clone(),
+                    ["threads" | "th"] => std::iter::once("by".to_string())
+                        .chain(names.iter().cloned())
+                        .collect(),
+                    ["threads" | "th", .., "by"] => groupings.clone(),
+                    ["project" | "traces" | "dashboard"] => names.clone(),
                     ["theme"] => themes.clone(),
                     _ => Vec::new(),
                 });
@@ -368,9 +469,18 @@ impl App {
         self.dirty = true;
         match commands::parse(line, self.project.as_deref()) {
             Ok(Command::Open(req)) => {
-                if let ScreenRequest::Traces { project } | ScreenRequest::Threads { project } = &req
+                if let ScreenRequest::Traces { project }
+                | ScreenRequest::Threads { project }
+                | ScreenRequest::ThreadsBy { project, .. } = &req
                 {
                     self.project = Some(project.clone());
+                }
+                // The top screen may take it (`:threads by KEY` on that project's threads).
+                if self
+                    .with_top(now, |s, ctx| s.take_request(&req, ctx))
+                    .unwrap_or(false)
+                {
+                    return;
                 }
                 self.open(&req, now)
             }
@@ -492,14 +602,25 @@ impl App {
         ])
         .areas(area);
         self.body_area = body;
+        let outbox = self.outbox.label();
         let refreshed = self.last_refresh.map(|t| {
             t.with_timezone(&self.local_offset)
                 .format("%H:%M:%S")
                 .to_string()
         });
-        let (title, sstatus, context, hints) = match self.stack.last() {
-            Some((_, s)) => (s.title(), s.status(), s.context(), s.hints()),
-            None => (String::new(), None, "", Vec::new()),
+        let (title, sstatus, context, hints, extra) = match self.stack.last() {
+            Some((_, s)) => (
+                s.title(),
+                s.status(),
+                s.context(),
+                s.hints(),
+                if self.help_scroll.is_some() {
+                    s.help_extra()
+                } else {
+                    Vec::new()
+                },
+            ),
+            None => (String::new(), None, "", Vec::new(), Vec::new()),
         };
         statusbar::render(
             &statusbar::StatusInfo {
@@ -510,6 +631,7 @@ impl App {
                 screen_status: sstatus.as_deref(),
                 busy: self.tasks.busy() > 0,
                 refreshed: refreshed.as_deref(),
+                outbox: outbox.as_deref(),
             },
             &self.spinner,
             status_area,
@@ -539,7 +661,8 @@ impl App {
             hintbar::render(&line, hint_area, frame.buffer_mut(), &self.theme);
         }
         if let Some(scroll) = self.help_scroll {
-            let lines = help::help_lines(&self.keymap, &title, context, &hints, &self.theme);
+            let lines =
+                help::help_lines_with(&self.keymap, &title, context, &hints, &extra, &self.theme);
             help::draw(frame, body, lines, scroll, &self.theme);
         }
         self.toasts.draw(frame, body, &self.theme);
@@ -758,6 +881,59 @@ mod tests {
     }
 
     #[test]
+    fn threads_by_key_completes_from_settings_and_opens() {
+        let opened = Rc::new(RefCell::new(Vec::new()));
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let o2 = opened.clone();
+        let l2 = log.clone();
+        let mut app = test_app(Box::new(move |req: &ScreenRequest| {
+            o2.borrow_mut().push(req.clone());
+            Ok(Probe::boxed("threads", &l2))
+        }));
+        app.set_conversation_keys(
+            [("demo".to_string(), vec!["chat_id".to_string()])]
+                .into_iter()
+                .collect(),
+        );
+        let now = fixed_now();
+        type_str(&mut app, ":project demo");
+        app.handle_key(code(KeyCode::Enter), now);
+        type_str(&mut app, ":threads by ");
+        app.handle_key(code(KeyCode::Tab), now);
+        assert_eq!(
+            app.cmdline.as_ref().unwrap().candidates,
+            vec!["thread_id".to_string(), "chat_id".to_string()]
+        );
+        app.handle_key(code(KeyCode::Esc), now);
+        type_str(&mut app, ":threads by c");
+        app.handle_key(code(KeyCode::Tab), now);
+        app.handle_key(code(KeyCode::Enter), now);
+        assert_eq!(
+            opened.borrow().last().unwrap(),
+            &ScreenRequest::ThreadsBy {
+                project: "demo".into(),
+                by: "metadata.chat_id".into()
+            }
+        );
+        // Copies with a label say what was copied.
+        app.apply(
+            vec![Effect::CopyAs {
+                text: "https://x/ws/projects/1/traces?type=threads&thread=t".into(),
+                what: "the web URL of thread t".into(),
+            }],
+            now,
+        );
+        assert_eq!(app.take_clipboard().len(), 1);
+        assert!(
+            app.toasts().items().iter().any(|t| t
+                .text
+                .starts_with("copied the web URL of thread t: https://x/")),
+            "{:?}",
+            app.toasts().items()
+        );
+    }
+
+    #[test]
     fn copy_goes_to_clipboard_queue_and_toasts() {
         let log = Rc::new(RefCell::new(Vec::new()));
         let mut app = test_app(crate::app::testing::no_opener());
@@ -773,6 +949,41 @@ mod tests {
         assert_eq!(app.next_wakeup(fixed_now()), None);
         app.toast(ToastLevel::Info, "x", fixed_now());
         assert!(app.next_wakeup(fixed_now()).is_some());
+    }
+
+    #[test]
+    fn status_bar_shows_the_outbox_on_any_screen() {
+        use crate::outbox::OutboxEvent;
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = test_app(crate::app::testing::no_opener());
+        app.push(Probe::boxed("a", &log), fixed_now());
+        let top = |app: &mut App| {
+            buffer_text(&render_app(app, 120, 10))
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(!top(&mut app).contains("waiting"));
+        app.set_outbox_pending(2);
+        assert!(top(&mut app).contains("2 waiting to send"));
+        app.outbox_event(&OutboxEvent::Status {
+            online: false,
+            pending: 3,
+            last_error: Some("cannot connect".into()),
+        });
+        let line = top(&mut app);
+        assert!(line.contains("offline · 3 waiting to send"), "{line}");
+        app.outbox_event(&OutboxEvent::Status {
+            online: true,
+            pending: 0,
+            last_error: None,
+        });
+        let line = top(&mut app);
+        assert!(
+            !line.contains("offline") && !line.contains("waiting"),
+            "{line}"
+        );
     }
 
     #[test]

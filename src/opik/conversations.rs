@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::opik::dify;
 use crate::opik::model::{FeedbackScore, Thread, Trace};
 
 /// Metadata keys tried, in order, when a project has no Opik threads.
@@ -96,10 +97,14 @@ pub fn conversation_of(trace: &Trace, keys: &[String]) -> Option<(Grouping, Stri
 }
 
 /// Group traces by `grouping` into thread summaries, most recently active first. Traces
-/// without the key are skipped.
+/// without the key are skipped, and so are traces that only describe a conversation
+/// (Dify's `generate_name_trace`, [`dify::is_side_trace`]).
 pub fn group(traces: &[Trace], grouping: &Grouping) -> Vec<Thread> {
     let mut by: BTreeMap<String, Vec<&Trace>> = BTreeMap::new();
     for t in traces {
+        if dify::is_side_trace(t) {
+            continue;
+        }
         if let Some(k) = key_of(t, grouping) {
             by.entry(k).or_default().push(t);
         }
@@ -251,6 +256,41 @@ mod tests {
         );
         assert_eq!(c1.duration, Some(50_000.0));
         assert_eq!(g[0].id, "c1", "most recently active first");
+    }
+
+    #[test]
+    fn dify_name_generation_traces_are_no_turns() {
+        let dify = |n: u128, name: &str| {
+            let mut t = tr(
+                n,
+                n as u32,
+                n as u32 + 1,
+                json!({"conversation_id": "c", "created_from": "dify"}),
+                None,
+            );
+            t.name = Some(name.into());
+            t
+        };
+        let traces = vec![
+            dify(1, "message_trace"),
+            dify(2, "generate_name_trace"),
+            dify(3, "message_trace"),
+        ];
+        let g = group(&traces, &Grouping::Metadata("conversation_id".into()));
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].number_of_messages, Some(4));
+        assert_eq!(g[0].first_message, Some(json!({"query": "q1"})));
+        assert_eq!(g[0].last_message, Some(json!({"answer": "a3"})));
+        // Only that: a conversation made of a name-generation trace alone is no conversation.
+        let only = vec![dify(2, "generate_name_trace")];
+        assert!(group(&only, &Grouping::Metadata("conversation_id".into())).is_empty());
+        // A trace of that name not logged by Dify is an ordinary turn.
+        let mut other = dify(4, "generate_name_trace");
+        other.metadata = Some(json!({"conversation_id": "c"}));
+        assert_eq!(
+            group(&[other], &Grouping::Metadata("conversation_id".into()))[0].number_of_messages,
+            Some(2)
+        );
     }
 
     #[test]

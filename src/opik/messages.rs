@@ -38,7 +38,9 @@
 //!       Dify's `sys.query` works both as a literal key and as a path).
 //!   11. **Addition (not in the web UI):** an Anthropic Messages response or message
 //!       (`content: [{type: "text", text}, …]`) gives its text blocks joined by a blank line.
-//!       It runs last, so every shape the web UI recognises reads the same here.
+//!   12. **Addition:** Dify's saved prompt messages (`[{role, text, files}, …]`, the input
+//!       of its `message_trace`): the last user (input) or assistant (output) `text`.
+//!       Additions run last, so every shape the web UI recognises reads the same here.
 //! - A result that is itself JSON (a non-empty object, array or string) is re-indented with
 //!   two spaces. No result means "not prettified": callers show the raw value as JSON.
 //!
@@ -154,7 +156,7 @@ pub fn prettify_with(value: &Value, kind: Kind, ctx: &Context<'_>) -> Option<Str
     {
         found = openinference::pretty_text(value, kind);
     }
-    let handlers: [fn(&Value, Kind) -> Option<String>; 10] = [
+    let handlers: [fn(&Value, Kind) -> Option<String>; 11] = [
         openai_chat,
         openai_agents,
         adk,
@@ -165,6 +167,7 @@ pub fn prettify_with(value: &Value, kind: Kind, ctx: &Context<'_>) -> Option<Str
         other_shapes,
         generic,
         anthropic,
+        dify_prompt,
     ];
     for handler in handlers {
         if found.is_some() {
@@ -580,6 +583,26 @@ fn anthropic(v: &Value, _kind: Kind) -> Option<String> {
         .filter_map(|b| non_empty(b.get("text")))
         .collect();
     (!texts.is_empty()).then(|| texts.join("\n\n"))
+}
+
+/// Rule 12 (addition): Dify's saved prompt messages (`message_trace` input, also under a
+/// single `input` key on its `llm` span): `[{role, text, files}, …]` with the system prompt
+/// and earlier turns first; the user's query is the last `user` message's `text`, and for
+/// outputs the last `assistant` one.
+fn dify_prompt(v: &Value, kind: Kind) -> Option<String> {
+    let list = match v {
+        Value::Array(a) => a,
+        Value::Object(_) => single_value(v)?.as_array()?,
+        _ => return None,
+    };
+    let want = match kind {
+        Kind::Input => "user",
+        Kind::Output => "assistant",
+    };
+    list.iter()
+        .rfind(|m| field_is(m, "role", want) && has(m, "text"))
+        .and_then(|m| non_empty(m.get("text")))
+        .map(str::to_owned)
 }
 
 /// OpenInference (Arize/Phoenix instrumentations) message extraction, as the web UI's

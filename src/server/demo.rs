@@ -3,9 +3,10 @@
 //! [`generate`] is pure and deterministic: given "now" it always builds the same projects,
 //! traces (agent runs with guardrail, retrieval, tool and llm spans nested up to four deep, a
 //! few with errors), multi-turn threads with markdown/table/code answers, feedback
-//! definitions, scores from several authors, comments, and one trace queue and one thread
-//! queue. Ids are UUIDv7 whose embedded time is the record's start time, with random bits
-//! from a seeded generator. [`fill_demo`] writes that data set into a server through the same
+//! definitions, scores from several authors, comments, one trace queue and one thread
+//! queue, and a Dify chatbot and a session-id app whose conversations live only in metadata
+//! ([`super::demo_dify`]). Ids are UUIDv7 whose embedded time is the record's start time,
+//! with random bits from a seeded generator. [`fill_demo`] writes that data set into a server through the same
 //! ingest functions the HTTP handlers use (never raw SQL of other modules' tables).
 
 use std::collections::BTreeMap;
@@ -359,10 +360,25 @@ pub fn generate(now: Timestamp) -> DemoData {
     g.code_threads();
     g.hello_traces();
     g.queues();
+    g.conversation_key_projects();
     g.data
 }
 
 impl Gen {
+    /// Projects whose conversations live in metadata, not `thread_id`: a Dify chatbot
+    /// (`metadata.conversation_id`) and an app with `metadata.session_id`
+    /// ([`super::demo_dify`]).
+    fn conversation_key_projects(&mut self) {
+        use super::demo_dify;
+        for f in [
+            demo_dify::dify(demo_dify::DIFY_PROJECT, self.now),
+            demo_dify::sessions(demo_dify::SESSION_PROJECT, self.now),
+        ] {
+            self.data.traces.extend(f.traces);
+            self.data.spans.extend(f.spans);
+        }
+    }
+
     /// A start time `days_ago` days back, during working hours, strictly before now.
     fn time_on_day(&mut self, days_ago: i64) -> Timestamp {
         let day = self.now - Duration::days(days_ago);
@@ -1499,8 +1515,8 @@ mod tests {
         let spans: HashMap<Uuid, &SpanWrite> = d.spans.iter().map(|s| (s.id.unwrap(), s)).collect();
         for s in &d.spans {
             assert!(s.start_time <= s.end_time, "{:?}", s.name);
-            if let Some(p) = s.parent_span_id {
-                let p = spans[&p];
+            // (Dify's plain workflow runs name a root span that is never logged.)
+            if let Some(p) = s.parent_span_id.and_then(|p| spans.get(&p)) {
                 assert!(
                     p.start_time <= s.start_time && s.end_time <= p.end_time,
                     "{:?} in {:?}",
@@ -1542,5 +1558,18 @@ mod tests {
         assert_eq!(d.queues.len(), 2);
         assert!(!d.queues[0].trace_items.is_empty() && !d.queues[1].thread_items.is_empty());
         assert!(d.comments.len() >= 5);
+        // Conversations keyed in metadata only (Dify, session ids).
+        for p in [
+            super::super::demo_dify::DIFY_PROJECT,
+            super::super::demo_dify::SESSION_PROJECT,
+        ] {
+            let ts: Vec<_> = d
+                .traces
+                .iter()
+                .filter(|t| t.project_name.as_deref() == Some(p))
+                .collect();
+            assert!(ts.len() >= 7, "{p}");
+            assert!(ts.iter().all(|t| t.thread_id.is_none()), "{p}");
+        }
     }
 }

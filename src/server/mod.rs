@@ -30,6 +30,7 @@ pub mod traces;
 pub mod attachments;
 pub mod demo;
 mod demo_content;
+pub mod demo_dify;
 pub mod embedded;
 pub mod feedback_definitions;
 pub mod queues;

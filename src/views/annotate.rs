@@ -12,11 +12,15 @@
 //! scoring panel is shown, renewed every half timeout, and when someone else holds the item
 //! the screen says who and offers the next item (`a` annotates anyway: locks are advisory).
 //!
-//! The item screen reads raw keys (it is "capturing text"), because SME keys are fixed by
-//! issue 12: `Tab`/`↓`/`↑` fields, `1`–`9` options, `y`/`n` booleans, digits `.` `-` `←`/`→`
-//! numbers, `Backspace`/`x` clear, `r` reason, `c` comment, `Enter`/`Ctrl-s` submit + next,
-//! `n`/`p` (or `]`/`[`) next/previous (when a boolean field is focused `n` means "no"; use
-//! `]`), `j`/`k` scroll the item, `Esc`/`q` leave (asking when edits are unsaved).
+//! Keys go through the app's keymap (context `annotate` on the item screen, `annotate_intro`
+//! on the intro and the end, `queue_pick` in the picker), so the settings' `[keys]` table
+//! applies here and the hint bar and `?` are generated from it. The defaults are issue 12's:
+//! `Tab`/`↓`/`↑` fields, `y`/`n` booleans, `←`/`→` step, `x` clear, `r` reason, `c` comment,
+//! `Enter`/`Ctrl-s` submit + next, `n`/`p` (or `]`/`[`) next/previous (when a boolean field
+//! is focused `n` means "no"; use `]`), `j`/`k` scroll the item, `D` remove the item, `Esc`/`q`
+//! leave (asking when edits are unsaved). Keys the keymap leaves unbound type values:
+//! `1`–`9` pick an option, digits `.` `-` and Backspace edit a number. The comment and reason
+//! editors, and the "leave?" prompt, take raw keys while open.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,7 +40,7 @@ use crate::annotate::form::{FieldKind, FieldValue, ItemForm, fmt_num};
 use crate::annotate::load::{self, ItemContext, Resolved};
 use crate::annotate::progress::{self, ItemStatus};
 use crate::annotate::session::{ItemData, LockState, Session, Stage, SubmitError};
-use crate::app::{Action, Ctx, DrawCtx, Handled, Screen, TaskOutput};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyMap, Screen, TaskOutput};
 use crate::opik::client::OpikClient;
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
@@ -44,6 +48,28 @@ use crate::opik::model::{AnnotationQueue, LockResponse};
 use crate::outbox::{Outbox, OutboxEvent};
 use crate::render::sanitize::{one_line, sanitize, truncate_to_width};
 use crate::theme::Theme;
+
+/// The item screen's actions, in hint-bar and help order.
+const ITEM_HINTS: &[Action] = &[
+    Action::Submit,
+    Action::NextField,
+    Action::PrevField,
+    Action::Yes,
+    Action::No,
+    Action::Decrease,
+    Action::Increase,
+    Action::ClearField,
+    Action::Reason,
+    Action::Comment,
+    Action::NextItem,
+    Action::PrevItem,
+    Action::ToggleInstructions,
+    Action::ToggleSpans,
+    Action::ScrollDown,
+    Action::ScrollUp,
+    Action::RemoveFromQueue,
+    Action::Close,
+];
 
 enum Phase {
     Loading(String),
@@ -336,9 +362,9 @@ impl AnnotateScreen {
         }
     }
 
-    fn item_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    /// Raw keys while a text editor or the "leave?" prompt has focus.
+    fn modal_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        // Editors first.
         if !matches!(self.editor, Editor::None) {
             let is_reason = matches!(self.editor, Editor::Reason(_));
             match key.code {
@@ -360,6 +386,11 @@ impl AnnotateScreen {
             }
             return Handled::Yes;
         }
+        Handled::No
+    }
+
+    /// An action on the item screen (keys come through the keymap, context `annotate`).
+    fn item_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
         let Phase::Session(s) = &mut self.phase else {
             return Handled::No;
         };
@@ -372,41 +403,37 @@ impl AnnotateScreen {
             .and_then(ItemForm::focused_def)
             .is_some_and(|d| matches!(d.kind, FieldKind::Boolean { .. }));
         let mut shown = false;
-        match key.code {
-            KeyCode::Char('s') if ctrl => {
-                self.submit(ctx);
-                return Handled::Yes;
-            }
-            KeyCode::Enter if held => {
+        match action {
+            Action::Submit | Action::Open if held => {
                 s.advance();
                 shown = true;
             }
-            KeyCode::Enter => {
+            Action::Submit => {
                 self.submit(ctx);
                 return Handled::Yes;
             }
-            KeyCode::Char('a') if held => {
+            Action::TakeOver if held => {
                 if let Some(it) = s.items.get_mut(s.current) {
                     it.lock = LockState::Offline;
                 }
             }
-            KeyCode::Esc | KeyCode::Char('q') => {
+            Action::Back | Action::Close => {
                 self.leave(ctx);
                 return Handled::Yes;
             }
-            KeyCode::Char('n') if !focused_bool || held => {
+            Action::No if !focused_bool || held => {
                 s.step(1);
                 shown = true;
             }
-            KeyCode::Char(']') | KeyCode::PageDown => {
+            Action::NextItem => {
                 s.step(1);
                 shown = true;
             }
-            KeyCode::Char('p') | KeyCode::Char('[') | KeyCode::PageUp => {
+            Action::PrevItem => {
                 s.step(-1);
                 shown = true;
             }
-            KeyCode::Char('D') => {
+            Action::RemoveFromQueue => {
                 if let Some(id) = s.current_item().map(|i| i.id) {
                     let (client, qid) = (self.client.clone(), s.queue_id);
                     ctx.spawn("remove", async move {
@@ -414,41 +441,36 @@ impl AnnotateScreen {
                     });
                 }
             }
-            KeyCode::Char('i') => self.show_instructions = !self.show_instructions,
-            KeyCode::Char('s') => self.spans_open = !self.spans_open,
-            KeyCode::Char('j') => self.scroll = self.scroll.saturating_add(1),
-            KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::Char('c') if s.queue.comments_enabled != Some(false) && !held => {
+            Action::ToggleInstructions => self.show_instructions = !self.show_instructions,
+            Action::ToggleSpans => self.spans_open = !self.spans_open,
+            Action::ScrollDown | Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::ScrollUp | Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::Comment if s.queue.comments_enabled != Some(false) && !held => {
                 let hint = ctx.theme.dim;
                 self.open_editor(true, hint);
             }
-            KeyCode::Char('r') if !held => {
+            Action::Reason if !held => {
                 let hint = ctx.theme.dim;
                 self.open_editor(false, hint);
             }
-            _ if held => {}
-            code => {
+            _ if held => return Handled::No,
+            action => {
                 let Some(form) = s.current_form_mut() else {
                     return Handled::No;
                 };
-                match code {
-                    KeyCode::Tab | KeyCode::Down => form.focus_next(),
-                    KeyCode::BackTab | KeyCode::Up => form.focus_prev(),
-                    KeyCode::Left => form.step(-1),
-                    KeyCode::Right => form.step(1),
-                    KeyCode::Backspace => form.backspace(),
-                    KeyCode::Delete | KeyCode::Char('x') => form.clear(),
-                    KeyCode::Char('y') => {
+                match action {
+                    Action::NextField => form.focus_next(),
+                    Action::PrevField => form.focus_prev(),
+                    Action::Decrease => form.step(-1),
+                    Action::Increase => form.step(1),
+                    Action::ClearField => form.clear(),
+                    Action::Yes => {
                         form.set_bool(true);
                     }
-                    KeyCode::Char('n') => {
+                    Action::No => {
                         form.set_bool(false);
-                    }
-                    KeyCode::Char(c) if c.is_ascii_digit() => {
-                        form.digit(c as u8 - b'0');
-                    }
-                    KeyCode::Char(c @ ('.' | '-')) => {
-                        form.type_char(c);
                     }
                     _ => return Handled::No,
                 }
@@ -459,6 +481,40 @@ impl AnnotateScreen {
             self.item_shown(ctx);
         }
         Handled::Yes
+    }
+
+    /// Value keys on the item screen (unbound in the keymap): `1`–`9` pick an option,
+    /// digits `.` `-` type a number, Backspace deletes.
+    fn value_key(&mut self, key: KeyEvent) -> Handled {
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return Handled::No;
+        }
+        let Some(form) = self.session_mut().and_then(|s| {
+            let held = s
+                .current_item()
+                .is_some_and(|i| matches!(i.lock, LockState::HeldBy(_)));
+            (!held).then(|| s.current_form_mut()).flatten()
+        }) else {
+            return Handled::No;
+        };
+        match key.code {
+            KeyCode::Backspace => form.backspace(),
+            KeyCode::Char(c) if c.is_ascii_digit() => {
+                form.digit(c as u8 - b'0');
+            }
+            KeyCode::Char(c @ ('.' | '-')) => {
+                form.type_char(c);
+            }
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn stage(&self) -> Option<Stage> {
+        self.session().map(|s| s.stage)
     }
 }
 
@@ -471,7 +527,11 @@ impl Screen for AnnotateScreen {
     }
 
     fn context(&self) -> &'static str {
-        "annotate"
+        match &self.phase {
+            Phase::Pick { .. } => "queue_pick",
+            Phase::Session(s) if s.stage == Stage::Item => "annotate",
+            _ => "annotate_intro",
+        }
     }
 
     fn on_open(&mut self, ctx: &mut Ctx) {
@@ -494,68 +554,82 @@ impl Screen for AnnotateScreen {
     }
 
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
-        match (&self.phase, action) {
-            (Phase::Error(_), Action::Refresh) => {
-                self.start_loading(ctx);
-                Handled::Yes
-            }
-            _ => Handled::No,
-        }
-    }
-
-    fn capturing_text(&self) -> bool {
-        matches!(self.phase, Phase::Session(_) | Phase::Pick { .. })
-    }
-
-    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
         match &mut self.phase {
             Phase::Pick { queues, sel, .. } => {
-                match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        *sel = (*sel + 1).min(queues.len().saturating_sub(1))
-                    }
-                    KeyCode::Up | KeyCode::Char('k') => *sel = sel.saturating_sub(1),
-                    KeyCode::Enter => {
+                match action {
+                    Action::Down => *sel = (*sel + 1).min(queues.len().saturating_sub(1)),
+                    Action::Up => *sel = sel.saturating_sub(1),
+                    Action::First => *sel = 0,
+                    Action::Last => *sel = queues.len().saturating_sub(1),
+                    Action::Open => {
                         if let Some(q) = queues.get(*sel).cloned() {
                             self.load_session(q, ctx);
                         }
                     }
-                    KeyCode::Esc | KeyCode::Char('q') => ctx.pop(),
+                    Action::Back | Action::Close => ctx.pop(),
                     _ => return Handled::No,
                 }
                 Handled::Yes
             }
             Phase::Session(s) => match s.stage {
                 Stage::Intro => {
-                    match key.code {
-                        KeyCode::Enter => {
+                    match action {
+                        Action::Open | Action::Submit => {
                             s.start();
                             self.item_shown(ctx);
                         }
-                        KeyCode::Esc | KeyCode::Char('q') => ctx.pop(),
-                        KeyCode::Char('r') => {
-                            let q = s.queue.clone();
-                            self.load_session(q, ctx);
-                        }
+                        Action::Back | Action::Close => ctx.pop(),
                         _ => return Handled::No,
                     }
                     Handled::Yes
                 }
                 Stage::Finished => {
-                    match key.code {
-                        KeyCode::Enter => s.stage = Stage::Intro,
-                        KeyCode::Esc | KeyCode::Char('q') => self.leave(ctx),
-                        KeyCode::Char('y') if self.confirm_leave => ctx.pop(),
-                        _ => {
-                            self.confirm_leave = false;
-                            return Handled::No;
-                        }
+                    match action {
+                        Action::Open | Action::Submit => s.stage = Stage::Intro,
+                        Action::Back | Action::Close => self.leave(ctx),
+                        _ => return Handled::No,
                     }
                     Handled::Yes
                 }
-                Stage::Item => self.item_key(key, ctx),
+                Stage::Item => self.item_action(action, ctx),
             },
             _ => Handled::No,
+        }
+    }
+
+    /// Text editors (comment, reason) and the "leave?" prompt take raw keys; everything
+    /// else comes through the keymap.
+    fn capturing_text(&self) -> bool {
+        matches!(self.phase, Phase::Session(_))
+            && (!matches!(self.editor, Editor::None) || self.confirm_leave)
+    }
+
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+        self.modal_key(key, ctx)
+    }
+
+    fn handle_unbound_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Handled {
+        match self.stage() {
+            Some(Stage::Item) => self.value_key(key),
+            _ => Handled::No,
+        }
+    }
+
+    fn help_extra(&self) -> Vec<(String, String)> {
+        match self.stage() {
+            Some(Stage::Item) => vec![
+                (
+                    "1–9".into(),
+                    "Categorical field: pick the Nth option".into(),
+                ),
+                ("0–9 . -".into(), "Numerical field: type the value".into()),
+                ("Bksp".into(), "Numerical field: delete a character".into()),
+                (
+                    "c … Esc".into(),
+                    "Comment editor: Esc leaves it, Ctrl-s submits".into(),
+                ),
+            ],
+            _ => Vec::new(),
         }
     }
 
@@ -715,9 +789,11 @@ impl Screen for AnnotateScreen {
             ),
             Phase::Pick { why, queues, sel } => draw_picker(frame, area, theme, why, queues, *sel),
             Phase::Session(s) => match s.stage {
-                Stage::Intro => draw_intro(frame, area, theme, s, self.status_line()),
-                Stage::Finished => draw_finished(frame, area, theme, s, self.status_line()),
-                Stage::Item => self.draw_item(frame, area, theme),
+                Stage::Intro => draw_intro(frame, area, theme, ctx.keymap, s, self.status_line()),
+                Stage::Finished => {
+                    draw_finished(frame, area, theme, ctx.keymap, s, self.status_line())
+                }
+                Stage::Item => self.draw_item(frame, area, theme, ctx.keymap),
             },
         }
     }
@@ -725,12 +801,30 @@ impl Screen for AnnotateScreen {
     fn hints(&self) -> Vec<Action> {
         match &self.phase {
             Phase::Error(_) => vec![Action::Refresh, Action::Back],
-            _ => vec![],
+            Phase::Loading(_) => vec![Action::Back],
+            Phase::Pick { .. } => vec![Action::Open, Action::Down, Action::Up, Action::Back],
+            Phase::Session(s) => match s.stage {
+                Stage::Intro | Stage::Finished => {
+                    vec![Action::Open, Action::Refresh, Action::Close]
+                }
+                Stage::Item if !matches!(self.editor, Editor::None) || self.confirm_leave => {
+                    vec![]
+                }
+                Stage::Item
+                    if s.current_item()
+                        .is_some_and(|i| matches!(i.lock, LockState::HeldBy(_))) =>
+                {
+                    vec![
+                        Action::Submit,
+                        Action::NextItem,
+                        Action::TakeOver,
+                        Action::PrevItem,
+                        Action::Close,
+                    ]
+                }
+                Stage::Item => ITEM_HINTS.to_vec(),
+            },
         }
-    }
-
-    fn status(&self) -> Option<String> {
-        Some(self.status_line())
     }
 }
 
@@ -753,7 +847,7 @@ impl AnnotateScreen {
         }
     }
 
-    fn draw_item(&mut self, frame: &mut Frame, area: Rect, theme: &Theme) {
+    fn draw_item(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, km: &KeyMap) {
         let Phase::Session(s) = &self.phase else {
             return;
         };
@@ -802,10 +896,12 @@ impl AnnotateScreen {
             Layout::horizontal([Constraint::Min(20), Constraint::Length(panel_w)]).areas(body);
         // The item.
         let ctx_data = self.contexts.get(&item.id);
+        let spans_key = keys_label(km, "annotate", Action::ToggleSpans, 1);
         let text = item_text(
             &item.data,
             ctx_data,
             self.spans_open,
+            &spans_key,
             left.width.saturating_sub(2),
             theme,
         );
@@ -834,17 +930,40 @@ impl AnnotateScreen {
         );
         // The panel.
         let held = matches!(item.lock, LockState::HeldBy(_));
-        self.draw_panel(frame, right, theme);
+        self.draw_panel(frame, right, theme, km);
+        let k = |a: Action| keys_label(km, "annotate", a, 1);
         let hint = match (&self.editor, held) {
-            (Editor::Comment(_), _) => "Esc: done · Ctrl-s: submit + next",
-            (Editor::Reason(_), _) => "Enter/Esc: done",
-            (_, true) => "Enter/n: next item · a: annotate anyway · p: previous · q: leave",
+            (Editor::Comment(_), _) => "Esc: done · Ctrl-s: submit + next".to_string(),
+            (Editor::Reason(_), _) => "Enter/Esc: done".to_string(),
+            (_, true) => format!(
+                "{}: next item · {}: annotate anyway · {}: previous · {}: leave",
+                k(Action::Submit),
+                k(Action::TakeOver),
+                k(Action::PrevItem),
+                k(Action::Close)
+            ),
             _ if self.confirm_leave => {
-                "Unsaved edits will be lost. Leave? y: yes · any other key: stay"
+                "Unsaved edits will be lost. Leave? y: yes · any other key: stay".to_string()
             }
-            _ => {
-                "Tab/↑↓ field · 1-9 pick · y/n · ←→ step · x clear · r reason · c comment · Enter submit+next · n/p item · i · s spans · D remove · q"
-            }
+            _ => format!(
+                "{}/{} field · 1-9 pick · {}/{} · {}/{} step · {} clear · {} reason · {} comment · {} submit+next · {}/{} item · {} instructions · {} spans · {} remove · {} leave · ? keys",
+                k(Action::NextField),
+                k(Action::PrevField),
+                k(Action::Yes),
+                k(Action::No),
+                k(Action::Decrease),
+                k(Action::Increase),
+                k(Action::ClearField),
+                k(Action::Reason),
+                k(Action::Comment),
+                k(Action::Submit),
+                k(Action::NextItem),
+                k(Action::PrevItem),
+                k(Action::ToggleInstructions),
+                k(Action::ToggleSpans),
+                k(Action::RemoveFromQueue),
+                k(Action::Close),
+            ),
         };
         let style = if self.confirm_leave {
             theme.warning
@@ -852,12 +971,12 @@ impl AnnotateScreen {
             theme.dim
         };
         frame.render_widget(
-            Paragraph::new(truncate_to_width(hint, foot.width as usize).into_owned()).style(style),
+            Paragraph::new(truncate_to_width(&hint, foot.width as usize).into_owned()).style(style),
             foot,
         );
     }
 
-    fn draw_panel(&mut self, frame: &mut Frame, area: Rect, theme: &Theme) {
+    fn draw_panel(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, km: &KeyMap) {
         let comments_enabled = self
             .session()
             .is_some_and(|s| s.queue.comments_enabled != Some(false));
@@ -891,7 +1010,11 @@ impl AnnotateScreen {
                     theme.warning,
                 ));
                 lines.push(Line::styled(
-                    "Enter: next item · a: annotate anyway",
+                    format!(
+                        "{}: next item · {}: annotate anyway",
+                        keys_label(km, "annotate", Action::Submit, 1),
+                        keys_label(km, "annotate", Action::TakeOver, 1)
+                    ),
                     theme.dim,
                 ));
             }
@@ -954,7 +1077,13 @@ impl AnnotateScreen {
                         .map(|f| f.comment.clone())
                         .unwrap_or_default();
                     let body = if text.trim().is_empty() {
-                        Line::styled("c: add a comment", theme.dim)
+                        Line::styled(
+                            format!(
+                                "{}: add a comment",
+                                keys_label(km, "annotate", Action::Comment, 1)
+                            ),
+                            theme.dim,
+                        )
                     } else {
                         Line::raw(sanitize(&text).into_owned())
                     };
@@ -971,6 +1100,21 @@ impl AnnotateScreen {
             }
         }
     }
+}
+
+/// The keys bound to `action` in `context`, unmodified keys first (`Enter` before `^s`), at
+/// most `max`, `/`-joined; `(unbound)` when none.
+fn keys_label(km: &KeyMap, context: &str, action: Action, max: usize) -> String {
+    let mut keys = km.keys_for(context, action);
+    keys.sort_by_key(|k| k.ctrl || k.alt);
+    if keys.is_empty() {
+        return "(unbound)".into();
+    }
+    keys.iter()
+        .take(max)
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The scoring panel's lines for a form.
@@ -1108,6 +1252,7 @@ pub fn item_text(
     data: &ItemData,
     context: Option<&ItemContext>,
     spans_open: bool,
+    spans_key: &str,
     width: u16,
     theme: &Theme,
 ) -> Text<'static> {
@@ -1124,12 +1269,12 @@ pub fn item_text(
                 None => lines.push(Line::styled("Spans: loading…", theme.dim)),
                 Some(c) if !spans_open => lines.push(Line::from(vec![
                     Span::styled(format!("▸ Spans ({})", c.spans.len()), theme.heading3),
-                    Span::styled("  s: expand", theme.dim),
+                    Span::styled(format!("  {spans_key}: expand"), theme.dim),
                 ])),
                 Some(c) => {
                     lines.push(Line::from(vec![
                         Span::styled(format!("▾ Spans ({})", c.spans.len()), theme.heading3),
-                        Span::styled("  s: fold", theme.dim),
+                        Span::styled(format!("  {spans_key}: fold"), theme.dim),
                     ]));
                     for sp in &c.spans {
                         let ty = sp.span_type.clone().unwrap_or_else(|| "general".into());
@@ -1258,7 +1403,14 @@ fn draw_header(frame: &mut Frame, area: Rect, theme: &Theme, s: &Session, status
     frame.render_widget(Paragraph::new(vec![line1, line2]), area);
 }
 
-fn draw_intro(frame: &mut Frame, area: Rect, theme: &Theme, s: &Session, status: String) {
+fn draw_intro(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    km: &KeyMap,
+    s: &Session,
+    status: String,
+) {
     let p = s.progress();
     let instructions = s.queue.instructions.clone().unwrap_or_default();
     let instr_lines = if instructions.trim().is_empty() {
@@ -1364,14 +1516,22 @@ fn draw_intro(frame: &mut Frame, area: Rect, theme: &Theme, s: &Session, status:
         ),
         table,
     );
-    let start = if p.done_for_me > 0 {
-        "Enter: resume annotating"
-    } else {
-        "Enter: start annotating"
-    };
+    let k = |a: Action| keys_label(km, "annotate_intro", a, 1);
+    let start = format!(
+        "{}: {} annotating",
+        k(Action::Open),
+        if p.done_for_me > 0 { "resume" } else { "start" }
+    );
     let mut foot_lines = vec![Line::from(vec![
         Span::styled(start, theme.accent),
-        Span::styled(" · r: reload · q: leave", theme.dim),
+        Span::styled(
+            format!(
+                " · {}: reload · {}: leave",
+                k(Action::Refresh),
+                k(Action::Close)
+            ),
+            theme.dim,
+        ),
     ])];
     if s.items.is_empty() {
         foot_lines.insert(
@@ -1393,7 +1553,14 @@ fn draw_intro(frame: &mut Frame, area: Rect, theme: &Theme, s: &Session, status:
     frame.render_widget(Paragraph::new(foot_lines), foot);
 }
 
-fn draw_finished(frame: &mut Frame, area: Rect, theme: &Theme, s: &Session, status: String) {
+fn draw_finished(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    km: &KeyMap,
+    s: &Session,
+    status: String,
+) {
     let p = s.progress();
     frame.render_widget(
         Paragraph::new(vec![
@@ -1413,7 +1580,11 @@ fn draw_finished(frame: &mut Frame, area: Rect, theme: &Theme, s: &Session, stat
             Line::styled(status, theme.dim),
             Line::default(),
             Line::styled(
-                "Enter: back to the intro (review again) · q: leave",
+                format!(
+                    "{}: back to the intro (review again) · {}: leave",
+                    keys_label(km, "annotate_intro", Action::Open, 1),
+                    keys_label(km, "annotate_intro", Action::Close, 1)
+                ),
                 theme.accent,
             ),
         ])
@@ -1648,24 +1819,154 @@ mod tests {
     }
 
     fn press(s: &mut AnnotateScreen, keys: &[KeyCode]) -> Vec<&'static str> {
+        press_with(s, &crate::app::KeyMap::default(), keys)
+    }
+
+    /// Route keys as the shell does: raw to a focused editor, else through `keymap` in the
+    /// screen's context, unbound keys to `handle_unbound_key`.
+    fn press_with(
+        s: &mut AnnotateScreen,
+        keymap: &crate::app::KeyMap,
+        keys: &[KeyCode],
+    ) -> Vec<&'static str> {
         let theme = Theme::dark();
-        let keymap = crate::app::KeyMap::default();
         let mut tasks = crate::app::tasks::Tasks::new(None);
         let mut effects = Vec::new();
         for k in keys {
             let mut ctx = Ctx {
                 screen: 1,
                 theme: &theme,
-                keymap: &keymap,
+                keymap,
                 now: crate::app::testing::fixed_now(),
                 project: None,
                 tasks: &mut tasks,
                 effects: &mut effects,
             };
-            assert!(s.capturing_text());
-            s.handle_key(KeyEvent::new(*k, KeyModifiers::NONE), &mut ctx);
+            let ev = KeyEvent::new(*k, KeyModifiers::NONE);
+            let key = crate::app::Key::from_event(&ev).expect("key");
+            if s.capturing_text() {
+                s.handle_key(ev, &mut ctx);
+            } else if let Some(a) = keymap.lookup(s.context(), key) {
+                s.handle_action(a, &mut ctx);
+            } else {
+                s.handle_unbound_key(ev, &mut ctx);
+            }
         }
         tasks.unrun.iter().map(|(_, k)| *k).collect()
+    }
+
+    #[test]
+    fn keymap_overrides_apply_in_sme_mode_and_help_lists_its_keys() {
+        let overrides: BTreeMap<String, String> = [
+            ("annotate.u", "yes"),
+            ("annotate.y", "none"),
+            ("annotate.ctrl-g", "submit"),
+            ("annotate.enter", "none"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (km, errs) = crate::app::KeyMap::with_overrides(&overrides);
+        assert!(errs.is_empty(), "{errs:?}");
+        let dir = tempfile::tempdir().expect("tmp");
+        let outbox = Outbox::open(&dir.path().join("o.sqlite"), "t").expect("outbox");
+        let client = OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url"))
+            .expect("client");
+        let mut s = AnnotateScreen::with_session(client, session(), Ok(outbox.clone()));
+        // Enter still starts on the intro (its context is not overridden).
+        press_with(&mut s, &km, &[KeyCode::Enter]);
+        assert_eq!(s.context(), "annotate");
+        let safe = |s: &AnnotateScreen| {
+            s.session()
+                .and_then(Session::current_item)
+                .and_then(|i| i.form.as_ref())
+                .map(|f| f.fields[1].value.clone())
+        };
+        // y is unbound now: nothing happens; u answers yes.
+        press_with(&mut s, &km, &[KeyCode::Tab, KeyCode::Char('y')]);
+        assert_eq!(safe(&s), Some(FieldValue::Empty));
+        press_with(&mut s, &km, &[KeyCode::Char('u')]);
+        assert_eq!(safe(&s), Some(FieldValue::Bool(true)));
+        // Enter no longer submits; Ctrl-g does (Ctrl-s still does too).
+        press_with(&mut s, &km, &[KeyCode::Enter]);
+        assert_eq!(outbox.pending_count(), 0);
+        let theme = Theme::dark();
+        let mut tasks = crate::app::tasks::Tasks::new(None);
+        let mut effects = Vec::new();
+        let mut ctx = Ctx {
+            screen: 1,
+            theme: &theme,
+            keymap: &km,
+            now: crate::app::testing::fixed_now(),
+            project: None,
+            tasks: &mut tasks,
+            effects: &mut effects,
+        };
+        let ctrl_g = KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL);
+        let action = km.lookup(
+            s.context(),
+            crate::app::Key::from_event(&ctrl_g).expect("key"),
+        );
+        assert_eq!(action, Some(Action::Submit));
+        s.handle_action(Action::Submit, &mut ctx);
+        assert_eq!(outbox.pending_count(), 1, "the safe score was queued");
+
+        // The whole app: `?` on the item screen lists the SME keys with the overrides.
+        let client = OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url"))
+            .expect("client");
+        let mut app = crate::app::testing::test_app(crate::app::testing::no_opener());
+        app.keymap = km;
+        let now = crate::app::testing::fixed_now();
+        app.push(
+            Box::new(AnnotateScreen::with_session(
+                client,
+                session(),
+                Err("none".into()),
+            )),
+            now,
+        );
+        app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+        app.handle_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE), now);
+        assert!(app.help_open());
+        let text = buffer_text(&crate::app::testing::render_app(&mut app, 120, 60));
+        let row = |keys: &str, desc: &str| {
+            text.lines()
+                .any(|l| l.contains(&format!(" {keys} ")) && l.contains(desc))
+        };
+        assert!(row("u", "Boolean field: yes"), "{text}");
+        assert!(row("^g/^s", "Submit"), "{text}");
+        assert!(row("Tab/↓", "Next scoring field"), "{text}");
+        assert!(row("r", "Add a reason"), "{text}");
+        assert!(row("1–9", "pick the Nth option"), "{text}");
+        assert!(row("0–9 . -", "type the value"), "{text}");
+        assert!(!row("y", "Boolean field: yes"), "{text}");
+    }
+
+    #[test]
+    fn sme_hint_bar_and_help_snapshot() {
+        let client = OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url"))
+            .expect("client");
+        let dir = tempfile::tempdir().expect("tmp");
+        let outbox = Outbox::open(&dir.path().join("o.sqlite"), "t").expect("outbox");
+        let mut app = crate::app::testing::test_app(crate::app::testing::no_opener());
+        let now = crate::app::testing::fixed_now();
+        app.push(
+            Box::new(AnnotateScreen::with_session(client, session(), Ok(outbox))),
+            now,
+        );
+        let text = buffer_text(&crate::app::testing::render_app(&mut app, 100, 30));
+        assert!(text.contains("Enter: resume annotating"), "{text}");
+        app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+        let text = buffer_text(&crate::app::testing::render_app(&mut app, 140, 30));
+        let hint_bar = text.lines().last().unwrap_or_default();
+        assert!(
+            hint_bar.contains("submit") && hint_bar.contains("next field"),
+            "{text}"
+        );
+        insta::assert_snapshot!("sme_item_app_140x30", text);
+        app.handle_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE), now);
+        let text = buffer_text(&crate::app::testing::render_app(&mut app, 100, 50));
+        insta::assert_snapshot!("sme_help_100x50", text);
     }
 
     #[test]

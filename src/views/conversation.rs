@@ -120,7 +120,11 @@ impl Turn {
         };
         Turn {
             trace_id: t.id,
-            name: one_line(t.name.as_deref().unwrap_or("")),
+            name: one_line(&crate::opik::dify::display_name(
+                t.name.as_deref(),
+                None,
+                t.metadata.as_ref(),
+            )),
             start: t.start_time,
             end: t.end_time,
             duration_ms: t.duration.or_else(|| match (t.start_time, t.end_time) {

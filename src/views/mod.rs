@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod fixtures;
 pub mod projects;
 pub mod queues;
+pub mod share;
 pub mod span_tree;
 pub mod threads;
 pub mod trace_view;

@@ -1,13 +1,16 @@
 //! The span tree of one trace, as pure data: built from a flat span list (parents may come
 //! after children, parents may be missing — orphans become roots — and parent cycles are
 //! broken), children ordered by start time, folded nodes hidden when flattening. Iterative
-//! throughout, so a 10k-deep chain cannot overflow the stack.
+//! throughout, so a 10k-deep chain cannot overflow the stack. Dify's workflow node spans,
+//! whose root span Dify never logs for plain workflow apps, are orphans by design and not
+//! counted as unexpected ([`SpanTree::unexpected_orphans`]).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::opik::dify;
 use crate::opik::model::Span;
 
 #[derive(Debug, Clone)]
@@ -153,6 +156,15 @@ impl SpanTree {
         out
     }
 
+    /// Orphans worth a warning: not counting Dify's workflow node spans, whose parent is
+    /// never logged for plain workflow apps ([`dify::is_node_execution`]).
+    pub fn unexpected_orphans(&self) -> usize {
+        self.nodes
+            .iter()
+            .filter(|n| n.orphan && !dify::is_node_execution(n.span.metadata.as_ref()))
+            .count()
+    }
+
     /// Nodes with children (for "fold all").
     pub fn parents(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.nodes.len()).filter(|i| !self.nodes[*i].children.is_empty())
@@ -228,6 +240,19 @@ mod tests {
         assert_eq!(names(&t, &rows), vec!["s1", "s2", " s3"]);
         assert_eq!(t.orphans, 1);
         assert!(t.nodes[t.by_id[&id(2)]].orphan);
+    }
+
+    #[test]
+    fn dify_workflow_nodes_without_their_root_are_expected_orphans() {
+        let node = |n: u128| {
+            let mut s = span(n, Some(99), n as i64);
+            s.metadata = Some(serde_json::json!({"created_from": "dify", "node_type": "llm"}));
+            s
+        };
+        let t = SpanTree::build(vec![node(1), node(2), span(3, Some(98), 3)]);
+        assert_eq!(t.orphans, 3);
+        assert_eq!(t.unexpected_orphans(), 1);
+        assert_eq!(t.roots.len(), 3);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! as chunks arrive ([`conversations::group`]); it says when the scan hit its limit. A
 //! project with no Opik threads tries the keys in order by itself.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +33,7 @@ use crate::opik::model::{Filter, Page, Sorting, Thread, Trace, TraceSearchReques
 use crate::render::{format, sanitize};
 use crate::theme::Theme;
 use crate::views::conversation::ConversationScreen;
+use crate::views::share::{self, Target};
 use crate::widgets::input::{InputEvent, TextInput};
 use crate::widgets::table::{self, Column, TableState, TableView};
 
@@ -40,6 +41,8 @@ const PAGE: u32 = 100;
 /// Largest page re-read by live refresh.
 const MAX_LIVE_ROWS: usize = 500;
 const PREVIEW_CHARS: usize = 160;
+/// Said when `space`/`a` hits a conversation grouped by a metadata key.
+const NOT_QUEUEABLE: &str = "only Opik threads (grouped by thread_id) can be added to an annotation queue: press b to group by thread_id";
 
 /// One row, sanitised once when it enters the model.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +60,9 @@ pub struct ThreadRow {
     pub scores: String,
     pub first_score: Option<f64>,
     pub tags: String,
+    /// The server's `thread_model_id` (what annotation queues hold); `None` for
+    /// conversations grouped by a metadata key.
+    pub model_id: Option<uuid::Uuid>,
 }
 
 fn clip(s: String) -> String {
@@ -122,6 +128,7 @@ impl ThreadRow {
                 .map(|t| sanitize::one_line(t))
                 .collect::<Vec<_>>()
                 .join(","),
+            model_id: t.thread_model_id,
         }
     }
 }
@@ -185,14 +192,26 @@ pub struct ThreadsScreen {
     grouped: Vec<Thread>,
     /// Auto-detection already ran (once per screen).
     auto_tried: bool,
+    /// The project's id, once known (web URLs).
+    project_id: Option<uuid::Uuid>,
+    /// Marked threads (`space`), by `thread_model_id`, for `a` (add to a queue).
+    pub marked: BTreeSet<uuid::Uuid>,
 }
 
 impl ThreadsScreen {
     pub fn new(env: Rc<AppEnv>, project: &str) -> ThreadsScreen {
         ThreadsScreen {
+            keys: env.conversation_keys(project),
             env: Some(env),
             ..ThreadsScreen::with_rows(project, Vec::new(), None)
         }
+    }
+
+    /// Start grouped by `grouping` (`:threads by KEY`), without auto-detection.
+    pub fn grouped_by(mut self, grouping: Grouping) -> ThreadsScreen {
+        self.grouping = grouping;
+        self.auto_tried = true;
+        self
     }
 
     /// A screen showing `rows` without a server (snapshots).
@@ -223,12 +242,15 @@ impl ThreadsScreen {
             auto_keys: None,
             grouped: Vec::new(),
             auto_tried: false,
+            project_id: None,
+            marked: BTreeSet::new(),
         }
     }
 
     /// Group by `grouping` (`:threads by KEY`, `b`).
     pub fn set_grouping(&mut self, grouping: Grouping, ctx: &mut Ctx) {
         self.grouping = grouping;
+        self.marked.clear();
         self.auto_keys = None;
         self.state.first();
         self.reload(ctx);
@@ -501,6 +523,25 @@ impl Screen for ThreadsScreen {
         self.reload(ctx);
     }
 
+    fn take_request(&mut self, req: &ScreenRequest, ctx: &mut Ctx) -> bool {
+        let ScreenRequest::ThreadsBy { project, by } = req else {
+            return false;
+        };
+        if *project != self.project {
+            return false;
+        }
+        match Grouping::parse(by) {
+            Some(g) => {
+                self.auto_tried = true;
+                self.set_grouping(g, ctx);
+            }
+            None => ctx.toast_error(format!(
+                "cannot group threads by `{by}`: give thread_id or a metadata key"
+            )),
+        }
+        true
+    }
+
     fn capturing_text(&self) -> bool {
         self.input.is_some()
     }
@@ -587,9 +628,58 @@ impl Screen for ThreadsScreen {
                 Some(r) => ctx.copy(r.id.clone()),
                 None => return Handled::No,
             },
+            Action::CopyUrl => match (&self.env, self.selected()) {
+                (Some(env), Some(r)) => {
+                    let target = match &self.grouping {
+                        Grouping::ThreadId => Target::Thread(r.id.clone()),
+                        Grouping::Metadata(k) => Target::Conversation {
+                            key: k.clone(),
+                            value: r.id.clone(),
+                        },
+                    };
+                    share::copy_url(env, &self.project, self.project_id, target, ctx);
+                }
+                _ => return Handled::No,
+            },
             Action::Traces => ctx.open(ScreenRequest::Traces {
                 project: self.project.clone(),
             }),
+            // Annotation queues (issue 12): mark threads, add them (or the selected one).
+            Action::Mark => {
+                match self.selected().map(|r| r.model_id) {
+                    Some(Some(id)) => {
+                        if !self.marked.remove(&id) {
+                            self.marked.insert(id);
+                        }
+                    }
+                    Some(None) => ctx.toast_error(NOT_QUEUEABLE),
+                    None => return Handled::No,
+                }
+                self.state.down(1, len);
+            }
+            Action::AddToQueue => {
+                let mut ids: Vec<uuid::Uuid> = self.marked.iter().copied().collect();
+                if ids.is_empty() {
+                    match self.selected().map(|r| r.model_id) {
+                        Some(Some(id)) => ids.push(id),
+                        Some(None) => {
+                            ctx.toast_error(NOT_QUEUEABLE);
+                            return Handled::Yes;
+                        }
+                        None => return Handled::No,
+                    }
+                }
+                let Some(env) = &self.env else {
+                    return Handled::No;
+                };
+                ctx.push(Box::new(crate::views::queues::AddToQueueScreen::new(
+                    env.client.clone(),
+                    "thread",
+                    Some(self.project.clone()),
+                    ids,
+                )));
+            }
+            Action::Back if !self.marked.is_empty() => self.marked.clear(),
             Action::Back if !self.search.is_empty() => {
                 self.search.clear();
                 self.resort(ctx);
@@ -640,6 +730,12 @@ impl Screen for ThreadsScreen {
 
     fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
         let key = out.key;
+        if key == share::URL_TASK {
+            if let Some(id) = share::url_ready(out, ctx) {
+                self.project_id = Some(id);
+            }
+            return;
+        }
         if key == "scan" {
             if let Some((stream, traces, error, done)) = out.take::<ScanChunk>() {
                 self.scanned.extend(traces);
@@ -795,6 +891,12 @@ impl Screen for ThreadsScreen {
                 t.accent,
             ));
         }
+        if !self.marked.is_empty() {
+            title.push(Span::styled(
+                format!("{} marked · a: add to queue ", self.marked.len()),
+                t.marked,
+            ));
+        }
         let (sort_label, _, _) = SORTS[self.sort];
         title.push(Span::styled(format!("sort: {sort_label} "), t.dim));
         let cols = Self::columns();
@@ -838,6 +940,7 @@ impl Screen for ThreadsScreen {
         };
         let now = ctx.now;
         let rows = &self.rows;
+        let marked = &self.marked;
         let this = &*self;
         let mut state = self.state.clone();
         table::render(
@@ -847,7 +950,7 @@ impl Screen for ThreadsScreen {
             &mut state,
             t,
             |i, c| this.cell(&rows[i], c, now, t),
-            |_| false,
+            |i| rows[i].model_id.is_some_and(|id| marked.contains(&id)),
         );
         self.state = state;
         if let Some(input) = &self.input {
@@ -863,7 +966,10 @@ impl Screen for ThreadsScreen {
             Action::LiveTail,
             Action::ToggleTime,
             Action::CycleGrouping,
+            Action::Mark,
+            Action::AddToQueue,
             Action::Copy,
+            Action::CopyUrl,
             Action::Traces,
             Action::Refresh,
         ]
@@ -929,6 +1035,60 @@ mod tests {
         assert_eq!(r.turns, Some(3));
         assert!(r.active);
         assert_eq!(r.scores, "helpful 1");
+    }
+
+    #[test]
+    fn space_marks_threads_and_a_offers_their_model_ids_to_a_queue() {
+        use crate::app::testing::{fixed_now, no_opener, render_app, test_app};
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let client = crate::opik::client::OpikClient::new(
+            &crate::config::Connection::new("http://127.0.0.1:9/api").expect("url"),
+        )
+        .expect("client");
+        let env = Rc::new(AppEnv::new(client, "http://127.0.0.1:9/api", "default"));
+        let mut s = ThreadsScreen::new(env, "demo");
+        let threads: Vec<Thread> = (1..=3u128)
+            .map(|n| Thread {
+                thread_model_id: Some(uuid::Uuid::from_u128(n)),
+                ..thread(&format!("chat-{n}"), 2, n == 1)
+            })
+            .collect();
+        s.apply_page(
+            1,
+            PAGE,
+            Page {
+                total: Some(3),
+                content: threads,
+                ..Default::default()
+            },
+        );
+        assert_eq!(s.rows[1].model_id, Some(uuid::Uuid::from_u128(2)));
+        let mut app = test_app(no_opener());
+        let now = fixed_now();
+        app.push(Box::new(s), now);
+        let key = |c: char| crossterm::event::KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        // Mark the 1st and 3rd thread (space moves down; j skips the 2nd).
+        app.handle_key(key(' '), now);
+        app.handle_key(key('j'), now);
+        app.handle_key(key(' '), now);
+        let text = buffer_text(&render_app(&mut app, 120, 12));
+        assert!(text.contains("2 marked"), "{text}");
+        app.handle_key(key('a'), now);
+        assert_eq!(app.top_title().as_deref(), Some("Add 2 item(s) to a queue"));
+        // Esc on the picker goes back; Esc on the list clears the marks.
+        app.handle_key(
+            crossterm::event::KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+            now,
+        );
+        app.handle_key(
+            crossterm::event::KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+            now,
+        );
+        let text = buffer_text(&render_app(&mut app, 120, 12));
+        assert!(!text.contains("marked"), "{text}");
+        // Without marks, `a` queues the selected thread alone.
+        app.handle_key(key('a'), now);
+        assert_eq!(app.top_title().as_deref(), Some("Add 1 item(s) to a queue"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use super::span_tree::{Row, SpanTree};
 use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use crate::opik::dify;
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
 use crate::opik::model::{Comment, ErrorInfo, FeedbackScore, Span, SpanSearchRequest, Trace};
@@ -79,6 +80,11 @@ pub struct Subject {
     pub model: Option<String>,
     pub provider: Option<String>,
     pub usage: Vec<(String, i64)>,
+    /// Where `usage` was found when not in the own `usage` field (Dify: `output.usage`,
+    /// `metadata.total_tokens`).
+    pub usage_from: Option<&'static str>,
+    /// The name as logged, when the shown `name` was made readable ([`dify::display_name`]).
+    pub logged_name: Option<String>,
     pub cost: Option<f64>,
     pub input: Option<Value>,
     pub output: Option<Value>,
@@ -89,26 +95,39 @@ pub struct Subject {
     pub comments: Vec<Comment>,
 }
 
+/// The usage source worth saying (anything but the own field).
+fn used_from(src: Option<dify::UsageSource>) -> Option<&'static str> {
+    src.filter(|s| *s != dify::UsageSource::Own)
+        .map(dify::UsageSource::describe)
+}
+
 fn duration_of(d: Option<f64>, s: Option<DateTime<Utc>>, e: Option<DateTime<Utc>>) -> Option<f64> {
     d.or_else(|| Some((e? - s?).num_microseconds()? as f64 / 1000.0))
 }
 
 impl Subject {
     pub fn from_trace(t: &Trace) -> Subject {
+        let meta = t.metadata.as_ref();
+        let name = dify::display_name(t.name.as_deref(), None, meta);
+        let (model, provider) = dify::model_provider(None, None, meta);
+        let (usage, src) = dify::usage(t.usage.as_ref(), meta, None);
         Subject {
             id: t.id,
             kind: "trace".into(),
-            name: t.name.clone().unwrap_or_default(),
+            logged_name: t.name.clone().filter(|n| *n != name),
+            name,
             start: t.start_time,
             end: t.end_time,
             duration_ms: duration_of(t.duration, t.start_time, t.end_time),
-            model: None,
+            model,
             provider: t
                 .providers
                 .as_ref()
                 .map(|p| p.join(", "))
-                .filter(|s| !s.is_empty()),
-            usage: t.usage.clone().unwrap_or_default().into_iter().collect(),
+                .filter(|s| !s.is_empty())
+                .or(provider),
+            usage,
+            usage_from: used_from(src),
             cost: t.total_estimated_cost,
             input: t.input.clone(),
             output: t.output.clone(),
@@ -121,17 +140,24 @@ impl Subject {
     }
 
     pub fn from_span(s: &Span) -> Subject {
+        let meta = s.metadata.as_ref();
+        let name = dify::display_name(s.name.as_deref(), s.span_type.as_deref(), meta);
+        let (model, provider) =
+            dify::model_provider(s.model.as_deref(), s.provider.as_deref(), meta);
+        let (usage, src) = dify::usage(s.usage.as_ref(), meta, s.output.as_ref());
         Subject {
             id: s.id,
             kind: s.span_type.clone().unwrap_or_else(|| "general".into()),
-            name: s.name.clone().unwrap_or_default(),
+            logged_name: s.name.clone().filter(|n| *n != name),
+            name,
             start: s.start_time,
             end: s.end_time,
             duration_ms: duration_of(s.duration, s.start_time, s.end_time),
-            model: s.model.clone(),
-            provider: s.provider.clone(),
-            usage: s.usage.clone().unwrap_or_default().into_iter().collect(),
-            cost: s.total_estimated_cost,
+            model,
+            provider,
+            usage,
+            usage_from: used_from(src),
+            cost: s.total_estimated_cost.or_else(|| dify::metadata_cost(meta)),
             input: s.input.clone(),
             output: s.output.clone(),
             metadata: s.metadata.clone(),
@@ -143,10 +169,7 @@ impl Subject {
     }
 
     fn tokens(&self) -> Option<i64> {
-        self.usage
-            .iter()
-            .find(|(k, _)| k == "total_tokens")
-            .map(|(_, v)| *v)
+        dify::total_tokens(&self.usage)
     }
 
     fn payload(&self, tab: Tab) -> Option<&Value> {
@@ -207,7 +230,7 @@ pub fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
 
 fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
     Line::from(vec![
-        TSpan::styled(format!("{k:<14}"), theme.dim),
+        TSpan::styled(format!("{k:<13} "), theme.dim),
         TSpan::styled(v, theme.text),
     ])
 }
@@ -304,6 +327,8 @@ pub fn render_tab(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec
             ];
             if s.usage.is_empty() {
                 out.extend(none("usage"));
+            } else if let Some(from) = s.usage_from {
+                out.push(Line::styled(format!("(from {from})"), theme.dim));
             }
             for (k, v) in &s.usage {
                 out.push(kv(theme, &one_line(k), format::thousands(*v)));
@@ -823,6 +848,40 @@ impl Screen for TraceViewScreen {
                 }
                 None => false,
             },
+            Action::CopyUrl => match &self.env {
+                Some(env) => {
+                    let span_id = if self.selected == 0 {
+                        None
+                    } else {
+                        self.selected_span().and_then(|s| s.id)
+                    };
+                    let project_id = self.trace.as_ref().and_then(|t| t.project_id);
+                    crate::views::share::copy_url(
+                        env,
+                        &self.project,
+                        project_id,
+                        crate::views::share::Target::Trace {
+                            trace_id: self.trace_id,
+                            span_id,
+                        },
+                        ctx,
+                    );
+                    true
+                }
+                None => false,
+            },
+            Action::Export => match &self.env {
+                Some(env) => {
+                    crate::views::share::export_trace(
+                        env.client.clone(),
+                        &self.project,
+                        self.trace_id,
+                        ctx,
+                    );
+                    true
+                }
+                None => false,
+            },
             Action::Back if self.focus == Focus::Detail => {
                 self.focus = Focus::Tree;
                 true
@@ -872,6 +931,10 @@ impl Screen for TraceViewScreen {
 
     fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
         match out.key {
+            crate::views::share::URL_TASK => {
+                crate::views::share::url_ready(out, ctx);
+            }
+            crate::views::share::EXPORT_TASK => crate::views::share::export_done(out, ctx),
             "load" => {
                 self.loading = false;
                 if let Some(r) = out.take::<Loaded>() {
@@ -885,10 +948,11 @@ impl Screen for TraceViewScreen {
                             self.cache = None;
                             self.error = None;
                             ctx.refreshed();
-                            if self.tree.orphans + self.tree.cycles > 0 {
+                            let orphans = self.tree.unexpected_orphans();
+                            if orphans + self.tree.cycles > 0 {
                                 ctx.toast_info(format!(
                                     "{} span(s) with a missing parent and {} in a parent cycle are shown at the top level",
-                                    self.tree.orphans, self.tree.cycles
+                                    orphans, self.tree.cycles
                                 ));
                             }
                         }
@@ -955,6 +1019,8 @@ impl Screen for TraceViewScreen {
                 Action::CollapseAll,
                 Action::ExpandAll,
                 Action::Copy,
+                Action::CopyUrl,
+                Action::Export,
                 Action::Refresh,
             ],
             Focus::Detail => vec![
@@ -966,6 +1032,8 @@ impl Screen for TraceViewScreen {
                 Action::CollapseAll,
                 Action::ExpandAll,
                 Action::Copy,
+                Action::CopyUrl,
+                Action::Export,
             ],
         }
     }
@@ -1051,62 +1119,75 @@ impl TraceViewScreen {
                 buf.set_style(Rect::new(inner.x, y, inner.width, 1), row_style);
             }
             let subject_span;
-            let (depth, fold_mark, kind, name, start, end, dur, cost, tokens, err, scores) =
-                if i == 0 {
-                    let tr = self.trace.as_ref();
-                    (
-                        0usize,
-                        if self.tree.nodes.is_empty() {
-                            " "
-                        } else {
-                            "▾"
-                        },
-                        "trace".to_string(),
-                        tr.and_then(|t| t.name.clone()).unwrap_or_else(|| {
+            let (depth, fold_mark, kind, name, start, end, dur, cost, tokens, err, scores) = if i
+                == 0
+            {
+                let tr = self.trace.as_ref();
+                (
+                    0usize,
+                    if self.tree.nodes.is_empty() {
+                        " "
+                    } else {
+                        "▾"
+                    },
+                    "trace".to_string(),
+                    tr.map(|t| dify::display_name(t.name.as_deref(), None, t.metadata.as_ref()))
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| {
                             if self.loading {
                                 "loading…".into()
                             } else {
                                 self.trace_id.to_string()
                             }
                         }),
-                        tr.and_then(|t| t.start_time),
-                        tr.and_then(|t| t.end_time),
-                        tr.and_then(|t| duration_of(t.duration, t.start_time, t.end_time)),
-                        tr.and_then(|t| t.total_estimated_cost),
-                        tr.and_then(|t| t.usage.as_ref()?.get("total_tokens").copied()),
-                        tr.is_some_and(|t| t.error_info.is_some()),
-                        tr.and_then(|t| t.feedback_scores.as_ref())
-                            .map(|s| s.len())
-                            .unwrap_or(0),
-                    )
+                    tr.and_then(|t| t.start_time),
+                    tr.and_then(|t| t.end_time),
+                    tr.and_then(|t| duration_of(t.duration, t.start_time, t.end_time)),
+                    tr.and_then(|t| t.total_estimated_cost),
+                    tr.and_then(|t| {
+                        dify::total_tokens(
+                            &dify::usage(t.usage.as_ref(), t.metadata.as_ref(), None).0,
+                        )
+                    }),
+                    tr.is_some_and(|t| t.error_info.is_some()),
+                    tr.and_then(|t| t.feedback_scores.as_ref())
+                        .map(|s| s.len())
+                        .unwrap_or(0),
+                )
+            } else {
+                let row = self.rows[i - 1];
+                let node = &self.tree.nodes[row.node];
+                subject_span = &node.span;
+                let s = subject_span;
+                let mark = if node.children.is_empty() {
+                    " "
+                } else if self.folded.contains(&row.node) {
+                    "▸"
                 } else {
-                    let row = self.rows[i - 1];
-                    let node = &self.tree.nodes[row.node];
-                    subject_span = &node.span;
-                    let s = subject_span;
-                    let mark = if node.children.is_empty() {
-                        " "
-                    } else if self.folded.contains(&row.node) {
-                        "▸"
-                    } else {
-                        "▾"
-                    };
-                    (
-                        row.depth + 1,
-                        mark,
-                        s.span_type.clone().unwrap_or_else(|| "general".into()),
-                        s.name.clone().unwrap_or_default(),
-                        s.start_time,
-                        s.end_time,
-                        duration_of(s.duration, s.start_time, s.end_time),
-                        s.total_estimated_cost,
-                        s.usage
-                            .as_ref()
-                            .and_then(|u| u.get("total_tokens").copied()),
-                        s.error_info.is_some(),
-                        s.feedback_scores.as_ref().map(|f| f.len()).unwrap_or(0),
-                    )
+                    "▾"
                 };
+                (
+                    row.depth + 1,
+                    mark,
+                    s.span_type.clone().unwrap_or_else(|| "general".into()),
+                    dify::display_name(
+                        s.name.as_deref(),
+                        s.span_type.as_deref(),
+                        s.metadata.as_ref(),
+                    ),
+                    s.start_time,
+                    s.end_time,
+                    duration_of(s.duration, s.start_time, s.end_time),
+                    s.total_estimated_cost
+                        .or_else(|| dify::metadata_cost(s.metadata.as_ref())),
+                    dify::total_tokens(
+                        &dify::usage(s.usage.as_ref(), s.metadata.as_ref(), s.output.as_ref()).0,
+                    )
+                    .filter(|n| *n > 0),
+                    s.error_info.is_some(),
+                    s.feedback_scores.as_ref().map(|f| f.len()).unwrap_or(0),
+                )
+            };
             let mut x = inner.x;
             // Indent (capped so deep trees keep their names visible).
             let indent = (depth * 2).min(name_w / 2);
@@ -1225,6 +1306,9 @@ impl TraceViewScreen {
             TSpan::styled(format!("{label} "), kind_style),
             TSpan::styled(one_line(&subject.name), t.accent),
         ];
+        if let Some(n) = subject.logged_name.as_deref().filter(|n| !n.is_empty()) {
+            l1.push(TSpan::styled(format!("  name {}", one_line(n)), t.dim));
+        }
         if subject.error.is_some() {
             l1.push(TSpan::styled("  ✗ error", t.error));
         }

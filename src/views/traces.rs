@@ -152,6 +152,8 @@ pub struct TracesScreen {
     loaded_pages: u32,
     loading: bool,
     pub error: Option<String>,
+    /// The project's id, once known (web URLs, `Y`).
+    project_id: Option<Uuid>,
 }
 
 impl TracesScreen {
@@ -184,6 +186,7 @@ impl TracesScreen {
             loaded_pages: 1,
             loading: false,
             error: None,
+            project_id: None,
         }
     }
 
@@ -486,6 +489,19 @@ impl Screen for TracesScreen {
             Action::Threads => ctx.open(ScreenRequest::Threads {
                 project: self.project.clone(),
             }),
+            Action::CopyUrl => match (&self.env, self.selected().and_then(|r| r.id)) {
+                (Some(env), Some(trace_id)) => crate::views::share::copy_url(
+                    env,
+                    &self.project,
+                    self.project_id,
+                    crate::views::share::Target::Trace {
+                        trace_id,
+                        span_id: None,
+                    },
+                    ctx,
+                ),
+                _ => return Handled::No,
+            },
             Action::Conversation => match self.selected().and_then(|r| r.id) {
                 Some(trace_id) => ctx.open(ScreenRequest::ConversationOf {
                     project: self.project.clone(),
@@ -561,6 +577,12 @@ impl Screen for TracesScreen {
 
     fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
         let key = out.key;
+        if key == crate::views::share::URL_TASK {
+            if let Some(id) = crate::views::share::url_ready(out, ctx) {
+                self.project_id = Some(id);
+            }
+            return;
+        }
         let Some(res) = out.take::<PageResult>() else {
             return;
         };
@@ -693,6 +715,7 @@ impl Screen for TracesScreen {
             Action::LiveTail,
             Action::ToggleTime,
             Action::Copy,
+            Action::CopyUrl,
             Action::Mark,
             Action::AddToQueue,
             Action::Threads,

@@ -43,6 +43,19 @@ pub fn help_lines(
     actions: &[Action],
     theme: &Theme,
 ) -> Vec<Line<'static>> {
+    help_lines_with(keymap, title, context, actions, &[], theme)
+}
+
+/// As [`help_lines`], plus the screen's fixed keys (`extra`: keys, description) listed after
+/// its actions.
+pub fn help_lines_with(
+    keymap: &KeyMap,
+    title: &str,
+    context: &str,
+    actions: &[Action],
+    extra: &[(String, String)],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let section = |name: String| Line::from(Span::styled(name, theme.heading2));
     let row = |keys: String, desc: &str| {
@@ -59,6 +72,9 @@ pub fn help_lines(
         if let Some(keys) = keymap.describe(context, *a, 4) {
             out.push(row(keys, a.description()));
         }
+    }
+    for (keys, desc) in extra {
+        out.push(row(keys.clone(), desc));
     }
     out.push(Line::raw(""));
     out.push(section("Everywhere".into()));

@@ -19,6 +19,8 @@ pub struct StatusInfo<'a> {
     pub busy: bool,
     /// Preformatted time of the last refresh (`12:03:04`).
     pub refreshed: Option<&'a str>,
+    /// Writes waiting in the outbox (`offline · 3 waiting`), shown on the right.
+    pub outbox: Option<&'a str>,
 }
 
 pub fn render(
@@ -32,6 +34,9 @@ pub fn render(
     let width = area.width as usize;
     // Right side first (it must not be cut): spinner + refresh time.
     let mut right: Vec<Span> = Vec::new();
+    if let Some(o) = info.outbox {
+        right.push(Span::styled(format!("{} ", one_line(o)), theme.warning));
+    }
     if info.busy {
         let t = Throbber::default().throbber_set(BRAILLE_SIX);
         let mut s = t.to_symbol_span(spinner);

@@ -605,3 +605,69 @@ fn preview_is_one_sanitized_line() {
     assert_eq!(preview(Some(&json!({"a": 1})), O), "{\"a\":1}");
     assert_eq!(preview(None, O), "");
 }
+
+/// Dify's shapes (`api/core/ops/opik_trace/opik_trace.py`): the message trace (saved prompt
+/// messages in, answer string out), its `llm` span (`{"input": [...]}` / `{"output": ...}`),
+/// the chatflow's run inputs (`sys.query`) and outputs (`answer`).
+#[test]
+fn rule_dify_shapes() {
+    let prompt = json!([
+        {"role": "system", "text": "You are a travel agent.", "files": []},
+        {"role": "user", "text": "Earlier question", "files": []},
+        {"role": "assistant", "text": "Earlier answer", "files": []},
+        {"role": "user", "text": "Is Lisbon warm in May?", "files": []}
+    ]);
+    run(
+        "Dify (addition)",
+        vec![
+            (
+                "message trace input: last user text",
+                prompt.clone(),
+                I,
+                Some("Is Lisbon warm in May?"),
+            ),
+            (
+                "llm span input under one key",
+                json!({"input": prompt}),
+                I,
+                Some("Is Lisbon warm in May?"),
+            ),
+            (
+                "single prompt message (generic rule)",
+                json!([{"role": "user", "text": "Only one", "files": []}]),
+                I,
+                Some("Only one"),
+            ),
+            (
+                "answer string",
+                json!("Yes, around 22°C."),
+                O,
+                Some("Yes, around 22°C."),
+            ),
+            (
+                "llm span output",
+                json!({"output": "Yes, around 22°C."}),
+                O,
+                Some("Yes, around 22°C."),
+            ),
+            (
+                "chatflow run inputs",
+                json!({"sys.query": "Book it", "sys.files": [], "sys.conversation_id": "c-1", "sys.user_id": "u"}),
+                I,
+                Some("Book it"),
+            ),
+            (
+                "chatflow run outputs",
+                json!({"answer": "Booked.", "files": []}),
+                O,
+                Some("Booked."),
+            ),
+            (
+                "prompt list without a user message",
+                json!([{"role": "system", "text": "s"}, {"role": "system", "text": "t"}]),
+                I,
+                None,
+            ),
+        ],
+    );
+}

@@ -33,6 +33,7 @@ use crate::opik::model::{
 };
 use crate::outbox::{OpId, Outbox, OutboxEvent, WriteOp};
 use crate::render::{markdown, sanitize};
+use crate::views::share;
 use crate::widgets::input::{InputEvent, TextInput};
 
 /// Most traces read for one conversation.
@@ -220,6 +221,8 @@ impl ConversationScreen {
                     }
                     page += 1;
                 }
+                // Dify's `generate_name_trace` shares the conversation id but is no turn.
+                out.retain(|t| !crate::opik::dify::is_side_trace(t));
                 Ok(out)
             }
             .await;
@@ -772,23 +775,27 @@ impl Screen for ConversationScreen {
             | Action::Score
             | Action::AddToQueue => {}
             Action::Copy => ctx.copy(self.conv.thread_id.clone()),
+            Action::CopyUrl => {
+                let Some(env) = self.env.clone() else {
+                    return Handled::No;
+                };
+                if self.conv.thread_id.is_empty() {
+                    ctx.toast_error("the conversation is not loaded yet");
+                    return Handled::Yes;
+                }
+                let target = match &self.conv.grouping {
+                    Grouping::ThreadId => share::Target::Thread(self.conv.thread_id.clone()),
+                    Grouping::Metadata(k) => share::Target::Conversation {
+                        key: k.clone(),
+                        value: self.conv.thread_id.clone(),
+                    },
+                };
+                let project_id = self.conv.thread.as_ref().and_then(|t| t.project_id);
+                share::copy_url(&env, &self.conv.project, project_id, target, ctx);
+            }
             Action::Export => {
                 let md = self.conv.to_markdown();
-                let safe: String = self
-                    .conv
-                    .thread_id
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .take(80)
-                    .collect();
-                let dir = std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir());
-                let path = dir.join(format!("opik-conversation-{safe}.md"));
+                let path = share::export_path("opik-conversation", &self.conv.thread_id, "md");
                 ctx.spawn("export", async move {
                     let r: Result<String, String> = tokio::fs::write(&path, md)
                         .await
@@ -914,6 +921,9 @@ impl Screen for ConversationScreen {
                 }
             }
             "render" => self.conv.invalidate(),
+            share::URL_TASK => {
+                share::url_ready(out, ctx);
+            }
             "export" => match out.take::<Result<String, String>>() {
                 Some(Ok(path)) => ctx.toast_info(format!("conversation written to {path}")),
                 Some(Err(e)) => ctx.toast_error(format!("export failed: {e}")),
@@ -921,8 +931,13 @@ impl Screen for ConversationScreen {
             },
             "origin" => match out.take::<Result<Trace, ApiError>>() {
                 Some(Ok(trace)) => {
-                    let keys: Vec<String> =
-                        crate::opik::conversations::DEFAULT_KEYS.iter().map(|k| k.to_string()).collect();
+                    let keys: Vec<String> = match &self.env {
+                        Some(env) => env.conversation_keys(&self.conv.project),
+                        None => crate::opik::conversations::DEFAULT_KEYS
+                            .iter()
+                            .map(|k| k.to_string())
+                            .collect(),
+                    };
                     match crate::opik::conversations::conversation_of(&trace, &keys) {
                         Some((grouping, id)) => {
                             self.conv.grouping = grouping;
@@ -1065,6 +1080,7 @@ impl Screen for ConversationScreen {
         h.extend([
             Action::AddToQueue,
             Action::Export,
+            Action::CopyUrl,
             Action::Open,
             Action::Refresh,
         ]);

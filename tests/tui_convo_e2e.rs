@@ -1,0 +1,255 @@
+//! End to end in tmux: the real `opik-tui` binary against the embedded server (in-process, real
+//! HTTP), with a settings file (`OPIK_TUI_SETTINGS`) whose `[conversation_keys]` gives the
+//! project its own key, `chat_id`.
+//!
+//! Proves: the binary reads `[conversation_keys]` and the threads screen of a project without
+//! Opik threads finds the conversation under `metadata.chat_id` by itself; `:threads by
+//! thread_id` / `:threads by chat_id` switch the grouping and the header says which; `Y`
+//! writes the conversation's Opik web URL with OSC 52 (tmux, with `set-clipboard on`, stores
+//! it as a paste buffer, read back here); `e` in the trace view writes the trace as JSON into
+//! the working directory and the toast says where.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use opik_tui::server::{self, ServerConfig};
+use serde_json::{Value, json};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, cwd: &std::path::Path, env: &[(&str, String)]) -> Tmux {
+        let status = Command::new("tmux").arg("-V").status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
+        );
+        let socket = format!("opik-tui-convo-{}", std::process::id());
+        let mut c = Command::new("tmux");
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+        ]);
+        c.args(["-x", "150", "-y", "40", "-c"]).arg(cwd);
+        for (k, v) in env {
+            c.args(["-e", &format!("{k}={v}")]);
+        }
+        c.arg(cmd);
+        let st = c.status().expect("tmux new-session");
+        assert!(st.success(), "tmux new-session failed");
+        let t = Tmux { socket };
+        // Let the application's OSC 52 set tmux's paste buffer.
+        t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut a = vec!["send-keys", "-t", "t"];
+        a.extend_from_slice(keys);
+        self.tmux(&a);
+    }
+
+    /// Type a `:` command and run it.
+    fn command(&self, line: &str) {
+        self.keys(&[":"]);
+        self.keys(&["-l", line]);
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn wait(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if cond(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "screen never showed {what}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(text, |s| s.contains(text))
+    }
+
+    /// Wait until tmux holds a paste buffer containing `text` (set by OSC 52).
+    fn wait_buffer(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let b = self.tmux(&["show-buffer"]);
+            if b.contains(text) {
+                return b;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no paste buffer with {text:?} (last: {b:?}):\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_keys_threads_by_copy_url_and_export_in_the_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = server::spawn(ServerConfig {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        db_path: dir.path().join("opik.db"),
+        api_key: None,
+        users_file: None,
+    })
+    .await
+    .expect("server");
+    let base = srv.base_url();
+    let http = reqwest::Client::new();
+
+    let now = chrono::Utc::now();
+    let at = |s: i64| (now - chrono::Duration::seconds(s)).to_rfc3339();
+    let ids: Vec<String> = (0..2)
+        .map(|_| opik_tui::opik::model::new_id().to_string())
+        .collect();
+    let traces: Vec<Value> = ids
+        .iter()
+        .zip([("hello bot", "hi human"), ("how are you", "fine, thanks")])
+        .enumerate()
+        .map(|(i, (id, (q, a)))| {
+            let ago = 60 - 20 * i as i64;
+            json!({
+                "id": id, "project_name": "e2e-convo", "name": "message",
+                "start_time": at(ago), "end_time": at(ago - 1),
+                "input": {"query": q}, "output": {"answer": a},
+                "metadata": {"chat_id": "chat-e2e", "session_id": "not-this-one"},
+            })
+        })
+        .collect();
+    let r = http
+        .post(format!("{base}/v1/private/traces/batch"))
+        .json(&json!({"traces": traces}))
+        .send()
+        .await
+        .expect("post traces");
+    assert!(r.status().is_success(), "traces batch: {}", r.status());
+    let project: Value = http
+        .post(format!("{base}/v1/private/projects/retrieve"))
+        .json(&json!({"name": "e2e-convo"}))
+        .send()
+        .await
+        .expect("retrieve")
+        .json()
+        .await
+        .expect("json");
+    let pid = project["id"].as_str().expect("project id").to_string();
+
+    let home = dir.path().join("home");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&home).expect("home");
+    std::fs::create_dir_all(&work).expect("work");
+    // The project's own list wins over `default` (which would pick session_id first).
+    let settings = dir.path().join("settings.toml");
+    std::fs::write(
+        &settings,
+        "[conversation_keys]\ndefault = [\"session_id\"]\n\"e2e-convo\" = [\"chat_id\"]\n",
+    )
+    .expect("settings");
+    let bin = env!("CARGO_BIN_EXE_opik-tui");
+    let cmd = format!("{bin} --url {base} --project e2e-convo threads");
+    let env = [
+        ("HOME", home.display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            home.join(".config").display().to_string(),
+        ),
+        (
+            "XDG_STATE_HOME",
+            home.join(".local/state").display().to_string(),
+        ),
+        (
+            "OPIK_TUI_STATE_DIR",
+            home.join("state").display().to_string(),
+        ),
+        ("OPIK_TUI_SETTINGS", settings.display().to_string()),
+        ("TERM", "xterm-256color".to_string()),
+    ];
+    let tmux = Tmux::start(&cmd, &work, &env);
+
+    // Auto-detection with the settings' key.
+    let s = tmux.wait_for("chat-e2e");
+    assert!(s.contains("by metadata.chat_id"), "{s}");
+    assert!(s.contains("hello bot"), "{s}");
+    assert!(!s.contains("not-this-one"), "{s}");
+
+    // :threads by KEY, both ways.
+    tmux.command("threads by thread_id");
+    tmux.wait("grouped by thread_id", |s| {
+        s.contains("by thread_id") && !s.contains("chat-e2e")
+    });
+    tmux.command("threads by chat_id");
+    tmux.wait_for("chat-e2e");
+
+    // Y: the conversation's web URL arrives through OSC 52.
+    tmux.keys(&["Y"]);
+    let ui = base.trim_end_matches("/api");
+    let buf = tmux.wait_buffer(&format!(
+        "{ui}/default/projects/{pid}/traces?type=traces&traces_filters="
+    ));
+    assert!(buf.contains("chat_id") && buf.contains("chat-e2e"), "{buf}");
+    tmux.wait_for("copied the web URL of conversation");
+
+    // e in the trace view (via the traces list): the JSON file lands in the working directory.
+    tmux.command("traces");
+    tmux.wait_for("how are you");
+    tmux.keys(&["g", "Enter"]);
+    tmux.wait_for("Trace · message");
+    tmux.keys(&["e"]);
+    tmux.wait_for("trace written to");
+    let path = work.join(format!("opik-trace-{}.json", ids[1]));
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no {}:\n{}",
+            path.display(),
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    assert_eq!(doc["trace"]["id"], ids[1]);
+    assert_eq!(doc["trace"]["input"]["query"], "how are you");
+    srv.shutdown().await;
+}
