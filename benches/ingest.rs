@@ -29,6 +29,11 @@ use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Sta
 use prost::Message;
 use serde_json::{Value, json};
 
+/// The same allocator as the `opik-tui` binary (see `src/main.rs`), so the server child
+/// measures what `opik-tui serve` runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SPANS_PER_TRACE: usize = 10;
 const SPANS_PER_REQUEST: usize = 1000;
 const SENDERS: usize = 4;
@@ -115,6 +120,18 @@ impl Child {
     }
     fn rss_kb(&self) -> u64 {
         proc_status(self.child.id(), "VmRSS:")
+    }
+    /// The server's CPU time so far (user + system), in ms: a figure the machine's load
+    /// does not inflate the way it inflates wall time.
+    fn cpu_ms(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // fields after the `(comm)`: state is field 3, utime 14, stime 15
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        // clock ticks are 1/100 s on Linux
+        (ticks(11) + ticks(12)) * 10.0
     }
 }
 
@@ -385,7 +402,21 @@ fn sdk_batches(n: usize, total_requests: usize, now_ns: u64, project: &str) -> (
     (json!({"traces": m.traces}), json!({"spans": m.spans}))
 }
 
+/// The SDK bodies are serialised before the clock starts: a real SDK builds them in the
+/// application's process, and on a 2-core machine building them here would take CPU from the
+/// server being measured.
 async fn send_sdk(base: &str, requests: usize, now_ns: u64, project: &str) -> Duration {
+    let bodies: Arc<Vec<(Vec<u8>, Vec<u8>)>> = Arc::new(
+        (0..requests)
+            .map(|n| {
+                let (traces, spans) = sdk_batches(n, requests, now_ns, project);
+                (
+                    serde_json::to_vec(&traces).expect("json"),
+                    serde_json::to_vec(&spans).expect("json"),
+                )
+            })
+            .collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     let c = reqwest::Client::new();
     let t0 = Instant::now();
@@ -394,18 +425,19 @@ async fn send_sdk(base: &str, requests: usize, now_ns: u64, project: &str) -> Du
         let next = next.clone();
         let c = c.clone();
         let base = base.to_string();
-        let project = project.to_string();
+        let bodies = bodies.clone();
         tasks.push(tokio::spawn(async move {
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 if n >= requests {
                     break;
                 }
-                let (traces, spans) = sdk_batches(n, requests, now_ns, &project);
+                let (traces, spans) = &bodies[n];
                 for (path, body) in [("traces/batch", traces), ("spans/batch", spans)] {
                     let r = c
                         .post(format!("{base}/v1/private/{path}"))
-                        .json(&body)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
                         .send()
                         .await
                         .expect("send");
@@ -481,14 +513,18 @@ fn result(k: &str, v: impl std::fmt::Display) {
 async fn run() {
     let spans = env_usize("BENCH_SPANS", 1_000_000);
     let sdk_spans = env_usize("BENCH_SDK_SPANS", 200_000);
-    let phoenix_spans = env_usize("BENCH_PHOENIX_SPANS", 50_000);
+    let phoenix_spans = env_usize("BENCH_PHOENIX_SPANS", 20_000);
     let requests = spans.div_ceil(SPANS_PER_REQUEST);
     let now_ns = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("bench.db");
+    // BENCH_KEEP_DB=path: build the database there and keep it (to study query plans).
+    let db = match std::env::var("BENCH_KEEP_DB") {
+        Ok(p) if !p.is_empty() => PathBuf::from(p),
+        _ => dir.path().join("bench.db"),
+    };
     let srv = start_server(&db).await;
     let c = reqwest::Client::new();
     let base = srv.base.clone();
@@ -499,6 +535,7 @@ async fn run() {
             .unwrap_or(1)
     );
     let rss0 = srv.rss_kb();
+    let cpu0 = srv.cpu_ms();
 
     // 1. OTLP ingest.
     let elapsed = send_otlp(
@@ -523,6 +560,10 @@ async fn run() {
     );
     result("otlp_spans", n);
     result("otlp_spans_per_s", format!("{otlp_rate:.0}"));
+    let cpu1 = srv.cpu_ms();
+    let otlp_cpu = (cpu1 - cpu0) / (n as f64 / 1000.0);
+    println!("  server CPU: {otlp_cpu:.1} ms per 1000 spans");
+    result("otlp_server_cpu_ms_per_1k_spans", format!("{otlp_cpu:.1}"));
     let peak_kb = srv.rss_peak_kb();
     result(
         "server_rss_start_mb",
@@ -549,6 +590,9 @@ async fn run() {
         e.as_secs_f64()
     );
     result("sdk_spans_per_s", format!("{sdk_rate:.0}"));
+    let sdk_cpu = (srv.cpu_ms() - cpu1) / (n_sdk as f64 / 1000.0);
+    println!("  server CPU: {sdk_cpu:.1} ms per 1000 spans");
+    result("sdk_server_cpu_ms_per_1k_spans", format!("{sdk_cpu:.1}"));
     result(
         "server_rss_peak_mb_after_sdk",
         format!("{:.0}", srv.rss_peak_kb() as f64 / 1024.0),

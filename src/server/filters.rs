@@ -297,6 +297,19 @@ impl Where {
     }
 }
 
+/// The `LIKE` pattern of a `tags contains VALUE` filter on `entity` (the same one [`build`]
+/// uses), `None` for any other filter.
+pub fn tags_contains_pattern(entity: Entity, f: &Filter) -> Result<Option<String>, ApiError> {
+    if f.field.trim() != "tags" || f.operator.trim() != "contains" {
+        return Ok(None);
+    }
+    if !matches!(resolve(entity, "tags"), Some(Ty::List(_))) {
+        return Ok(None);
+    }
+    let val = url_decode(f.value.as_deref().unwrap_or_default())?;
+    Ok(Some(format!("%{}%", like_escape(&val))))
+}
+
 /// Translate `filters` for `entity` into `w`.
 pub fn build(entity: Entity, filters: &[Filter], ctx: Ctx, w: &mut Where) -> Result<(), ApiError> {
     for f in filters {

@@ -15,7 +15,7 @@
 //! providers, span errors) are denormalised onto the trace row in the same transaction, and a
 //! trace with a `thread_id` creates/re-opens its thread.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value as SqlValue};
@@ -108,6 +108,23 @@ impl Kind {
                 self.fields().join(", "),
                 self.table()
             )
+        })
+    }
+
+    /// The insert-if-new statement (same columns as [`Kind::upsert_sql`]): a fresh record
+    /// needs no look-up first; `changes() == 0` means the id exists and must be merged.
+    fn insert_new_sql(self) -> &'static str {
+        static T: OnceLock<String> = OnceLock::new();
+        static S: OnceLock<String> = OnceLock::new();
+        let cell = if self == Kind::Trace { &T } else { &S };
+        cell.get_or_init(|| {
+            let upsert = self.upsert_sql();
+            let head = upsert
+                .split(" ON CONFLICT")
+                .next()
+                .unwrap_or(upsert)
+                .to_string();
+            format!("{head} ON CONFLICT(id) DO NOTHING")
         })
     }
 
@@ -252,11 +269,104 @@ pub enum CreateMode {
     Merge,
 }
 
-/// What a write did that the caller must follow up on.
+/// What a write did that must be followed up once per batch (not once per record).
 #[derive(Default)]
 pub struct Touched {
     /// Traces whose aggregates must be recomputed.
     pub traces: BTreeSet<String>,
+    /// Projects that received a trace (`last_updated_trace_at`).
+    pub projects: BTreeSet<String>,
+    /// `(project_id, thread_id)` of threads that received a trace (created / re-opened).
+    pub threads: BTreeSet<(String, String)>,
+}
+
+impl Touched {
+    /// Apply the deferred work: project and thread activity, then the trace aggregates.
+    /// Every record of a batch has the same `now`, so doing each once is the same as doing
+    /// it per record.
+    fn flush(self, tx: &Connection, now: &str, user: &str) -> Result<(), ApiError> {
+        for p in &self.projects {
+            projects::touch_trace(tx, p, now)?;
+        }
+        for (p, t) in &self.threads {
+            touch_thread(tx, p, t, now, user)?;
+        }
+        for t in &self.traces {
+            recompute_trace(tx, t)?;
+        }
+        Ok(())
+    }
+}
+
+/// The stored fields of a record as SQL values, in column order, then `duration` and (spans)
+/// `est_cost`: everything of a row that depends on the record alone. Built when a record is
+/// normalised, i.e. before the write lock is taken.
+fn row_values(kind: Kind, fields: &Map<String, Value>) -> Vec<SqlValue> {
+    let mut vals: Vec<SqlValue> = Vec::with_capacity(kind.fields().len() + 2);
+    for f in kind.fields() {
+        vals.push(to_sql(f, fields.get(*f)));
+    }
+    let dur = duration_ms(
+        fields.get("start_time").and_then(Value::as_str),
+        fields.get("end_time").and_then(Value::as_str),
+    );
+    vals.push(dur.map(SqlValue::Real).unwrap_or(SqlValue::Null));
+    if kind == Kind::Span {
+        vals.push(
+            span_cost(fields)
+                .map(SqlValue::Real)
+                .unwrap_or(SqlValue::Null),
+        );
+    }
+    vals
+}
+
+/// Bind and run `sql` (the upsert or insert-if-new statement) for one row; returns the
+/// number of rows changed.
+#[allow(clippy::too_many_arguments)]
+fn save_row(
+    tx: &Connection,
+    sql: &str,
+    kind: Kind,
+    id: &str,
+    project_id: &str,
+    row: &[SqlValue],
+    user: &str,
+    now: &str,
+    client_lu: Option<&str>,
+    has_create: bool,
+    pending: &Map<String, Value>,
+) -> Result<usize, ApiError> {
+    let nf = kind.fields().len();
+    let now_v = SqlValue::Text(now.to_string());
+    let user_v = SqlValue::Text(user.to_string());
+    let pending_v = if pending.is_empty() {
+        SqlValue::Null
+    } else {
+        SqlValue::Text(Value::Object(pending.clone()).to_string())
+    };
+    let head = [
+        SqlValue::Text(id.to_string()),
+        SqlValue::Text(project_id.to_string()),
+    ];
+    let meta = [
+        now_v.clone(),
+        user_v.clone(),
+        now_v,
+        user_v,
+        client_lu
+            .map(|s| SqlValue::Text(s.to_string()))
+            .unwrap_or(SqlValue::Null),
+        SqlValue::Integer(i64::from(has_create)),
+        pending_v,
+    ];
+    // id, project_id, fields…, duration, meta…, [est_cost]
+    let vals = head
+        .iter()
+        .chain(&row[..=nf])
+        .chain(meta.iter())
+        .chain(&row[nf + 1..]);
+    Ok(tx.prepare_cached(sql)?.execute(params_from_iter(vals))?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -272,41 +382,20 @@ fn save(
     has_create: bool,
     pending: &Map<String, Value>,
 ) -> Result<(), ApiError> {
-    let mut vals: Vec<SqlValue> = Vec::with_capacity(kind.fields().len() + 12);
-    vals.push(SqlValue::Text(id.to_string()));
-    vals.push(SqlValue::Text(project_id.to_string()));
-    for f in kind.fields() {
-        vals.push(to_sql(f, fields.get(*f)));
-    }
-    let dur = duration_ms(
-        fields.get("start_time").and_then(Value::as_str),
-        fields.get("end_time").and_then(Value::as_str),
-    );
-    vals.push(dur.map(SqlValue::Real).unwrap_or(SqlValue::Null));
-    vals.push(SqlValue::Text(now.to_string()));
-    vals.push(SqlValue::Text(user.to_string()));
-    vals.push(SqlValue::Text(now.to_string()));
-    vals.push(SqlValue::Text(user.to_string()));
-    vals.push(
-        client_lu
-            .map(|s| SqlValue::Text(s.to_string()))
-            .unwrap_or(SqlValue::Null),
-    );
-    vals.push(SqlValue::Integer(i64::from(has_create)));
-    vals.push(if pending.is_empty() {
-        SqlValue::Null
-    } else {
-        SqlValue::Text(Value::Object(pending.clone()).to_string())
-    });
-    if kind == Kind::Span {
-        vals.push(
-            span_cost(fields)
-                .map(SqlValue::Real)
-                .unwrap_or(SqlValue::Null),
-        );
-    }
-    tx.prepare_cached(kind.upsert_sql())?
-        .execute(params_from_iter(vals))?;
+    let row = row_values(kind, fields);
+    save_row(
+        tx,
+        kind.upsert_sql(),
+        kind,
+        id,
+        project_id,
+        &row,
+        user,
+        now,
+        client_lu,
+        has_create,
+        pending,
+    )?;
     Ok(())
 }
 
@@ -327,6 +416,9 @@ pub struct CreateRec {
     pub project_name: Option<String>,
     pub last_updated_at: Option<String>,
     pub fields: Map<String, Value>,
+    /// `fields` as SQL values ([`row_values`]), computed with the record so that a fresh
+    /// insert does no serialising inside the write transaction.
+    row: Vec<SqlValue>,
 }
 
 fn validate_fields(kind: Kind, idx: Option<usize>, f: &Map<String, Value>) -> Result<(), ApiError> {
@@ -374,29 +466,83 @@ fn to_map<T: serde::Serialize>(kind: Kind, w: &T) -> Map<String, Value> {
     pick(kind, serde_json::to_value(w).unwrap_or(Value::Null))
 }
 
+/// [`to_map`] of an owned record whose big JSON values (input/output/metadata) are moved
+/// into the map rather than copied through `serde_json::to_value`.
+fn to_map_moving<T: serde::Serialize>(
+    kind: Kind,
+    w: &T,
+    big: [(&str, Option<Value>); 3],
+) -> Map<String, Value> {
+    let mut m = to_map(kind, w);
+    for (k, v) in big {
+        if let Some(v) = v
+            && !v.is_null()
+        {
+            m.insert(k.to_string(), v);
+        }
+    }
+    m
+}
+
 impl CreateRec {
+    fn new(
+        kind: Kind,
+        id: String,
+        project_name: Option<String>,
+        last_updated_at: Option<String>,
+        fields: Map<String, Value>,
+    ) -> CreateRec {
+        let row = row_values(kind, &fields);
+        CreateRec {
+            id,
+            project_name,
+            last_updated_at,
+            fields,
+            row,
+        }
+    }
     pub fn from_trace(w: &TraceWrite) -> Result<CreateRec, ApiError> {
-        let id = w.id.unwrap_or_else(new_id);
-        check_v7(&id, "trace")?;
-        Ok(CreateRec {
-            id: id.to_string(),
-            project_name: w.project_name.clone(),
-            last_updated_at: w.last_updated_at.as_ref().map(ts::format),
-            fields: to_map(Kind::Trace, w),
-        })
+        CreateRec::from_trace_owned(w.clone())
     }
     pub fn from_span(w: &SpanWrite) -> Result<CreateRec, ApiError> {
+        CreateRec::from_span_owned(w.clone())
+    }
+    /// [`CreateRec::from_trace`] without copying the record's JSON values.
+    pub fn from_trace_owned(mut w: TraceWrite) -> Result<CreateRec, ApiError> {
+        let id = w.id.unwrap_or_else(new_id);
+        check_v7(&id, "trace")?;
+        let big = [
+            ("input", w.input.take()),
+            ("output", w.output.take()),
+            ("metadata", w.metadata.take()),
+        ];
+        Ok(CreateRec::new(
+            Kind::Trace,
+            id.to_string(),
+            w.project_name.take(),
+            w.last_updated_at.as_ref().map(ts::format),
+            to_map_moving(Kind::Trace, &w, big),
+        ))
+    }
+    /// [`CreateRec::from_span`] without copying the record's JSON values.
+    pub fn from_span_owned(mut w: SpanWrite) -> Result<CreateRec, ApiError> {
         let id = w.id.unwrap_or_else(new_id);
         check_v7(&id, "span")?;
         if let Some(t) = &w.trace_id {
             check_trace_ref(t)?;
         }
-        Ok(CreateRec {
-            id: id.to_string(),
-            project_name: w.project_name.clone(),
-            last_updated_at: w.last_updated_at.as_ref().map(ts::format),
-            fields: to_map(Kind::Span, w),
-        })
+        let big = [
+            ("input", w.input.take()),
+            ("output", w.output.take()),
+            ("metadata", w.metadata.take()),
+        ];
+        Ok(CreateRec::new(
+            Kind::Span,
+            id.to_string(),
+            w.project_name.take(),
+            w.last_updated_at.as_ref().map(ts::format),
+            to_map_moving(Kind::Span, &w, big),
+        ))
     }
 }
 
@@ -411,6 +557,10 @@ fn check_trace_ref(id: &Uuid) -> Result<(), ApiError> {
 }
 
 /// Apply a batch (or single) create of traces or spans inside `tx`.
+///
+/// A record whose id is new is inserted as built (no look-up, no serialising here); only an
+/// id that exists is loaded and merged. Projects are looked up once per name, and project
+/// activity, thread activity and trace aggregates are done once per batch.
 pub fn create_all(
     tx: &Connection,
     kind: Kind,
@@ -420,22 +570,52 @@ pub fn create_all(
 ) -> Result<(), ApiError> {
     let now = now_ts();
     let mut touched = Touched::default();
+    let mut project_ids: HashMap<Option<String>, String> = HashMap::new();
     let single = recs.len() == 1;
     for (i, rec) in recs.into_iter().enumerate() {
         validate_fields(kind, if single { None } else { Some(i) }, &rec.fields)?;
-        let project_id = projects::get_or_create(tx, rec.project_name.as_deref(), user)?;
+        let project_id = match project_ids.get(&rec.project_name) {
+            Some(p) => p.clone(),
+            None => {
+                let p = projects::get_or_create(tx, rec.project_name.as_deref(), user)?;
+                project_ids.insert(rec.project_name.clone(), p.clone());
+                p
+            }
+        };
         let incoming_lu = rec.last_updated_at.clone().unwrap_or_else(|| now.clone());
-        let existing = load(tx, kind, &rec.id)?;
+        let inserted = save_row(
+            tx,
+            kind.insert_new_sql(),
+            kind,
+            &rec.id,
+            &project_id,
+            &rec.row,
+            user,
+            &now,
+            Some(&incoming_lu),
+            true,
+            &Map::new(),
+        )?;
+        if inserted == 1 {
+            after_write(kind, &rec.id, &project_id, &rec.fields, true, &mut touched);
+            continue;
+        }
+        let Some(existing) = load(tx, kind, &rec.id)? else {
+            return Err(ApiError::internal(format!(
+                "{} {} neither inserted nor found",
+                kind.name(),
+                rec.id
+            )));
+        };
         let (fields, pending, client_lu, newly_created, project_id) = match existing {
-            None => (rec.fields, Map::new(), incoming_lu, true, project_id),
-            Some(e) if !e.has_create => {
+            e if !e.has_create => {
                 let mut f = rec.fields;
                 for (k, v) in &e.pending {
                     f.insert(k.clone(), v.clone());
                 }
                 (f, e.pending, incoming_lu, true, project_id)
             }
-            Some(e) => match mode {
+            e => match mode {
                 CreateMode::Merge => {
                     let mut f = e.fields;
                     for (k, v) in rec.fields {
@@ -483,45 +663,38 @@ pub fn create_all(
             &pending,
         )?;
         after_write(
-            tx,
             kind,
             &rec.id,
             &project_id,
             &fields,
             newly_created,
-            &now,
-            user,
             &mut touched,
-        )?;
+        );
     }
-    for t in &touched.traces {
-        recompute_trace(tx, t)?;
-    }
-    Ok(())
+    touched.flush(tx, &now, user)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Note what a stored create or PATCH must be followed by ([`Touched::flush`]).
 fn after_write(
-    tx: &Connection,
     kind: Kind,
     id: &str,
     project_id: &str,
     fields: &Map<String, Value>,
     newly_created: bool,
-    now: &str,
-    user: &str,
     touched: &mut Touched,
-) -> Result<(), ApiError> {
+) {
     match kind {
         Kind::Trace => {
-            projects::touch_trace(tx, project_id, now)?;
+            touched.projects.insert(project_id.to_string());
             if newly_created {
                 touched.traces.insert(id.to_string());
             }
             if let Some(thread) = fields.get("thread_id").and_then(Value::as_str)
                 && !thread.is_empty()
             {
-                touch_thread(tx, project_id, thread, now, user)?;
+                touched
+                    .threads
+                    .insert((project_id.to_string(), thread.to_string()));
             }
         }
         Kind::Span => {
@@ -530,7 +703,6 @@ fn after_write(
             }
         }
     }
-    Ok(())
 }
 
 /// Create the thread row for `(project, thread_id)` if missing, and mark it active (a new
@@ -575,7 +747,7 @@ pub fn ensure_thread(
     Ok(id)
 }
 
-/// Recompute a trace's span aggregates.
+/// Recompute a trace's span aggregates (the row is only written when they changed).
 pub fn recompute_trace(tx: &Connection, trace_id: &str) -> Result<(), ApiError> {
     let mut stmt = tx.prepare_cached(
         "SELECT type, est_cost, usage, provider, error_info IS NOT NULL FROM spans WHERE trace_id = ?1 AND has_create = 1",
@@ -621,7 +793,9 @@ pub fn recompute_trace(tx: &Connection, trace_id: &str) -> Result<(), ApiError> 
         serde_json::to_string(&providers).ok()
     };
     tx.prepare_cached(
-        "UPDATE traces SET span_count = ?2, llm_span_count = ?3, has_tool_spans = ?4, span_error_count = ?5, usage = ?6, total_estimated_cost = ?7, providers = ?8 WHERE id = ?1",
+        "UPDATE traces SET span_count = ?2, llm_span_count = ?3, has_tool_spans = ?4, span_error_count = ?5, usage = ?6, total_estimated_cost = ?7, providers = ?8 \
+         WHERE id = ?1 AND (span_count IS NOT ?2 OR llm_span_count IS NOT ?3 OR has_tool_spans IS NOT ?4 OR span_error_count IS NOT ?5 \
+         OR usage IS NOT ?6 OR total_estimated_cost IS NOT ?7 OR providers IS NOT ?8)",
     )?
     .execute(rusqlite::params![trace_id, n, llm, tool, errs, usage_s, cost, providers_s])?;
     Ok(())
@@ -742,22 +916,9 @@ pub fn patch(
         &pending,
     )?;
     if has_create {
-        after_write(
-            tx,
-            kind,
-            &id_s,
-            &project_id,
-            &fields,
-            false,
-            &now,
-            user,
-            &mut touched,
-        )?;
+        after_write(kind, &id_s, &project_id, &fields, false, &mut touched);
     }
-    for t in &touched.traces {
-        recompute_trace(tx, t)?;
-    }
-    Ok(())
+    touched.flush(tx, &now, user)
 }
 
 /// Delete traces with their spans, scores and comments.

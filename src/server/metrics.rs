@@ -393,8 +393,16 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
         "TRACE_COUNT" | "DURATION" | "COST" | "TOKEN_USAGE" | "GUARDRAILS_FAILED_COUNT" => {
             let mut params: Vec<SqlValue> = vec![pid.into(), lo.into(), hi.into()];
             let f = where_filter(q, &mut params);
+            // Only the column the metric needs, so that the scan stays on the
+            // `traces_visible_metrics` index.
+            let cols = match mt {
+                "DURATION" => "t.duration, NULL, NULL",
+                "COST" => "NULL, t.total_estimated_cost, NULL",
+                "TOKEN_USAGE" => "NULL, NULL, t.usage",
+                _ => "NULL, NULL, NULL",
+            };
             let sql = format!(
-                "SELECT t.id, t.duration, t.total_estimated_cost, t.usage FROM traces t \
+                "SELECT t.id, {cols} FROM traces t \
                  WHERE t.project_id = ?1 AND t.has_create = 1 AND t.id >= ?2 AND t.id < ?3{f}"
             );
             let mut st = conn.prepare_cached(&sql)?;

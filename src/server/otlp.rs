@@ -1356,13 +1356,13 @@ fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub fn store(tx: &rusqlite::Connection, m: Mapped, user: &str) -> Result<(), ApiError> {
     let traces = m
         .traces
-        .iter()
-        .map(CreateRec::from_trace)
+        .into_iter()
+        .map(CreateRec::from_trace_owned)
         .collect::<Result<Vec<_>, _>>()?;
     let spans = m
         .spans
-        .iter()
-        .map(CreateRec::from_span)
+        .into_iter()
+        .map(CreateRec::from_span_owned)
         .collect::<Result<Vec<_>, _>>()?;
     if !traces.is_empty() {
         ingest::create_all(tx, Kind::Trace, traces, CreateMode::Upsert, user)?;

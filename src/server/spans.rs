@@ -50,8 +50,8 @@ async fn create_batch(
     }
     let recs = b
         .spans
-        .iter()
-        .map(CreateRec::from_span)
+        .into_iter()
+        .map(CreateRec::from_span_owned)
         .collect::<Result<Vec<_>, _>>()?;
     st.db
         .write(move |tx| ingest::create_all(tx, Kind::Span, recs, CreateMode::Upsert, &caller.user))
@@ -64,7 +64,7 @@ async fn create_one(
     caller: Caller,
     LJson(w): LJson<SpanWrite>,
 ) -> Result<Response, ApiError> {
-    let rec = CreateRec::from_span(&w)?;
+    let rec = CreateRec::from_span_owned(w)?;
     let id = rec.id.clone();
     st.db
         .write(move |tx| {

@@ -61,8 +61,8 @@ async fn create_batch(
     }
     let recs = b
         .traces
-        .iter()
-        .map(CreateRec::from_trace)
+        .into_iter()
+        .map(CreateRec::from_trace_owned)
         .collect::<Result<Vec<_>, _>>()?;
     st.db
         .write(move |tx| {
@@ -77,7 +77,7 @@ async fn create_one(
     caller: Caller,
     LJson(w): LJson<TraceWrite>,
 ) -> Result<Response, ApiError> {
-    let rec = CreateRec::from_trace(&w)?;
+    let rec = CreateRec::from_trace_owned(w)?;
     let id = rec.id.clone();
     st.db
         .write(move |tx| {
@@ -282,15 +282,17 @@ pub fn query(conn: &Connection, q: &TraceQuery) -> Result<(Vec<Value>, Option<i6
         filters::search(Entity::Trace, s, &mut w);
     }
     push_id_window(&mut w, "t.id", q.from_time.as_ref(), q.to_time.as_ref());
-    let total = if q.with_total {
+    let total = if !q.with_total {
+        None
+    } else if let Some(n) = tag_filter_count(conn, q)? {
+        Some(n)
+    } else {
         let sql = format!("SELECT count(*) FROM traces t WHERE {}", w.sql());
         Some(
             conn.query_row(&sql, params_from_iter(w.params.iter()), |r| {
                 r.get::<_, i64>(0)
             })?,
         )
-    } else {
-        None
     };
     if let Some(c) = &q.before_id {
         w.push("t.id < ?", [sv(c.clone())]);
@@ -309,6 +311,85 @@ pub fn query(conn: &Connection, q: &TraceQuery) -> Result<(Vec<Value>, Option<i6
         .query_map(params_from_iter(params.iter()), row_json)?
         .collect::<Result<_, _>>()?;
     Ok((enrich(conn, ctx, rows, q.truncate, &q.exclude)?, total))
+}
+
+/// At most this many distinct tags of a project are enumerated for [`tag_filter_count`].
+const MAX_DISTINCT_TAGS: usize = 500;
+
+/// The exact `total` of a query whose only filters are `tags contains …` (no search, no time
+/// window), counted on the `trace_tags` index instead of reading every trace row: the
+/// project's distinct tags are few, so they are enumerated (a skip scan), matched against each
+/// pattern with the same `LIKE` the filter uses, and the traces carrying a matching tag are
+/// counted on index ranges. `None` when the query is not of that shape (or the project has
+/// very many distinct tags): the caller counts the general way.
+pub fn tag_filter_count(conn: &Connection, q: &TraceQuery) -> Result<Option<i64>, ApiError> {
+    if q.filters.is_empty() || q.search.is_some() || q.from_time.is_some() || q.to_time.is_some() {
+        return Ok(None);
+    }
+    let mut patterns = Vec::new();
+    for f in &q.filters {
+        match filters::tags_contains_pattern(Entity::Trace, f)? {
+            Some(p) => patterns.push(p),
+            None => return Ok(None),
+        }
+    }
+    let distinct: Vec<String> = conn
+        .prepare_cached(
+            "WITH RECURSIVE d(tag) AS ( \
+               SELECT (SELECT min(tag) FROM trace_tags WHERE project_id = ?1) \
+               UNION ALL \
+               SELECT (SELECT min(tag) FROM trace_tags WHERE project_id = ?1 AND tag > d.tag) FROM d WHERE d.tag IS NOT NULL \
+             ) SELECT tag FROM d WHERE tag IS NOT NULL LIMIT ?2",
+        )?
+        .query_map(
+            rusqlite::params![q.project_id, MAX_DISTINCT_TAGS as i64 + 1],
+            |r| r.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    if distinct.len() > MAX_DISTINCT_TAGS {
+        return Ok(None);
+    }
+    let all = Value::from(distinct).to_string();
+    let mut sets: Vec<Vec<String>> = Vec::new();
+    for p in &patterns {
+        let matching: Vec<String> = conn
+            .prepare_cached("SELECT value FROM json_each(?1) WHERE value LIKE ?2 ESCAPE '\\'")?
+            .query_map(rusqlite::params![all, p], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if matching.is_empty() {
+            return Ok(Some(0));
+        }
+        sets.push(matching);
+    }
+    if let [only] = sets.as_slice()
+        && let [tag] = only.as_slice()
+    {
+        let n = conn
+            .prepare_cached("SELECT count(*) FROM trace_tags WHERE project_id = ?1 AND tag = ?2")?
+            .query_row(rusqlite::params![q.project_id, tag], |r| r.get(0))?;
+        return Ok(Some(n));
+    }
+    // Several matching tags or several filters: the distinct traces in every set.
+    let mut params = Vec::new();
+    let parts: Vec<String> = sets
+        .iter()
+        .map(|set| {
+            params.push(sv(q.project_id.clone()));
+            params.extend(set.iter().map(|t| sv(t.clone())));
+            format!(
+                "SELECT trace_id FROM trace_tags WHERE project_id = ? AND tag IN ({})",
+                vec!["?"; set.len()].join(",")
+            )
+        })
+        .collect();
+    // (INTERSECT and DISTINCT both count a trace with two matching tags once)
+    let sql = if parts.len() == 1 {
+        format!("SELECT count(DISTINCT trace_id) FROM ({})", parts[0])
+    } else {
+        format!("SELECT count(*) FROM ({})", parts.join(" INTERSECT "))
+    };
+    let n = conn.query_row(&sql, params_from_iter(params.iter()), |r| r.get(0))?;
+    Ok(Some(n))
 }
 
 /// Add scores, span score averages, comments and queues; apply truncate/exclude.
@@ -548,7 +629,7 @@ mod tests {
     use super::*;
 
     /// The default trace page (project, newest first) and its total are served from the
-    /// `traces_project_visible` index, not by scanning trace rows.
+    /// `traces_visible_metrics` index, not by scanning trace rows.
     #[test]
     fn default_page_uses_the_project_index() {
         let conn = Connection::open_in_memory().unwrap();
@@ -568,10 +649,152 @@ mod tests {
             "SELECT {SELECT} FROM traces t WHERE t.project_id = 'p' AND t.has_create = 1 ORDER BY t.id DESC LIMIT 100"
         ));
         assert!(
-            p.contains("traces_project_visible") && !p.contains("TEMP B-TREE"),
+            p.contains("traces_visible_metrics") && !p.contains("TEMP B-TREE"),
             "{p}"
         );
         let p = plan("SELECT count(*) FROM traces t WHERE t.project_id = 'p' AND t.has_create = 1");
-        assert!(p.contains("COVERING INDEX traces_project_visible"), "{p}");
+        assert!(p.contains("COVERING INDEX traces_visible_metrics"), "{p}");
+        // what the trace metrics read stays on the index
+        for col in ["t.duration", "t.total_estimated_cost", "t.usage"] {
+            let p = plan(&format!(
+                "SELECT t.id, {col} FROM traces t WHERE t.project_id = 'p' AND t.has_create = 1 AND t.id >= 'a' AND t.id < 'b'"
+            ));
+            assert!(
+                p.contains("COVERING INDEX traces_visible_metrics"),
+                "{col}: {p}"
+            );
+        }
+        // the tag count is an index range count
+        let p = plan("SELECT count(*) FROM trace_tags WHERE project_id = 'p' AND tag = 'x'");
+        assert!(
+            p.contains("COVERING INDEX") || p.contains("PRIMARY KEY"),
+            "{p}"
+        );
+    }
+
+    fn tw(id: uuid::Uuid, project: &str, tags: &[&str]) -> TraceWrite {
+        TraceWrite {
+            id: Some(id),
+            project_name: Some(project.into()),
+            name: Some("t".into()),
+            start_time: Some(chrono::Utc::now()),
+            tags: Some(tags.iter().map(|t| t.to_string()).collect()),
+            ..Default::default()
+        }
+    }
+
+    fn filter(v: &str) -> Filter {
+        Filter {
+            field: "tags".into(),
+            operator: "contains".into(),
+            key: None,
+            value: Some(v.into()),
+            field_type: None,
+        }
+    }
+
+    /// The `trace_tags` count agrees with counting trace rows, through creates, upserts,
+    /// PATCH tag changes, a PATCH before the create, and deletes.
+    #[test]
+    fn tag_count_matches_the_row_count() {
+        use crate::opik::model::new_id;
+        let conn = Connection::open_in_memory().unwrap();
+        for part in crate::server::db::SCHEMA_PARTS {
+            conn.execute_batch(part).unwrap();
+        }
+        let ids: Vec<uuid::Uuid> = (0..8).map(|_| new_id()).collect();
+        let recs = vec![
+            tw(ids[0], "p", &["prod"]),
+            tw(ids[1], "p", &["prod", "prod-eu"]),
+            tw(ids[2], "p", &["dev"]),
+            tw(ids[3], "p", &[]),
+            tw(ids[4], "q", &["prod"]),
+            tw(ids[5], "p", &["PROD", "x_y"]),
+        ];
+        let recs = recs
+            .into_iter()
+            .map(CreateRec::from_trace_owned)
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        ingest::create_all(&conn, Kind::Trace, recs, CreateMode::Upsert, "u").unwrap();
+        // a PATCH before its create: not counted until the create arrives
+        let patch = |id: &uuid::Uuid, add: &[&str], remove: &[&str]| {
+            ingest::patch(
+                &conn,
+                Kind::Trace,
+                id,
+                PatchRec {
+                    project_name: Some("p".into()),
+                    project_id: None,
+                    fields: Map::new(),
+                    tags_to_add: add.iter().map(|t| t.to_string()).collect(),
+                    tags_to_remove: remove.iter().map(|t| t.to_string()).collect(),
+                },
+                "u",
+            )
+            .unwrap();
+        };
+        patch(&ids[6], &["prod"], &[]);
+        let pid = projects::resolve(&conn, None, Some("p")).unwrap().unwrap();
+        let check = |filters: Vec<Filter>, want: i64| {
+            let q = TraceQuery {
+                project_id: pid.clone(),
+                filters,
+                limit: 10,
+                with_total: true,
+                ..Default::default()
+            };
+            let fast = tag_filter_count(&conn, &q)
+                .unwrap()
+                .expect("tag-only query");
+            let mut w = Where::default();
+            w.push("t.project_id = ? AND t.has_create = 1", [sv(pid.clone())]);
+            filters::build(Entity::Trace, &q.filters, Ctx::detect(&conn), &mut w).unwrap();
+            let slow: i64 = conn
+                .query_row(
+                    &format!("SELECT count(*) FROM traces t WHERE {}", w.sql()),
+                    params_from_iter(w.params.iter()),
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!((fast, slow), (want, want), "{:?}", q.filters);
+            assert_eq!(query(&conn, &q).unwrap().1, Some(want));
+        };
+        check(vec![filter("prod")], 3); // prod, prod+prod-eu, PROD (LIKE is case-blind)
+        check(vec![filter("prod-eu")], 1);
+        check(vec![filter("x_y")], 1); // `_` is literal
+        check(vec![filter("nope")], 0);
+        check(vec![filter("prod"), filter("eu")], 1);
+        // the create of the patched trace arrives: its patched tags count
+        let rec = CreateRec::from_trace_owned(tw(ids[6], "p", &["dev"])).unwrap();
+        ingest::create_all(&conn, Kind::Trace, vec![rec], CreateMode::Upsert, "u").unwrap();
+        check(vec![filter("prod")], 4);
+        check(vec![filter("dev")], 1); // the PATCH's tags win over the create's
+        // tag ops, an upsert that replaces the tags, a delete
+        patch(&ids[2], &["prod"], &["dev"]);
+        check(vec![filter("dev")], 0);
+        check(vec![filter("prod")], 5);
+        let mut newer = tw(ids[0], "p", &["staging"]);
+        newer.last_updated_at = Some(chrono::Utc::now() + chrono::Duration::seconds(5));
+        let rec = CreateRec::from_trace_owned(newer).unwrap();
+        ingest::create_all(&conn, Kind::Trace, vec![rec], CreateMode::Upsert, "u").unwrap();
+        check(vec![filter("prod")], 4);
+        check(vec![filter("stag")], 1);
+        ingest::delete_traces(&conn, &[ids[1].to_string()]).unwrap();
+        check(vec![filter("prod")], 3);
+        check(vec![filter("prod-eu")], 0);
+        // other filters: the general count
+        let q = TraceQuery {
+            project_id: pid.clone(),
+            filters: vec![Filter {
+                field: "name".into(),
+                operator: "=".into(),
+                key: None,
+                value: Some("t".into()),
+                field_type: None,
+            }],
+            ..Default::default()
+        };
+        assert_eq!(tag_filter_count(&conn, &q).unwrap(), None);
     }
 }
