@@ -531,6 +531,13 @@ impl App {
             };
             screen.on_result(out, &mut ctx);
         }
+        // A screen below the top that asks to close closes itself, not the screen on top.
+        if pos + 1 < self.stack.len() && effects.iter().any(|e| matches!(e, Effect::Pop)) {
+            effects.retain(|e| !matches!(e, Effect::Pop));
+            let (id, _) = self.stack.remove(pos);
+            self.tasks.forget_screen(id);
+            self.last_tick.remove(&id);
+        }
         self.apply(effects, now);
     }
 
@@ -725,9 +732,12 @@ mod tests {
                 _ => Handled::No,
             }
         }
-        fn on_result(&mut self, out: TaskOutput, _ctx: &mut Ctx) {
+        fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
             let key = out.key;
             let v = out.take::<u32>();
+            if v == Some(0) {
+                ctx.pop();
+            }
             self.log
                 .borrow_mut()
                 .push(format!("{} result {key} {v:?}", self.name));
@@ -814,6 +824,31 @@ mod tests {
         assert!(!log.iter().any(|l| l.contains("Some(10)")), "{log:?}");
         assert!(!log.iter().any(|l| l.contains("Some(40)")), "{log:?}");
         assert_eq!(app.busy(), 0);
+    }
+
+    #[test]
+    fn a_screen_closing_itself_on_a_result_closes_itself_even_below_the_top() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = test_app(crate::app::testing::no_opener());
+        let now = fixed_now();
+        app.push(Probe::boxed("a", &log), now);
+        app.push(Probe::boxed("b", &log), now);
+        app.push(Probe::boxed("c", &log), now);
+        let msg = |screen, generation, v: u32| TaskMsg {
+            screen,
+            key: "load",
+            generation,
+            value: Box::new(v),
+        };
+        // Screen ids 1, 2, 3; b's latest request has generation 4. b (below c) closes itself.
+        app.on_task(msg(2, 4, 0), now);
+        assert_eq!(app.depth(), 2);
+        assert_eq!(app.top_title().unwrap(), "c");
+        // The top screen closing itself goes back to a.
+        app.on_task(msg(3, 6, 0), now);
+        assert_eq!(app.depth(), 1);
+        assert_eq!(app.top_title().unwrap(), "a");
+        assert!(!app.quit);
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn help_lines_with(
     let section = |name: String| Line::from(Span::styled(name, theme.heading2));
     let row = |keys: String, desc: &str| {
         Line::from(vec![
-            Span::styled(format!("  {keys:<14}"), theme.hint_key),
+            Span::styled(format!("  {keys:<15} "), theme.hint_key),
             Span::styled(desc.to_string(), theme.text),
         ])
     };

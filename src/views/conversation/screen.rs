@@ -946,18 +946,21 @@ impl Screen for ConversationScreen {
                             self.load(ctx);
                         }
                         None => {
+                            // Nothing to show: say why and go back to where `C` was pressed
+                            // (not an empty "0 turns" conversation).
                             self.conv.loading = false;
-                            self.conv.invalidate();
                             ctx.toast_error(format!(
                                 "this trace has no thread_id and none of these metadata keys: {}",
                                 keys.join(", ")
                             ));
+                            ctx.pop();
                         }
                     }
                 }
                 Some(Err(e)) => {
                     self.conv.loading = false;
                     ctx.toast_error(format!("reading the trace: {e}"));
+                    ctx.pop();
                 }
                 None => {}
             },
