@@ -141,6 +141,16 @@ impl<'a> Ctx<'a> {
         self.tasks.spawn(self.screen, key, fut)
     }
 
+    /// As [`Ctx::spawn`], for a listener that may wait indefinitely (the outbox's next
+    /// event): it does not turn the status-bar spinner on.
+    pub fn spawn_quiet<T, F>(&mut self, key: &'static str, fut: F) -> u64
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.tasks.spawn_quiet(self.screen, key, fut)
+    }
+
     /// Whether a task with `key` is in flight for this screen.
     pub fn in_flight(&self, key: &'static str) -> bool {
         self.tasks.in_flight(self.screen, key)

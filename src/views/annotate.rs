@@ -205,7 +205,7 @@ impl AnnotateScreen {
 
     fn listen_outbox(&self, ctx: &mut Ctx) {
         let rx = self.events_rx.clone();
-        ctx.spawn("outbox", async move { rx.lock().await.recv().await });
+        ctx.spawn_quiet("outbox", async move { rx.lock().await.recv().await });
     }
 
     /// The current item became visible: claim its lock, load it in full and its context.

@@ -297,7 +297,7 @@ impl ConversationScreen {
         let Some(mut rx) = self.outbox.as_mut().and_then(|l| l.events.take()) else {
             return;
         };
-        ctx.spawn("outbox", async move {
+        ctx.spawn_quiet("outbox", async move {
             let ev = rx.recv().await;
             let r: EventWait = (rx, ev);
             r
