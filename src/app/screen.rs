@@ -254,6 +254,18 @@ pub trait Screen {
         false
     }
 
+    /// What the hint bar shows while [`Screen::capturing_text`] is true (keys, label): the
+    /// screen's own keys and actions do not apply then (they type), so they are not listed.
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("Enter", "apply"), ("Esc", "cancel")]
+    }
+
+    /// Labels for the hint bar that say better than the action's own what it does on this
+    /// screen (the queues list's `y` copies the SME link, not an id).
+    fn hint_labels(&self) -> Vec<(Action, &'static str)> {
+        Vec::new()
+    }
+
     /// Raw key input while [`Screen::capturing_text`] is true.
     fn handle_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Handled {
         Handled::No

@@ -615,6 +615,11 @@ impl App {
                 .format("%H:%M:%S")
                 .to_string()
         });
+        let (typing, labels) = match self.stack.last() {
+            Some((_, s)) if s.capturing_text() => (Some(s.typing_hints()), Vec::new()),
+            Some((_, s)) => (None, s.hint_labels()),
+            None => (None, Vec::new()),
+        };
         let (title, sstatus, context, hints, extra) = match self.stack.last() {
             Some((_, s)) => (
                 s.title(),
@@ -657,14 +662,18 @@ impl App {
             frame.buffer_mut().set_style(hint_area, self.theme.text);
             c.draw(frame, hint_area, &self.theme);
         } else {
-            let line = hintbar::hint_line(
-                &self.keymap,
-                context,
-                &hints,
-                hint_area.width,
-                &self.theme,
-                self.stack.len() <= 1,
-            );
+            let line = match &typing {
+                Some(t) => hintbar::typing_line(t, hint_area.width, &self.theme),
+                None => hintbar::hint_line_with(
+                    &self.keymap,
+                    context,
+                    &hints,
+                    &labels,
+                    hint_area.width,
+                    &self.theme,
+                    self.stack.len() <= 1,
+                ),
+            };
             hintbar::render(&line, hint_area, frame.buffer_mut(), &self.theme);
         }
         if let Some(scroll) = self.help_scroll {

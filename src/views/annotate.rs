@@ -604,6 +604,14 @@ impl Screen for AnnotateScreen {
             && (!matches!(self.editor, Editor::None) || self.confirm_leave)
     }
 
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        if self.confirm_leave {
+            vec![("y", "leave"), ("any key", "stay")]
+        } else {
+            vec![("^s", "submit"), ("Esc", "leave the editor")]
+        }
+    }
+
     fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
         self.modal_key(key, ctx)
     }

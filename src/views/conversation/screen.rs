@@ -634,6 +634,13 @@ impl Screen for ConversationScreen {
         !matches!(self.mode, Mode::Normal)
     }
 
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        match self.mode {
+            Mode::Pick(_) => vec![("1–9/Enter", "pick"), ("j/k", "move"), ("Esc", "cancel")],
+            _ => vec![("Enter", "apply"), ("Esc", "cancel")],
+        }
+    }
+
     fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         match mode {
