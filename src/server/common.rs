@@ -352,3 +352,17 @@ mod tests {
         assert_eq!(u.get("b"), Some(&1));
     }
 }
+
+/// Which entity a route is about (trace, span, thread), as a const generic parameter so one
+/// axum handler serves the three routes.
+pub const TRACE: u8 = 0;
+pub const SPAN: u8 = 1;
+pub const THREAD: u8 = 2;
+
+pub const fn entity_kind(k: u8) -> &'static str {
+    match k {
+        TRACE => "trace",
+        SPAN => "span",
+        _ => "thread",
+    }
+}
