@@ -887,6 +887,7 @@ mod tests {
                 total: 8,
                 done_for_me: 2,
                 completed: 1,
+                awaiting: 1,
                 in_review: 0,
                 to_review: 5,
             },
