@@ -608,7 +608,7 @@ impl Screen for AnnotateScreen {
         if self.confirm_leave {
             vec![("y", "leave"), ("any key", "stay")]
         } else {
-            vec![("^s", "submit"), ("Esc", "leave the editor")]
+            vec![("Esc", "done"), ("^s", "submit + next")]
         }
     }
 

@@ -121,6 +121,11 @@ impl Screen for QueuesScreen {
         self.load(ctx);
     }
 
+    /// Back from annotating (or creating a queue): the progress columns changed.
+    fn on_resume(&mut self, ctx: &mut Ctx) {
+        self.load(ctx);
+    }
+
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
         let n = self.queues.len();
         match action {
