@@ -441,28 +441,29 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
                 _ => {}
             }
             let mut last = None;
+            // Rows come in bucket order: sum into `acc` and hand each bucket to `sb` once.
+            let mut acc = BucketAcc::default();
             while let Some(r) = rows.next()? {
                 let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
                     continue;
                 };
                 let b = q.bucket_cached(ms, &mut last);
+                acc.at(b, &mut sb, &names);
                 match mt {
-                    "TRACE_COUNT" => sb.add("traces", b, 1.0),
+                    "TRACE_COUNT" => acc.add("traces", 1.0),
                     "DURATION" => {
                         if let Some(d) = r.get::<_, Option<f64>>(1)? {
-                            for n in &names {
-                                sb.add_sample(n, b, d);
-                            }
+                            acc.samples.push(d);
                         }
                     }
                     "COST" => {
                         if let Some(c) = r.get::<_, Option<f64>>(2)? {
-                            sb.add("cost", b, c);
+                            acc.add("cost", c);
                         }
                     }
                     "TOKEN_USAGE" => {
                         if let Some(u) = r.get_ref(3)?.as_str_or_null()? {
-                            add_usage(&mut sb, b, u);
+                            acc.add_usage(u);
                         }
                     }
                     _ => {
@@ -470,6 +471,7 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
                     }
                 }
             }
+            acc.flush(&mut sb, &names);
             let reduce = |name: &str| match name {
                 "duration.p50" => Reduce::Quantile(0.5),
                 "duration.p90" => Reduce::Quantile(0.9),
@@ -618,6 +620,65 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
         _ => {}
     }
     Ok(response(q, sb, |_| Reduce::Sum))
+}
+
+/// Sums (and duration samples) of the bucket being read, handed to a [`SeriesBuilder`] when
+/// the bucket changes: one map update per bucket and series instead of per row.
+#[derive(Default)]
+struct BucketAcc {
+    bucket: Option<i64>,
+    sums: Vec<(String, f64)>,
+    samples: Vec<f64>,
+}
+
+impl BucketAcc {
+    /// Move to bucket `b` (flushing the previous one if it differs).
+    fn at(&mut self, b: i64, sb: &mut SeriesBuilder, sample_names: &[String]) {
+        if self.bucket != Some(b) {
+            self.flush(sb, sample_names);
+            self.bucket = Some(b);
+        }
+    }
+
+    fn add(&mut self, name: &str, v: f64) {
+        match self.sums.iter_mut().find(|(k, _)| k == name) {
+            Some((_, s)) => *s += v,
+            None => self.sums.push((name.to_string(), v)),
+        }
+    }
+
+    /// Add a usage object's positive numbers (borrowed keys; escaped keys take the owned
+    /// path).
+    fn add_usage(&mut self, usage_json: &str) {
+        if let Ok(m) = serde_json::from_str::<BTreeMap<&str, Value>>(usage_json) {
+            for (k, v) in m {
+                if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
+                    self.add(k, n);
+                }
+            }
+        } else if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(usage_json) {
+            for (k, v) in m {
+                if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
+                    self.add(&k, n);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, sb: &mut SeriesBuilder, sample_names: &[String]) {
+        let Some(b) = self.bucket else { return };
+        for (k, v) in self.sums.drain(..) {
+            sb.add(&k, b, v);
+        }
+        if !self.samples.is_empty() {
+            for n in sample_names {
+                let a = sb.agg(n, b);
+                a.values.extend_from_slice(&self.samples);
+                a.n += self.samples.len() as u64;
+            }
+            self.samples.clear();
+        }
+    }
 }
 
 fn add_usage(sb: &mut SeriesBuilder, bucket: i64, usage_json: &str) {
