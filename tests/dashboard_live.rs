@@ -9,8 +9,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use opik_tui::config::Connection;
@@ -19,25 +18,8 @@ use opik_tui::dashboard::{Kpi, TimeRange};
 use opik_tui::opik::client::OpikClient;
 use opik_tui::server::{self, ServerConfig, ServerHandle};
 
-/// The venv's python, or `None` when skipping is allowed.
-fn python() -> Option<PathBuf> {
-    let venv = std::env::var_os("OPIK_TUI_VENV")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/opik-tui/venv"))
-        });
-    match venv.map(|v| v.join("bin/python")) {
-        Some(p) if p.exists() => Some(p),
-        _ if std::env::var("OPIK_TUI_SKIP_PY").as_deref() == Ok("1") => {
-            eprintln!("OPIK_TUI_SKIP_PY=1: skipping the Python SDK dashboard test");
-            None
-        }
-        _ => panic!(
-            "the Opik SDK venv is missing: run .ci/run (it creates ~/.cache/opik-tui/venv with opik==2.2.122), \
-             set OPIK_TUI_VENV, or set OPIK_TUI_SKIP_PY=1 to skip SDK tests"
-        ),
-    }
-}
+mod common;
+use common::{Tmux, python};
 
 async fn start(dir: &Path) -> ServerHandle {
     server::spawn(ServerConfig {
@@ -190,77 +172,6 @@ async fn dashboard_numbers_match_what_the_sdk_logged() {
     assert!(!old.series.traces.has_data());
     assert_eq!(kpi(&old.kpis, "latency p50").value_text(), "–");
 }
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, env: &[(&str, String)]) -> Tmux {
-        let ok = Command::new("tmux").arg("-V").status();
-        assert!(
-            ok.is_ok_and(|s| s.success()),
-            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
-        );
-        let socket = format!("opik-tui-dash-{}", std::process::id());
-        let mut c = Command::new("tmux");
-        c.args([
-            "-L",
-            &socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "140",
-            "-y",
-            "40",
-        ]);
-        for (k, v) in env {
-            c.args(["-e", &format!("{k}={v}")]);
-        }
-        c.arg(cmd);
-        assert!(
-            c.status().expect("tmux").success(),
-            "tmux new-session failed"
-        );
-        Tmux { socket }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until `pred` holds for the screen (the app redraws on its own).
-    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(40),
-                "screen never showed {what}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
 /// The value under the `traces` KPI label (first card of the KPI row).
 fn traces_kpi(screen: &str) -> Option<String> {
     let lines: Vec<&str> = screen.lines().collect();
@@ -281,36 +192,14 @@ async fn live_dashboard_updates_without_a_key_press() {
     let srv = start(dir.path()).await;
     log_traces(&py, &srv, dir.path(), "dash-live", 3, 0).await;
 
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home).expect("home");
     let bin = env!("CARGO_BIN_EXE_opik-tui");
     let cmd = format!(
         "{bin} --url {} --project dash-live --log-file {} dashboard --refresh 1",
         srv.base_url(),
         dir.path().join("tui.log").display()
     );
-    let env = [
-        ("HOME", home.display().to_string()),
-        (
-            "XDG_CONFIG_HOME",
-            home.join(".config").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME",
-            home.join(".local/share").display().to_string(),
-        ),
-        (
-            "XDG_STATE_HOME",
-            home.join(".local/state").display().to_string(),
-        ),
-        (
-            "OPIK_CONFIG_PATH",
-            home.join("none.config").display().to_string(),
-        ),
-        ("TERM", "xterm-256color".to_string()),
-        ("COLORTERM", "truecolor".to_string()),
-    ];
-    let tmux = Tmux::start(&cmd, &env);
+    let env = common::tui_env(dir.path());
+    let tmux = Tmux::start("dash", &cmd, &env).with_timeout(Duration::from_secs(40));
     let first = tmux.wait("3 traces", |s| traces_kpi(s).as_deref() == Some("3"));
     assert!(first.contains("[24h]"), "{first}");
     assert!(first.contains("live every 1s"), "{first}");

@@ -29,24 +29,8 @@ use opik_tui::server::demo_dify::{self, BILLING, Fixture, RECIPES, TRIP};
 use opik_tui::server::{self, ServerConfig, ServerHandle};
 use serde_json::{Value, json};
 
-fn python() -> Option<PathBuf> {
-    let venv = std::env::var_os("OPIK_TUI_VENV")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/opik-tui/venv"))
-        });
-    match venv.map(|v| v.join("bin/python")) {
-        Some(p) if p.exists() => Some(p),
-        _ if std::env::var("OPIK_TUI_SKIP_PY").as_deref() == Ok("1") => {
-            eprintln!("OPIK_TUI_SKIP_PY=1: skipping the Python SDK test");
-            None
-        }
-        _ => panic!(
-            "the Opik SDK venv is missing: run .ci/run (it creates ~/.cache/opik-tui/venv with opik==2.2.122), \
-             set OPIK_TUI_VENV, or set OPIK_TUI_SKIP_PY=1 to skip SDK tests"
-        ),
-    }
-}
+mod common;
+use common::python;
 
 async fn start(dir: &tempfile::TempDir) -> ServerHandle {
     server::spawn(ServerConfig {

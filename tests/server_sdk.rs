@@ -12,26 +12,8 @@ use std::process::Stdio;
 use opik_tui::server::{self, ServerConfig, ServerHandle};
 use serde_json::Value;
 
-/// The venv's python, or `None` when skipping is allowed.
-fn python() -> Option<PathBuf> {
-    let venv = std::env::var_os("OPIK_TUI_VENV")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/opik-tui/venv"))
-        });
-    let py = venv.map(|v| v.join("bin/python"));
-    match py {
-        Some(p) if p.exists() => Some(p),
-        _ if std::env::var("OPIK_TUI_SKIP_PY").as_deref() == Ok("1") => {
-            eprintln!("OPIK_TUI_SKIP_PY=1: skipping the Python SDK test");
-            None
-        }
-        _ => panic!(
-            "the Opik SDK venv is missing: run .ci/run (it creates ~/.cache/opik-tui/venv with opik==2.2.122), \
-             set OPIK_TUI_VENV, or set OPIK_TUI_SKIP_PY=1 to skip SDK tests"
-        ),
-    }
-}
+mod common;
+use common::python;
 
 async fn start(dir: &tempfile::TempDir) -> ServerHandle {
     let users = dir.path().join("users.toml");

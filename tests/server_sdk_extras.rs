@@ -9,22 +9,8 @@ use std::process::Command;
 
 use opik_tui::server::{ServerConfig, spawn};
 
-fn python() -> Option<PathBuf> {
-    if std::env::var("OPIK_TUI_SKIP_PY").as_deref() == Ok("1") {
-        return None;
-    }
-    let venv = std::env::var_os("OPIK_TUI_VENV")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/opik-tui/venv")))
-        .unwrap_or_default();
-    let py = venv.join("bin/python");
-    assert!(
-        py.exists(),
-        "the Python SDK venv is missing at {}: run .ci/run (or set OPIK_TUI_VENV; OPIK_TUI_SKIP_PY=1 skips SDK tests)",
-        venv.display()
-    );
-    Some(py)
-}
+mod common;
+use common::python;
 
 async fn run_script(script: &str, project: &str) {
     let Some(py) = python() else {

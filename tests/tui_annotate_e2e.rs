@@ -11,121 +11,18 @@
 //! status are on screen) and the thread scores (by thread id and project) and the comment (on
 //! the thread) are read back with the queue id.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-struct Tmux {
-    socket: String,
-}
+mod common;
+use common::{Serve, Tmux, free_addr, tui_env};
 
-impl Tmux {
-    fn start(name: &str, cmd: &str, env: &[(&str, String)]) -> Tmux {
-        let status = Command::new("tmux")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .status();
-        assert!(
-            status.is_ok_and(|s| s.success()),
-            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
-        );
-        let socket = format!("opik-tui-annotate-{name}-{}", std::process::id());
-        let mut c = Command::new("tmux");
-        c.args([
-            "-L",
-            &socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-        ])
-        .args(["-x", "140", "-y", "40"]);
-        for (k, v) in env {
-            c.args(["-e", &format!("{k}={v}")]);
-        }
-        c.arg(cmd);
-        assert!(
-            c.status().expect("tmux").success(),
-            "tmux new-session failed"
-        );
-        Tmux { socket }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "t"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(st.success());
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(40),
-                "screen never showed {text:?}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
-struct Serve(Child);
-
-impl Serve {
-    fn start(addr: &str, db: &std::path::Path) -> Serve {
-        let child = Command::new(env!("CARGO_BIN_EXE_opik-tui"))
-            .args(["serve", "--bind", addr, "--db"])
-            .arg(db)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("opik-tui serve starts");
-        let start = Instant::now();
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "serve never listened on {addr}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Serve(child)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The SME screens settle between keys; the wait is longer for the offline part.
+fn sme_tmux(name: &str, cmd: &str, env: &[(&str, String)]) -> Tmux {
+    Tmux::start(name, cmd, env)
+        .with_key_delay(Duration::from_millis(150))
+        .with_timeout(Duration::from_secs(40))
 }
 
 async fn send(
@@ -144,45 +41,6 @@ async fn send(
     serde_json::from_str(&t).unwrap_or(Value::Null)
 }
 
-/// The environment for the TUI in tmux: its own HOME, config and state dirs.
-fn tui_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
-    let home = dir.join("home");
-    std::fs::create_dir_all(&home).expect("home");
-    vec![
-        ("HOME", home.display().to_string()),
-        (
-            "XDG_CONFIG_HOME",
-            home.join(".config").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME",
-            home.join(".local/share").display().to_string(),
-        ),
-        (
-            "XDG_STATE_HOME",
-            home.join(".local/state").display().to_string(),
-        ),
-        (
-            "OPIK_TUI_STATE_DIR",
-            dir.join("state").display().to_string(),
-        ),
-        (
-            "OPIK_CONFIG_PATH",
-            home.join("none.ini").display().to_string(),
-        ),
-        ("TERM", "xterm-256color".into()),
-    ]
-}
-
-fn free_addr() -> String {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    format!("127.0.0.1:{port}")
-}
-
 fn my_entry<'a>(trace: &'a Value, name: &str) -> Option<&'a Value> {
     let s = trace["feedback_scores"]
         .as_array()?
@@ -197,14 +55,9 @@ fn my_entry<'a>(trace: &'a Value, name: &str) -> Option<&'a Value> {
 async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("opik.db");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = free_addr();
     let base = format!("http://{addr}/api");
-    let mut serve = Serve::start(&addr, &db);
+    let mut serve = Serve::at(&addr, &db);
     let http = reqwest::Client::new();
     let api = |p: &str| format!("{base}/v1/private/{p}");
 
@@ -277,7 +130,7 @@ async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
 
     let bin = env!("CARGO_BIN_EXE_opik-tui");
     let env = tui_env(dir.path());
-    let tmux = Tmux::start(
+    let tmux = sme_tmux(
         "traces",
         &format!("{bin} --url {base} annotate 'E2E queue'"),
         &env,
@@ -300,8 +153,7 @@ async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
     tmux.wait_for("1/3");
 
     // The server dies; the SME goes on.
-    let _ = serve.0.kill();
-    let _ = serve.0.wait();
+    serve.kill();
     // Item B: bad + Unsafe.
     tmux.keys(&["1"]);
     tmux.keys(&["Tab"]);
@@ -321,7 +173,7 @@ async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
     tmux.wait_for("offline");
 
     // The server comes back; the outbox drains in the background.
-    serve = Serve::start(&addr, &db);
+    serve = Serve::at(&addr, &db);
     let start = Instant::now();
     let all = loop {
         let mut got = Vec::new();
@@ -402,7 +254,7 @@ async fn a_thread_queue_filled_from_the_threads_list_and_annotated_in_tmux() {
     let db = dir.path().join("opik.db");
     let addr = free_addr();
     let base = format!("http://{addr}/api");
-    let _serve = Serve::start(&addr, &db);
+    let _serve = Serve::at(&addr, &db);
     let http = reqwest::Client::new();
     let api = |p: &str| format!("{base}/v1/private/{p}");
     let project = "e2e-threads";
@@ -523,7 +375,7 @@ async fn a_thread_queue_filled_from_the_threads_list_and_annotated_in_tmux() {
     // The threads list: mark both with space, `a`, pick the thread queue.
     let env = tui_env(dir.path());
     let bin = env!("CARGO_BIN_EXE_opik-tui");
-    let tmux = Tmux::start(
+    let tmux = sme_tmux(
         "threads",
         &format!("{bin} --url {base} --project {project} threads"),
         &env,
@@ -732,7 +584,7 @@ async fn the_outbox_drains_at_start_without_an_annotation_screen() {
     let db = dir.path().join("opik.db");
     let addr = free_addr();
     let base = format!("http://{addr}/api");
-    let serve = Serve::start(&addr, &db);
+    let serve = Serve::at(&addr, &db);
     let http = reqwest::Client::new();
     let api = |p: &str| format!("{base}/v1/private/{p}");
     let trace_id = opik_tui::opik::model::new_id();
@@ -772,13 +624,13 @@ async fn the_outbox_drains_at_start_without_an_annotation_screen() {
 
     let env = tui_env(dir.path());
     let bin = env!("CARGO_BIN_EXE_opik-tui");
-    let tmux = Tmux::start("outbox", &format!("{bin} --url {base} projects"), &env);
+    let tmux = sme_tmux("outbox", &format!("{bin} --url {base} projects"), &env);
     let s = tmux.wait_for("offline · 1 waiting to send");
     let top = s.lines().next().unwrap_or_default();
     assert!(top.contains("offline · 1 waiting to send"), "{s}");
 
     // The server comes back: the score arrives without any annotation screen.
-    let _serve = Serve::start(&addr, &db);
+    let _serve = Serve::at(&addr, &db);
     let start = Instant::now();
     let entry = loop {
         let t = send(

@@ -10,118 +10,13 @@
 //! the working directory and the toast says where.
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use opik_tui::server::{self, ServerConfig};
 use serde_json::{Value, json};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, cwd: &std::path::Path, env: &[(&str, String)]) -> Tmux {
-        let status = Command::new("tmux").arg("-V").status();
-        assert!(
-            status.is_ok_and(|s| s.success()),
-            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
-        );
-        let socket = format!("opik-tui-convo-{}", std::process::id());
-        let mut c = Command::new("tmux");
-        c.args([
-            "-L",
-            &socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-        ]);
-        c.args(["-x", "150", "-y", "40", "-c"]).arg(cwd);
-        for (k, v) in env {
-            c.args(["-e", &format!("{k}={v}")]);
-        }
-        c.arg(cmd);
-        let st = c.status().expect("tmux new-session");
-        assert!(st.success(), "tmux new-session failed");
-        let t = Tmux { socket };
-        // Let the application's OSC 52 set tmux's paste buffer.
-        t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut a = vec!["send-keys", "-t", "t"];
-        a.extend_from_slice(keys);
-        self.tmux(&a);
-    }
-
-    /// Type a `:` command and run it.
-    fn command(&self, line: &str) {
-        self.keys(&[":"]);
-        self.keys(&["-l", line]);
-        self.keys(&["Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn wait(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "screen never showed {what}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait(text, |s| s.contains(text))
-    }
-
-    /// Wait until tmux holds a paste buffer containing `text` (set by OSC 52).
-    fn wait_buffer(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let b = self.tmux(&["show-buffer"]);
-            if b.contains(text) {
-                return b;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "no paste buffer with {text:?} (last: {b:?}):\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+mod common;
+use common::{Tmux, TmuxOpts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_keys_threads_by_copy_url_and_export_in_the_binary() {
@@ -174,9 +69,7 @@ async fn settings_keys_threads_by_copy_url_and_export_in_the_binary() {
         .expect("json");
     let pid = project["id"].as_str().expect("project id").to_string();
 
-    let home = dir.path().join("home");
     let work = dir.path().join("work");
-    std::fs::create_dir_all(&home).expect("home");
     std::fs::create_dir_all(&work).expect("work");
     // The project's own list wins over `default` (which would pick session_id first).
     let settings = dir.path().join("settings.toml");
@@ -187,24 +80,17 @@ async fn settings_keys_threads_by_copy_url_and_export_in_the_binary() {
     .expect("settings");
     let bin = env!("CARGO_BIN_EXE_opik-tui");
     let cmd = format!("{bin} --url {base} --project e2e-convo threads");
-    let env = [
-        ("HOME", home.display().to_string()),
-        (
-            "XDG_CONFIG_HOME",
-            home.join(".config").display().to_string(),
-        ),
-        (
-            "XDG_STATE_HOME",
-            home.join(".local/state").display().to_string(),
-        ),
-        (
-            "OPIK_TUI_STATE_DIR",
-            home.join("state").display().to_string(),
-        ),
-        ("OPIK_TUI_SETTINGS", settings.display().to_string()),
-        ("TERM", "xterm-256color".to_string()),
-    ];
-    let tmux = Tmux::start(&cmd, &work, &env);
+    let mut env = common::tui_env(dir.path());
+    env.push(("OPIK_TUI_SETTINGS", settings.display().to_string()));
+    let tmux = Tmux::start_with(TmuxOpts {
+        name: "convo",
+        cmd: &cmd,
+        env: &env,
+        cwd: Some(&work),
+        width: 150,
+        height: 40,
+    });
+    tmux.set_clipboard();
 
     // Auto-detection with the settings' key.
     let s = tmux.wait_for("chat-e2e");

@@ -8,165 +8,13 @@
 //! on that turn's trace, and `-` on the third as 0. Then the trace view of the turn
 //! (`t`) names the spans readably.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use opik_tui::server::demo_dify::{self, BILLING, RECIPES, TRIP};
 use serde_json::{Value, json};
 
+mod common;
+use common::{Serve, Tmux, poll, user_feedback};
+
 const PROJECT: &str = "dify-e2e";
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, env: &[(&str, String)]) -> Tmux {
-        let status = Command::new("tmux").arg("-V").status();
-        assert!(
-            status.is_ok_and(|s| s.success()),
-            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
-        );
-        let socket = format!("opik-tui-dify-{}", std::process::id());
-        let mut c = Command::new("tmux");
-        c.args([
-            "-L",
-            &socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "140",
-            "-y",
-            "40",
-        ]);
-        for (k, v) in env {
-            c.args(["-e", &format!("{k}={v}")]);
-        }
-        c.arg(cmd);
-        assert!(
-            c.status().expect("tmux new-session").success(),
-            "tmux new-session failed"
-        );
-        Tmux { socket }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "t"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(st.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_until(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "screen never showed {what}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(text, |s| s.contains(text))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-/// `opik-tui serve` on a free port; killed (by its own handle) when dropped.
-struct Serve {
-    child: Child,
-    base: String,
-    /// Kept open: the server prints more lines, and a closed pipe would make it fail.
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Serve {
-    fn start(dir: &std::path::Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_opik-tui"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-            .arg(dir.join("opik.db"))
-            .env("HOME", dir)
-            .env("XDG_DATA_HOME", dir.join("data"))
-            .env("XDG_STATE_HOME", dir.join("state"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start opik-tui serve");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read serve output");
-        let base = line
-            .trim()
-            .strip_prefix("opik-tui server listening on ")
-            .unwrap_or_else(|| panic!("unexpected serve output: {line:?}"))
-            .to_string();
-        Serve {
-            child,
-            base,
-            _stdout: stdout,
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn poll<F, Fut>(what: &str, mut f: F) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<Value>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "never saw {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
-fn user_feedback(trace: &Value) -> Option<&Value> {
-    trace["feedback_scores"]
-        .as_array()?
-        .iter()
-        .find(|s| s["name"] == "User feedback")
-}
 
 async fn feedback_value(http: &reqwest::Client, base: &str, id: &str, want: f64) -> Value {
     let url = format!("{base}/v1/private/traces/{id}");
@@ -185,8 +33,8 @@ async fn feedback_value(http: &reqwest::Client, base: &str, id: &str, want: f64)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dify_conversations_in_the_threads_screen_and_thumbs_read_back() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let serve = Serve::start(dir.path());
-    let base = serve.base.clone();
+    let serve = Serve::start(&dir.path().join("opik.db"));
+    let base = serve.base();
     let http = reqwest::Client::new();
 
     let f = demo_dify::dify(PROJECT, chrono::Utc::now());
@@ -201,37 +49,15 @@ async fn dify_conversations_in_the_threads_screen_and_thumbs_read_back() {
         assert!(r.status().is_success(), "{path} batch: {}", r.status());
     }
 
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home).expect("home");
     let bin = env!("CARGO_BIN_EXE_opik-tui");
     let cmd = format!("{bin} --url {base} --project {PROJECT} threads");
-    let env = [
-        ("HOME", home.display().to_string()),
-        (
-            "XDG_CONFIG_HOME",
-            home.join(".config").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME",
-            home.join(".local/share").display().to_string(),
-        ),
-        (
-            "XDG_STATE_HOME",
-            home.join(".local/state").display().to_string(),
-        ),
-        (
-            "OPIK_TUI_STATE_DIR",
-            home.join("state").display().to_string(),
-        ),
-        ("TERM", "xterm-256color".to_string()),
-        ("COLORTERM", "truecolor".to_string()),
-    ];
-    let tmux = Tmux::start(&cmd, &env);
+    let env = common::tui_env(dir.path());
+    let tmux = Tmux::start("dify", &cmd, &env);
 
     // No thread_id anywhere: the screen falls back to metadata.conversation_id and lists the
     // three Dify conversations (ids may be cut by the column: match their first 8 chars).
     let short = |id: &str| id[..8].to_string();
-    let s = tmux.wait_until("the three Dify conversations", |s| {
+    let s = tmux.wait("the three Dify conversations", |s| {
         [TRIP, BILLING, RECIPES]
             .iter()
             .all(|c| s.contains(&short(c)))

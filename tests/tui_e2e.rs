@@ -6,127 +6,16 @@
 //! Needs tmux and the SDK venv (both installed by `.ci/run`). Without the venv the test fails
 //! and says so, unless `OPIK_TUI_SKIP_PY=1`: then the same data is logged over REST.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_opik-tui");
+mod common;
+use common::{BIN, Serve, Tmux, TmuxOpts, python};
+
 const PROJECT: &str = "e2e-tui";
-
-fn python() -> Option<PathBuf> {
-    let venv = std::env::var_os("OPIK_TUI_VENV")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/opik-tui/venv"))
-        });
-    match venv.map(|v| v.join("bin/python")) {
-        Some(p) if p.exists() => Some(p),
-        _ if std::env::var("OPIK_TUI_SKIP_PY").as_deref() == Ok("1") => None,
-        _ => panic!(
-            "the Opik SDK venv is missing: run .ci/run (it creates ~/.cache/opik-tui/venv with \
-             opik==2.2.122), set OPIK_TUI_VENV, or set OPIK_TUI_SKIP_PY=1 to log over REST instead"
-        ),
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Tmux(String);
-
-impl Tmux {
-    fn run(args: &[&str]) -> String {
-        let out = Command::new("tmux").args(args).output().expect(
-            "tmux is not installed: run .ci/run (it installs tmux) or apt-get install tmux",
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.0];
-        args.extend_from_slice(keys);
-        Tmux::run(&args);
-    }
-    fn text(&self) -> String {
-        Tmux::run(&["capture-pane", "-p", "-t", &self.0])
-    }
-    /// Wait (generously) until the screen contains `needle`; fail with the screen if not.
-    fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let t = self.text();
-            if t.contains(needle) {
-                return t;
-            }
-            if Instant::now() > deadline {
-                panic!("the screen never showed {needle:?}; it shows:\n{t}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Tmux {
-    fn wait_gone(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let t = self.text();
-            if !t.contains(needle) {
-                return;
-            }
-            if Instant::now() > deadline {
-                panic!("the screen kept showing {needle:?}:\n{t}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        Tmux::run(&["kill-session", "-t", &self.0]);
-    }
-}
-
-fn wait_alive(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let url = format!("{base}/is-alive/ping");
-    loop {
-        let ok = http::blocking_get(&url);
-        if ok {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "opik-tui serve did not answer at {url}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Tiny blocking HTTP helpers on top of the async client (the test is synchronous).
 mod http {
-    pub fn blocking_get(url: &str) -> bool {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async { matches!(::reqwest::get(url).await, Ok(r) if r.status().is_success()) })
-    }
-
     pub fn post_json(url: &str, body: &serde_json::Value) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -206,93 +95,63 @@ fn log_with_sdk(py: &Path, base: &str, home: &Path) {
 #[test]
 fn browse_sdk_traces_in_tmux() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = free_port();
-    let bind = format!("127.0.0.1:{port}");
-    let base = format!("http://{bind}/api");
-    let server = Server(
-        Command::new(BIN)
-            .args(["serve", "--bind", &bind, "--db"])
-            .arg(dir.path().join("opik.db"))
-            .env("HOME", dir.path())
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start opik-tui serve"),
-    );
-    wait_alive(&base);
+    let server = Serve::start(&dir.path().join("opik.db"));
+    let base = server.base();
     match python() {
         Some(py) => log_with_sdk(&py, &base, dir.path()),
         None => log_over_rest(&base),
     }
 
-    let session = format!("opik-tui-e2e-{port}");
-    let cmd = format!(
-        "env HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data \
-         XDG_STATE_HOME={home}/state TERM=xterm-256color COLORTERM=truecolor {BIN} --url {base}; \
-         echo EXITED $?; sleep 30",
-        home = dir.path().display()
-    );
-    Tmux::run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "160",
-        "-y",
-        "45",
-        &cmd,
-    ]);
-    let tmux = Tmux(session);
+    let cmd = format!("{BIN} --url {base}; echo EXITED $?; sleep 30");
+    let env = common::tui_env(dir.path());
+    let tmux = Tmux::start_with(TmuxOpts {
+        name: "e2e",
+        cmd: &cmd,
+        env: &env,
+        cwd: None,
+        width: 160,
+        height: 45,
+    });
 
     // Projects list with the SDK's project.
     let screen = tmux.wait_for(PROJECT);
     assert!(screen.contains("Projects"), "{screen}");
 
     // Open it through the command line with completion.
-    tmux.send(&[":", "project e2e-", "Tab", "Enter"]);
+    tmux.keys(&[":", "project e2e-", "Tab", "Enter"]);
     let screen = tmux.wait_for("checkout_agent");
     assert!(screen.contains("plain_trace_2"), "{screen}");
     assert!(screen.contains("of 4"), "{screen}");
 
     // Server-side search narrows the list; Esc clears it.
-    tmux.send(&["/", "checkout", "Enter"]);
-    let screen = tmux.wait_for("/checkout");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut screen = screen;
-    while screen.contains("plain_trace_2") && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-        screen = tmux.text();
-    }
-    assert!(
-        !screen.contains("plain_trace_2"),
-        "search did not narrow:\n{screen}"
-    );
+    tmux.keys(&["/", "checkout", "Enter"]);
+    tmux.wait_for("/checkout");
+    let screen = tmux.wait("the search narrowing the list", |s| {
+        !s.contains("plain_trace_2")
+    });
     assert!(screen.contains("checkout_agent"), "{screen}");
 
     // Open the trace: span tree with types and the LLM span's model in the detail.
-    tmux.send(&["Enter"]);
+    tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("draft_reply");
     assert!(screen.contains("TOOL lookup_order"), "{screen}");
     assert!(screen.contains("LLM draft_reply"), "{screen}");
-    tmux.send(&["j", "j", "j"]);
+    tmux.keys(&["j", "j", "j"]);
     let screen = tmux.wait_for("gpt-4o-mini (openai)");
     assert!(screen.contains("tokens 150"), "{screen}");
 
     // Help overlay is generated from the keymap.
-    tmux.send(&["?"]);
+    tmux.keys(&["?"]);
     tmux.wait_for("Everywhere");
-    tmux.send(&["Escape"]);
+    tmux.keys(&["Escape"]);
     // A lone Esc is told apart from an escape sequence by a short pause; wait until it has
     // been read (the overlay is gone) before sending more keys.
     tmux.wait_gone("Everywhere");
 
     // Back to traces, back to projects, quit; the binary exits cleanly.
-    tmux.send(&["q"]);
+    tmux.keys(&["q"]);
     tmux.wait_for("Traces · e2e-tui");
-    tmux.send(&["q", "q"]);
+    tmux.keys(&["q", "q"]);
     let screen = tmux.wait_for("EXITED");
     assert!(screen.contains("EXITED 0"), "{screen}");
     drop(server);

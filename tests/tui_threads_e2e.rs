@@ -6,114 +6,12 @@
 //! (read back on the thread).
 
 use std::net::SocketAddr;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 use opik_tui::server::{self, ServerConfig};
 use serde_json::{Value, json};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, env: &[(&str, String)]) -> Tmux {
-        let status = Command::new("tmux").arg("-V").status();
-        assert!(
-            status.is_ok_and(|s| s.success()),
-            "tmux is not installed: run .ci/run (it installs tmux) or `apt-get install tmux`"
-        );
-        let socket = format!("opik-tui-threads-{}", std::process::id());
-        let mut c = Command::new("tmux");
-        c.args([
-            "-L",
-            &socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "140",
-            "-y",
-            "40",
-        ]);
-        for (k, v) in env {
-            c.args(["-e", &format!("{k}={v}")]);
-        }
-        c.arg(cmd);
-        let st = c.status().expect("tmux new-session");
-        assert!(st.success(), "tmux new-session failed");
-        Tmux { socket }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "t"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(st.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Wait until the screen contains `text` (the app draws asynchronously).
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "screen never showed {text:?}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-async fn poll<F, Fut>(what: &str, mut f: F) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<Value>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "never saw {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
-fn user_feedback(trace: &Value) -> Option<&Value> {
-    trace["feedback_scores"]
-        .as_array()?
-        .iter()
-        .find(|s| s["name"] == "User feedback")
-}
+mod common;
+use common::{Tmux, poll, user_feedback};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
@@ -178,32 +76,10 @@ async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
         r.status()
     );
 
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home).expect("home");
     let bin = env!("CARGO_BIN_EXE_opik-tui");
     let cmd = format!("{bin} --url {base} --project e2e-threads threads");
-    let env = [
-        ("HOME", home.display().to_string()),
-        (
-            "XDG_CONFIG_HOME",
-            home.join(".config").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME",
-            home.join(".local/share").display().to_string(),
-        ),
-        (
-            "XDG_STATE_HOME",
-            home.join(".local/state").display().to_string(),
-        ),
-        (
-            "OPIK_TUI_STATE_DIR",
-            home.join("state").display().to_string(),
-        ),
-        ("TERM", "xterm-256color".to_string()),
-        ("COLORTERM", "truecolor".to_string()),
-    ];
-    let tmux = Tmux::start(&cmd, &env);
+    let env = common::tui_env(dir.path());
+    let tmux = Tmux::start("threads", &cmd, &env);
     tmux.wait_for("conv-e2e-1");
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("Turn 1/3");

@@ -314,6 +314,7 @@ const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
     ("conversation", "n", Action::NextMatch),
     ("conversation", "N", Action::PrevMatch),
     ("threads", "b", Action::CycleGrouping),
+    ("queues", "n", Action::New),
     ("conversation", "e", Action::Export),
     ("trace", "e", Action::Export),
     ("dashboard", "]", Action::RangeNext),

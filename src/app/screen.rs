@@ -141,6 +141,16 @@ impl<'a> Ctx<'a> {
         self.tasks.spawn(self.screen, key, fut)
     }
 
+    /// As [`Ctx::spawn`], for a listener that may wait indefinitely (the outbox's next
+    /// event): it does not turn the status-bar spinner on.
+    pub fn spawn_quiet<T, F>(&mut self, key: &'static str, fut: F) -> u64
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.tasks.spawn_quiet(self.screen, key, fut)
+    }
+
     /// Whether a task with `key` is in flight for this screen.
     pub fn in_flight(&self, key: &'static str) -> bool {
         self.tasks.in_flight(self.screen, key)
@@ -242,6 +252,18 @@ pub trait Screen {
     /// [`Screen::handle_key`] (only Ctrl-c still quits).
     fn capturing_text(&self) -> bool {
         false
+    }
+
+    /// What the hint bar shows while [`Screen::capturing_text`] is true (keys, label): the
+    /// screen's own keys and actions do not apply then (they type), so they are not listed.
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("Enter", "apply"), ("Esc", "cancel")]
+    }
+
+    /// Labels for the hint bar that say better than the action's own what it does on this
+    /// screen (the queues list's `y` copies the SME link, not an id).
+    fn hint_labels(&self) -> Vec<(Action, &'static str)> {
+        Vec::new()
     }
 
     /// Raw key input while [`Screen::capturing_text`] is true.

@@ -531,6 +531,13 @@ impl App {
             };
             screen.on_result(out, &mut ctx);
         }
+        // A screen below the top that asks to close closes itself, not the screen on top.
+        if pos + 1 < self.stack.len() && effects.iter().any(|e| matches!(e, Effect::Pop)) {
+            effects.retain(|e| !matches!(e, Effect::Pop));
+            let (id, _) = self.stack.remove(pos);
+            self.tasks.forget_screen(id);
+            self.last_tick.remove(&id);
+        }
         self.apply(effects, now);
     }
 
@@ -608,6 +615,11 @@ impl App {
                 .format("%H:%M:%S")
                 .to_string()
         });
+        let (typing, labels) = match self.stack.last() {
+            Some((_, s)) if s.capturing_text() => (Some(s.typing_hints()), Vec::new()),
+            Some((_, s)) => (None, s.hint_labels()),
+            None => (None, Vec::new()),
+        };
         let (title, sstatus, context, hints, extra) = match self.stack.last() {
             Some((_, s)) => (
                 s.title(),
@@ -650,14 +662,18 @@ impl App {
             frame.buffer_mut().set_style(hint_area, self.theme.text);
             c.draw(frame, hint_area, &self.theme);
         } else {
-            let line = hintbar::hint_line(
-                &self.keymap,
-                context,
-                &hints,
-                hint_area.width,
-                &self.theme,
-                self.stack.len() <= 1,
-            );
+            let line = match &typing {
+                Some(t) => hintbar::typing_line(t, hint_area.width, &self.theme),
+                None => hintbar::hint_line_with(
+                    &self.keymap,
+                    context,
+                    &hints,
+                    &labels,
+                    hint_area.width,
+                    &self.theme,
+                    self.stack.len() <= 1,
+                ),
+            };
             hintbar::render(&line, hint_area, frame.buffer_mut(), &self.theme);
         }
         if let Some(scroll) = self.help_scroll {
@@ -725,9 +741,12 @@ mod tests {
                 _ => Handled::No,
             }
         }
-        fn on_result(&mut self, out: TaskOutput, _ctx: &mut Ctx) {
+        fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
             let key = out.key;
             let v = out.take::<u32>();
+            if v == Some(0) {
+                ctx.pop();
+            }
             self.log
                 .borrow_mut()
                 .push(format!("{} result {key} {v:?}", self.name));
@@ -814,6 +833,31 @@ mod tests {
         assert!(!log.iter().any(|l| l.contains("Some(10)")), "{log:?}");
         assert!(!log.iter().any(|l| l.contains("Some(40)")), "{log:?}");
         assert_eq!(app.busy(), 0);
+    }
+
+    #[test]
+    fn a_screen_closing_itself_on_a_result_closes_itself_even_below_the_top() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = test_app(crate::app::testing::no_opener());
+        let now = fixed_now();
+        app.push(Probe::boxed("a", &log), now);
+        app.push(Probe::boxed("b", &log), now);
+        app.push(Probe::boxed("c", &log), now);
+        let msg = |screen, generation, v: u32| TaskMsg {
+            screen,
+            key: "load",
+            generation,
+            value: Box::new(v),
+        };
+        // Screen ids 1, 2, 3; b's latest request has generation 4. b (below c) closes itself.
+        app.on_task(msg(2, 4, 0), now);
+        assert_eq!(app.depth(), 2);
+        assert_eq!(app.top_title().unwrap(), "c");
+        // The top screen closing itself goes back to a.
+        app.on_task(msg(3, 6, 0), now);
+        assert_eq!(app.depth(), 1);
+        assert_eq!(app.top_title().unwrap(), "a");
+        assert!(!app.quit);
     }
 
     #[test]

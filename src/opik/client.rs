@@ -296,70 +296,62 @@ fn id_of(record: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-impl StreamRequest for TraceSearchRequest {
-    const PATH: &'static str = "/v1/private/traces/search";
-    const WHAT: &'static str = "trace";
-    fn set_cursor(&mut self, cursor: String) {
-        self.last_retrieved_id = Some(cursor);
-    }
-    fn set_limit(&mut self, limit: i64) {
-        self.limit = Some(limit);
-    }
-    fn limit(&self) -> Option<i64> {
-        self.limit
-    }
-    fn prepare(&mut self) {
-        self.filters = opt_filters(&self.filters);
-    }
-    fn cursor_of(record: &Value) -> Option<String> {
-        id_of(record)
-    }
+/// The three search requests differ only in their path, what they return, which field holds
+/// the cursor and where a record's cursor comes from.
+macro_rules! stream_request {
+    ($req:ty, $path:literal, $what:literal, $cursor_field:ident, $cursor_of:expr) => {
+        impl StreamRequest for $req {
+            const PATH: &'static str = $path;
+            const WHAT: &'static str = $what;
+            fn set_cursor(&mut self, cursor: String) {
+                self.$cursor_field = Some(cursor);
+            }
+            fn set_limit(&mut self, limit: i64) {
+                self.limit = Some(limit);
+            }
+            fn limit(&self) -> Option<i64> {
+                self.limit
+            }
+            fn prepare(&mut self) {
+                self.filters = opt_filters(&self.filters);
+            }
+            fn cursor_of(record: &Value) -> Option<String> {
+                $cursor_of(record)
+            }
+        }
+    };
 }
 
-impl StreamRequest for SpanSearchRequest {
-    const PATH: &'static str = "/v1/private/spans/search";
-    const WHAT: &'static str = "span";
-    fn set_cursor(&mut self, cursor: String) {
-        self.last_retrieved_id = Some(cursor);
-    }
-    fn set_limit(&mut self, limit: i64) {
-        self.limit = Some(limit);
-    }
-    fn limit(&self) -> Option<i64> {
-        self.limit
-    }
-    fn prepare(&mut self) {
-        self.filters = opt_filters(&self.filters);
-    }
-    fn cursor_of(record: &Value) -> Option<String> {
-        id_of(record)
-    }
-}
+stream_request!(
+    TraceSearchRequest,
+    "/v1/private/traces/search",
+    "trace",
+    last_retrieved_id,
+    id_of
+);
+stream_request!(
+    SpanSearchRequest,
+    "/v1/private/spans/search",
+    "span",
+    last_retrieved_id,
+    id_of
+);
+stream_request!(
+    ThreadSearchRequest,
+    "/v1/private/traces/threads/search",
+    "thread",
+    last_retrieved_thread_model_id,
+    thread_cursor_of
+);
 
-impl StreamRequest for ThreadSearchRequest {
-    const PATH: &'static str = "/v1/private/traces/threads/search";
-    const WHAT: &'static str = "thread";
-    fn set_cursor(&mut self, cursor: String) {
-        self.last_retrieved_thread_model_id = Some(cursor);
-    }
-    fn set_limit(&mut self, limit: i64) {
-        self.limit = Some(limit);
-    }
-    fn limit(&self) -> Option<i64> {
-        self.limit
-    }
-    fn prepare(&mut self) {
-        self.filters = opt_filters(&self.filters);
-    }
-    /// Real Opik pages threads by `thread_model_id` (the SDK sends the string id, which breaks
-    /// past 2000 threads); fall back to `id` for servers that omit the model id.
-    fn cursor_of(record: &Value) -> Option<String> {
-        record
-            .get("thread_model_id")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .or_else(|| id_of(record))
-    }
+/// Real Opik pages threads by `thread_model_id` (the SDK sends the string id, which breaks
+/// past 2000 threads); fall back to `id` for servers that omit the model id.
+fn thread_cursor_of(record: &Value) -> Option<String> {
+    record
+        .get("thread_model_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| id_of(record))
 }
 
 /// The client. Clone freely: clones share one connection pool.
@@ -1119,10 +1111,11 @@ impl OpikClient {
 
     // ---------------------------------------------------------------- feedback scores
 
-    /// `PUT /v1/private/traces/{id}/feedback-scores`: one score on one trace.
-    pub async fn put_trace_score(
+    /// `PUT /v1/private/{entity}s/{id}/feedback-scores` (entity `trace` or `span`).
+    async fn put_score(
         &self,
-        trace_id: Uuid,
+        entity: &str,
+        id: Uuid,
         item: &FeedbackScoreItem,
     ) -> Result<(), ApiError> {
         let mut item = item.clone();
@@ -1130,25 +1123,63 @@ impl OpikClient {
         self.call_unit(
             Call::new(
                 Method::PUT,
-                format!("/v1/private/traces/{trace_id}/feedback-scores"),
-                format!("trace {trace_id}"),
+                format!("/v1/private/{entity}s/{id}/feedback-scores"),
+                format!("{entity} {id}"),
             )
             .json(&item)?,
         )
         .await
     }
 
-    /// `PUT /v1/private/traces/feedback-scores`: a batch (each item's `id` = trace id).
-    pub async fn put_trace_scores(&self, batch: &FeedbackScoreBatch) -> Result<(), ApiError> {
+    /// `PUT /v1/private/{entity}s/feedback-scores`: a batch (each item's `id` = the entity's).
+    async fn put_scores(&self, entity: &str, batch: &FeedbackScoreBatch) -> Result<(), ApiError> {
         self.call_unit(
             Call::new(
                 Method::PUT,
-                "/v1/private/traces/feedback-scores",
-                "the scored traces",
+                format!("/v1/private/{entity}s/feedback-scores"),
+                format!("the scored {entity}s"),
             )
             .json(batch)?,
         )
         .await
+    }
+
+    /// `POST /v1/private/{entity}s/{id}/feedback-scores/delete {name, author}`.
+    async fn delete_score(
+        &self,
+        entity: &str,
+        id: Uuid,
+        name: &str,
+        author: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let body = DeleteFeedbackScore {
+            name: name.to_string(),
+            author: author.map(str::to_string),
+        };
+        self.call_unit(
+            Call::new(
+                Method::POST,
+                format!("/v1/private/{entity}s/{id}/feedback-scores/delete"),
+                format!("{entity} {id}"),
+            )
+            .json(&body)?
+            .idempotent(),
+        )
+        .await
+    }
+
+    /// `PUT /v1/private/traces/{id}/feedback-scores`: one score on one trace.
+    pub async fn put_trace_score(
+        &self,
+        trace_id: Uuid,
+        item: &FeedbackScoreItem,
+    ) -> Result<(), ApiError> {
+        self.put_score("trace", trace_id, item).await
+    }
+
+    /// `PUT /v1/private/traces/feedback-scores`: a batch (each item's `id` = trace id).
+    pub async fn put_trace_scores(&self, batch: &FeedbackScoreBatch) -> Result<(), ApiError> {
+        self.put_scores("trace", batch).await
     }
 
     /// `POST /v1/private/traces/{id}/feedback-scores/delete {name, author}`.
@@ -1158,20 +1189,7 @@ impl OpikClient {
         name: &str,
         author: Option<&str>,
     ) -> Result<(), ApiError> {
-        let body = DeleteFeedbackScore {
-            name: name.to_string(),
-            author: author.map(str::to_string),
-        };
-        self.call_unit(
-            Call::new(
-                Method::POST,
-                format!("/v1/private/traces/{trace_id}/feedback-scores/delete"),
-                format!("trace {trace_id}"),
-            )
-            .json(&body)?
-            .idempotent(),
-        )
-        .await
+        self.delete_score("trace", trace_id, name, author).await
     }
 
     /// `PUT /v1/private/spans/{id}/feedback-scores`.
@@ -1180,30 +1198,12 @@ impl OpikClient {
         span_id: Uuid,
         item: &FeedbackScoreItem,
     ) -> Result<(), ApiError> {
-        let mut item = item.clone();
-        item.id = None;
-        self.call_unit(
-            Call::new(
-                Method::PUT,
-                format!("/v1/private/spans/{span_id}/feedback-scores"),
-                format!("span {span_id}"),
-            )
-            .json(&item)?,
-        )
-        .await
+        self.put_score("span", span_id, item).await
     }
 
     /// `PUT /v1/private/spans/feedback-scores`: a batch (each item's `id` = span id).
     pub async fn put_span_scores(&self, batch: &FeedbackScoreBatch) -> Result<(), ApiError> {
-        self.call_unit(
-            Call::new(
-                Method::PUT,
-                "/v1/private/spans/feedback-scores",
-                "the scored spans",
-            )
-            .json(batch)?,
-        )
-        .await
+        self.put_scores("span", batch).await
     }
 
     /// `POST /v1/private/spans/{id}/feedback-scores/delete {name, author}`.
@@ -1213,20 +1213,7 @@ impl OpikClient {
         name: &str,
         author: Option<&str>,
     ) -> Result<(), ApiError> {
-        let body = DeleteFeedbackScore {
-            name: name.to_string(),
-            author: author.map(str::to_string),
-        };
-        self.call_unit(
-            Call::new(
-                Method::POST,
-                format!("/v1/private/spans/{span_id}/feedback-scores/delete"),
-                format!("span {span_id}"),
-            )
-            .json(&body)?
-            .idempotent(),
-        )
-        .await
+        self.delete_score("span", span_id, name, author).await
     }
 
     /// `PUT /v1/private/traces/threads/feedback-scores`: a batch (items carry `thread_id` and

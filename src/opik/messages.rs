@@ -39,7 +39,8 @@
 //!   11. **Addition (not in the web UI):** an Anthropic Messages response or message
 //!       (`content: [{type: "text", text}, …]`) gives its text blocks joined by a blank line.
 //!   12. **Addition:** Dify's saved prompt messages (`[{role, text, files}, …]`, the input
-//!       of its `message_trace`): the last user (input) or assistant (output) `text`.
+//!       of its `message_trace`): the last user (input) or assistant (output) `text`; a Dify
+//!       LLM node's outputs (`{text, usage, finish_reason}`): `text`.
 //!       Additions run last, so every shape the web UI recognises reads the same here.
 //! - A result that is itself JSON (a non-empty object, array or string) is re-indented with
 //!   two spaces. No result means "not prettified": callers show the raw value as JSON.
@@ -588,8 +589,15 @@ fn anthropic(v: &Value, _kind: Kind) -> Option<String> {
 /// Rule 12 (addition): Dify's saved prompt messages (`message_trace` input, also under a
 /// single `input` key on its `llm` span): `[{role, text, files}, …]` with the system prompt
 /// and earlier turns first; the user's query is the last `user` message's `text`, and for
-/// outputs the last `assistant` one.
+/// outputs the last `assistant` one. An LLM node's outputs (`{text, usage, …}`) give `text`.
 fn dify_prompt(v: &Value, kind: Kind) -> Option<String> {
+    // A Dify LLM node's outputs: `{text, usage: {…}, finish_reason}`.
+    if kind == Kind::Output
+        && v.get("usage").is_some_and(Value::is_object)
+        && let Some(t) = non_empty(v.get("text"))
+    {
+        return Some(t.to_owned());
+    }
     let list = match v {
         Value::Array(a) => a,
         Value::Object(_) => single_value(v)?.as_array()?,

@@ -14,32 +14,41 @@ use axum::{
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
-use super::common::{created, now_ts, parse_uuid, put_str};
+use super::common::{SPAN, THREAD, TRACE, created, entity_kind, now_ts, parse_uuid, put_str};
 use super::{ApiError, AppState, Caller, LJson};
 use crate::opik::model::{BatchDelete, Comment, new_id};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/private/traces/{id}/comments", post(add_trace))
-        .route("/v1/private/spans/{id}/comments", post(add_span))
-        .route("/v1/private/traces/threads/{id}/comments", post(add_thread))
-        .route("/v1/private/traces/{id}/comments/{cid}", get(get_trace))
-        .route("/v1/private/spans/{id}/comments/{cid}", get(get_span))
+        .route("/v1/private/traces/{id}/comments", post(add::<TRACE>))
+        .route("/v1/private/spans/{id}/comments", post(add::<SPAN>))
+        .route(
+            "/v1/private/traces/threads/{id}/comments",
+            post(add::<THREAD>),
+        )
+        .route(
+            "/v1/private/traces/{id}/comments/{cid}",
+            get(get_one::<TRACE>),
+        )
+        .route(
+            "/v1/private/spans/{id}/comments/{cid}",
+            get(get_one::<SPAN>),
+        )
         .route(
             "/v1/private/traces/threads/{id}/comments/{cid}",
-            get(get_thread),
+            get(get_one::<THREAD>),
         )
-        .route("/v1/private/traces/comments/{cid}", patch(edit_trace))
-        .route("/v1/private/spans/comments/{cid}", patch(edit_span))
+        .route("/v1/private/traces/comments/{cid}", patch(edit::<TRACE>))
+        .route("/v1/private/spans/comments/{cid}", patch(edit::<SPAN>))
         .route(
             "/v1/private/traces/threads/comments/{cid}",
-            patch(edit_thread),
+            patch(edit::<THREAD>),
         )
-        .route("/v1/private/traces/comments/delete", post(delete_trace))
-        .route("/v1/private/spans/comments/delete", post(delete_span))
+        .route("/v1/private/traces/comments/delete", post(delete::<TRACE>))
+        .route("/v1/private/spans/comments/delete", post(delete::<SPAN>))
         .route(
             "/v1/private/traces/threads/comments/delete",
-            post(delete_thread),
+            post(delete::<THREAD>),
         )
 }
 
@@ -125,13 +134,13 @@ pub fn insert(
     Ok(cid)
 }
 
-async fn add(
-    st: AppState,
+async fn add<const K: u8>(
+    State(st): State<AppState>,
     caller: Caller,
-    kind: &'static str,
-    id: String,
-    c: Comment,
+    Path(id): Path<String>,
+    LJson(c): LJson<Comment>,
 ) -> Result<Response, ApiError> {
+    let kind = entity_kind(K);
     let eid = parse_uuid(&id, &format!("{kind} id"))?.to_string();
     check_text(&c)?;
     let text = c.text.clone();
@@ -152,37 +161,11 @@ async fn add(
     )))
 }
 
-async fn add_trace(
+async fn get_one<const K: u8>(
     State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    LJson(c): LJson<Comment>,
-) -> Result<Response, ApiError> {
-    add(st, caller, "trace", id, c).await
-}
-async fn add_span(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    LJson(c): LJson<Comment>,
-) -> Result<Response, ApiError> {
-    add(st, caller, "span", id, c).await
-}
-async fn add_thread(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    LJson(c): LJson<Comment>,
-) -> Result<Response, ApiError> {
-    add(st, caller, "thread", id, c).await
-}
-
-async fn get_one(
-    st: AppState,
-    kind: &'static str,
-    id: String,
-    cid: String,
+    Path((id, cid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    let kind = entity_kind(K);
     let eid = parse_uuid(&id, &format!("{kind} id"))?.to_string();
     let cid = parse_uuid(&cid, "comment id")?.to_string();
     let v = st
@@ -201,32 +184,13 @@ async fn get_one(
     Ok(Json(v))
 }
 
-async fn get_trace(
+async fn edit<const K: u8>(
     State(st): State<AppState>,
-    Path((id, cid)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    get_one(st, "trace", id, cid).await
-}
-async fn get_span(
-    State(st): State<AppState>,
-    Path((id, cid)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    get_one(st, "span", id, cid).await
-}
-async fn get_thread(
-    State(st): State<AppState>,
-    Path((id, cid)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    get_one(st, "thread", id, cid).await
-}
-
-async fn edit(
-    st: AppState,
     caller: Caller,
-    kind: &'static str,
-    cid: String,
-    c: Comment,
+    Path(cid): Path<String>,
+    LJson(c): LJson<Comment>,
 ) -> Result<StatusCode, ApiError> {
+    let kind = entity_kind(K);
     let cid = parse_uuid(&cid, "comment id")?.to_string();
     check_text(&c)?;
     st.db
@@ -244,32 +208,11 @@ async fn edit(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn edit_trace(
+async fn delete<const K: u8>(
     State(st): State<AppState>,
-    caller: Caller,
-    Path(cid): Path<String>,
-    LJson(c): LJson<Comment>,
+    LJson(b): LJson<BatchDelete>,
 ) -> Result<StatusCode, ApiError> {
-    edit(st, caller, "trace", cid, c).await
-}
-async fn edit_span(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(cid): Path<String>,
-    LJson(c): LJson<Comment>,
-) -> Result<StatusCode, ApiError> {
-    edit(st, caller, "span", cid, c).await
-}
-async fn edit_thread(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(cid): Path<String>,
-    LJson(c): LJson<Comment>,
-) -> Result<StatusCode, ApiError> {
-    edit(st, caller, "thread", cid, c).await
-}
-
-async fn delete(st: AppState, kind: &'static str, b: BatchDelete) -> Result<StatusCode, ApiError> {
+    let kind = entity_kind(K);
     if b.ids.is_empty() || b.ids.len() > 1000 {
         return Err(ApiError::unprocessable(
             "ids size must be between 1 and 1000",
@@ -287,23 +230,4 @@ async fn delete(st: AppState, kind: &'static str, b: BatchDelete) -> Result<Stat
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn delete_trace(
-    State(st): State<AppState>,
-    LJson(b): LJson<BatchDelete>,
-) -> Result<StatusCode, ApiError> {
-    delete(st, "trace", b).await
-}
-async fn delete_span(
-    State(st): State<AppState>,
-    LJson(b): LJson<BatchDelete>,
-) -> Result<StatusCode, ApiError> {
-    delete(st, "span", b).await
-}
-async fn delete_thread(
-    State(st): State<AppState>,
-    LJson(b): LJson<BatchDelete>,
-) -> Result<StatusCode, ApiError> {
-    delete(st, "thread", b).await
 }

@@ -303,6 +303,20 @@ pub fn duration_ms(start: Option<&str>, end: Option<&str>) -> Option<f64> {
     Some(micros as f64 / 1000.0)
 }
 
+/// Which entity a route is about (trace, span, thread), as a const generic parameter so one
+/// axum handler serves the three routes.
+pub const TRACE: u8 = 0;
+pub const SPAN: u8 = 1;
+pub const THREAD: u8 = 2;
+
+pub const fn entity_kind(k: u8) -> &'static str {
+    match k {
+        TRACE => "trace",
+        SPAN => "span",
+        _ => "thread",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

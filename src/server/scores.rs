@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::common::{now_ts, parse_uuid, put_str};
+use super::common::{SPAN, THREAD, TRACE, entity_kind, now_ts, parse_uuid, put_str};
 use super::{ApiError, AppState, Caller, LJson, ingest, projects};
 use crate::opik::model::{
     DeleteFeedbackScore, DeleteThreadFeedbackScores, FeedbackScoreBatch, FeedbackScoreItem,
@@ -26,24 +26,30 @@ use crate::opik::model::{
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/private/traces/feedback-scores", put(put_trace_batch))
-        .route("/v1/private/spans/feedback-scores", put(put_span_batch))
+        .route(
+            "/v1/private/traces/feedback-scores",
+            put(put_batch::<TRACE>),
+        )
+        .route("/v1/private/spans/feedback-scores", put(put_batch::<SPAN>))
         .route(
             "/v1/private/traces/threads/feedback-scores",
             put(put_thread_batch),
         )
         .route(
             "/v1/private/traces/{id}/feedback-scores",
-            put(put_trace_one),
+            put(put_one::<TRACE>),
         )
-        .route("/v1/private/spans/{id}/feedback-scores", put(put_span_one))
+        .route(
+            "/v1/private/spans/{id}/feedback-scores",
+            put(put_one::<SPAN>),
+        )
         .route(
             "/v1/private/traces/{id}/feedback-scores/delete",
-            post(delete_trace),
+            post(delete_entity::<TRACE>),
         )
         .route(
             "/v1/private/spans/{id}/feedback-scores/delete",
-            post(delete_span),
+            post(delete_entity::<SPAN>),
         )
         .route(
             "/v1/private/traces/threads/feedback-scores/delete",
@@ -51,16 +57,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/v1/private/traces/feedback-scores/names",
-            get(names_traces),
+            get(names::<TRACE>),
         )
-        .route("/v1/private/spans/feedback-scores/names", get(names_spans))
+        .route(
+            "/v1/private/spans/feedback-scores/names",
+            get(names::<SPAN>),
+        )
         .route(
             "/v1/private/traces/threads/feedback-scores/names",
-            get(names_threads),
+            get(names::<THREAD>),
         )
         .route(
             "/v1/private/projects/feedback-scores/names",
-            get(names_projects),
+            get(names::<TRACE>),
         )
 }
 
@@ -194,58 +203,29 @@ pub fn put_entity_scores(
     Ok(())
 }
 
-async fn put_trace_batch(
+async fn put_batch<const K: u8>(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<FeedbackScoreBatch>,
 ) -> Result<StatusCode, ApiError> {
     st.db
-        .write(move |tx| put_entity_scores(tx, "trace", &b.scores, &caller.user))
+        .write(move |tx| put_entity_scores(tx, entity_kind(K), &b.scores, &caller.user))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn put_span_batch(
+async fn put_one<const K: u8>(
     State(st): State<AppState>,
     caller: Caller,
-    LJson(b): LJson<FeedbackScoreBatch>,
+    Path(id): Path<String>,
+    LJson(mut it): LJson<FeedbackScoreItem>,
 ) -> Result<StatusCode, ApiError> {
-    st.db
-        .write(move |tx| put_entity_scores(tx, "span", &b.scores, &caller.user))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn put_one(
-    st: AppState,
-    caller: Caller,
-    kind: &'static str,
-    id: String,
-    mut it: FeedbackScoreItem,
-) -> Result<StatusCode, ApiError> {
+    let kind = entity_kind(K);
     it.id = Some(parse_uuid(&id, &format!("{kind} id"))?);
     st.db
         .write(move |tx| put_entity_scores(tx, kind, &[it], &caller.user))
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn put_trace_one(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    LJson(it): LJson<FeedbackScoreItem>,
-) -> Result<StatusCode, ApiError> {
-    put_one(st, caller, "trace", id, it).await
-}
-
-async fn put_span_one(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    LJson(it): LJson<FeedbackScoreItem>,
-) -> Result<StatusCode, ApiError> {
-    put_one(st, caller, "span", id, it).await
 }
 
 /// Store thread scores (items carry `thread_id` + project).
@@ -324,12 +304,12 @@ fn delete_scores(
     Ok(())
 }
 
-async fn delete_entity(
-    st: AppState,
-    kind: &'static str,
-    id: String,
-    b: DeleteFeedbackScore,
+async fn delete_entity<const K: u8>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    LJson(b): LJson<DeleteFeedbackScore>,
 ) -> Result<StatusCode, ApiError> {
+    let kind = entity_kind(K);
     let id = parse_uuid(&id, &format!("{kind} id"))?.to_string();
     if b.name.trim().is_empty() {
         return Err(ApiError::unprocessable("name must not be blank"));
@@ -338,22 +318,6 @@ async fn delete_entity(
         .write(move |tx| delete_scores(tx, kind, &id, b.name.trim(), b.author.as_deref()))
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn delete_trace(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    LJson(b): LJson<DeleteFeedbackScore>,
-) -> Result<StatusCode, ApiError> {
-    delete_entity(st, "trace", id, b).await
-}
-
-async fn delete_span(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    LJson(b): LJson<DeleteFeedbackScore>,
-) -> Result<StatusCode, ApiError> {
-    delete_entity(st, "span", id, b).await
 }
 
 async fn delete_thread(
@@ -552,11 +516,13 @@ struct NamesQuery {
     project_ids: Option<String>,
 }
 
-async fn names(
-    st: AppState,
-    entity_type: &'static str,
-    project_ids: Vec<String>,
+/// Score names of traces (also `projects/feedback-scores/names`), spans or threads.
+async fn names<const K: u8>(
+    State(st): State<AppState>,
+    Query(q): Query<NamesQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let entity_type = entity_kind(K);
+    let project_ids = ids_of(&q)?;
     let v = st
         .db
         .read(move |c| {
@@ -596,29 +562,4 @@ fn ids_of(q: &NamesQuery) -> Result<Vec<String>, ApiError> {
         }
     }
     Ok(out)
-}
-
-async fn names_traces(
-    State(st): State<AppState>,
-    Query(q): Query<NamesQuery>,
-) -> Result<Json<Value>, ApiError> {
-    names(st, "trace", ids_of(&q)?).await
-}
-async fn names_spans(
-    State(st): State<AppState>,
-    Query(q): Query<NamesQuery>,
-) -> Result<Json<Value>, ApiError> {
-    names(st, "span", ids_of(&q)?).await
-}
-async fn names_threads(
-    State(st): State<AppState>,
-    Query(q): Query<NamesQuery>,
-) -> Result<Json<Value>, ApiError> {
-    names(st, "thread", ids_of(&q)?).await
-}
-async fn names_projects(
-    State(st): State<AppState>,
-    Query(q): Query<NamesQuery>,
-) -> Result<Json<Value>, ApiError> {
-    names(st, "trace", ids_of(&q)?).await
 }

@@ -205,7 +205,7 @@ impl AnnotateScreen {
 
     fn listen_outbox(&self, ctx: &mut Ctx) {
         let rx = self.events_rx.clone();
-        ctx.spawn("outbox", async move { rx.lock().await.recv().await });
+        ctx.spawn_quiet("outbox", async move { rx.lock().await.recv().await });
     }
 
     /// The current item became visible: claim its lock, load it in full and its context.
@@ -602,6 +602,14 @@ impl Screen for AnnotateScreen {
     fn capturing_text(&self) -> bool {
         matches!(self.phase, Phase::Session(_))
             && (!matches!(self.editor, Editor::None) || self.confirm_leave)
+    }
+
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        if self.confirm_leave {
+            vec![("y", "leave"), ("any key", "stay")]
+        } else {
+            vec![("^s", "submit"), ("Esc", "leave the editor")]
+        }
     }
 
     fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {

@@ -348,6 +348,10 @@ impl Screen for QueuesScreen {
     fn hints(&self) -> Vec<Action> {
         vec![Action::Open, Action::New, Action::Copy, Action::Refresh]
     }
+
+    fn hint_labels(&self) -> Vec<(Action, &'static str)> {
+        vec![(Action::Copy, "copy SME link")]
+    }
 }
 
 /// Opik's bounds (`AnnotationQueueWrite`): 1–1000 annotators per item, locks of 1–3600 s.
@@ -518,6 +522,10 @@ impl Screen for CreateQueueScreen {
 
     fn capturing_text(&self) -> bool {
         true
+    }
+
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("Tab", "next field"), ("^s", "create"), ("Esc", "cancel")]
     }
 
     fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {

@@ -229,8 +229,13 @@ pub fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
 }
 
 fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
+    kv_w(theme, k, v, 13)
+}
+
+/// A `key  value` line with the key padded to `w` columns.
+fn kv_w(theme: &Theme, k: &str, v: String, w: usize) -> Line<'static> {
     Line::from(vec![
-        TSpan::styled(format!("{k:<13} "), theme.dim),
+        TSpan::styled(format!("{k:<w$} "), theme.dim),
         TSpan::styled(v, theme.text),
     ])
 }
@@ -301,6 +306,16 @@ pub fn render_tab(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec
             out
         }
         Tab::Usage => {
+            // One key column for the fixed rows and the usage keys (`completion_tokens` is
+            // longer than the default 13), so the values line up.
+            let w = s
+                .usage
+                .iter()
+                .map(|(k, _)| one_line(k).chars().count())
+                .max()
+                .unwrap_or(0)
+                .clamp(13, 40);
+            let kv = |theme: &Theme, k: &str, v: String| kv_w(theme, k, v, w);
             let mut out = vec![
                 kv(
                     theme,
@@ -1449,5 +1464,46 @@ impl TraceViewScreen {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod usage_tab_tests {
+    use super::*;
+
+    #[test]
+    fn usage_values_line_up_whatever_the_key_length() {
+        let s = Subject {
+            model: Some("gpt-4o".into()),
+            usage: vec![
+                ("completion_tokens".into(), 93),
+                ("prompt_tokens".into(), 3726),
+                ("total_tokens".into(), 3819),
+            ],
+            ..Subject::default()
+        };
+        let opts = RenderOpts {
+            raw: false,
+            fold: None,
+            width: 80,
+        };
+        let lines = render_tab(&s, Tab::Usage, opts, &Theme::dark());
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        let col = |needle: &str| {
+            text.iter()
+                .find_map(|l| {
+                    l.starts_with(needle.split(' ').next().unwrap_or(""))
+                        .then(|| l.find(needle.rsplit(' ').next().unwrap_or("")))
+                        .flatten()
+                })
+                .unwrap_or_else(|| panic!("{needle} in {text:?}"))
+        };
+        let model = col("model gpt-4o");
+        assert_eq!(col("completion_tokens 93"), model, "{text:#?}");
+        assert_eq!(col("prompt_tokens 3,726"), model, "{text:#?}");
+        assert_eq!(col("total_tokens 3,819"), model, "{text:#?}");
     }
 }

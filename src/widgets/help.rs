@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::action::Action;
 use crate::app::keymap::KeyMap;
@@ -25,6 +25,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":projects", "Projects list"),
     (":traces", "Traces of the current project"),
     (":threads", "Threads of the current project"),
+    (
+        ":threads by KEY",
+        "Threads grouped by metadata.KEY (thread_id: Opik's)",
+    ),
     (":queues", "Annotation queues"),
     (":dashboard", "Dashboard of the current project"),
     (":project NAME", "Switch project and open its traces"),
@@ -60,7 +64,7 @@ pub fn help_lines_with(
     let section = |name: String| Line::from(Span::styled(name, theme.heading2));
     let row = |keys: String, desc: &str| {
         Line::from(vec![
-            Span::styled(format!("  {keys:<14}"), theme.hint_key),
+            Span::styled(format!("  {keys:<15} "), theme.hint_key),
             Span::styled(desc.to_string(), theme.text),
         ])
     };
@@ -96,10 +100,23 @@ pub fn help_lines_with(
     out
 }
 
-/// Draw the overlay centred in `area`, scrolled by `scroll` lines.
+/// Draw the overlay centred in `area`, scrolled by `scroll` lines. It is as wide as its
+/// longest line (so descriptions are not cut) up to the screen's width, and wraps below that.
 pub fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u16, theme: &Theme) {
-    let w = area.width.saturating_sub(4).min(76);
-    let h = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
+    let longest = lines.iter().map(|l| l.width()).max().unwrap_or(0);
+    let w = area
+        .width
+        .saturating_sub(4)
+        .min(u16::try_from(longest + 2).unwrap_or(u16::MAX));
+    let inner = usize::from(w.saturating_sub(2)).max(1);
+    // Rows once wrapped (word wrapping may take a little more; the last lines stay reachable
+    // by the extra row per wrapped line).
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner) + usize::from(l.width() > inner))
+        .sum();
+    let rows = u16::try_from(rows).unwrap_or(u16::MAX);
+    let h = area.height.saturating_sub(2).min(rows.saturating_add(2));
     if w < 10 || h < 3 {
         return;
     }
@@ -110,8 +127,9 @@ pub fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u1
         h,
     );
     frame.render_widget(Clear, rect);
-    let max_scroll = (lines.len() as u16).saturating_sub(h - 2);
+    let max_scroll = rows.saturating_sub(h - 2);
     let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
         .scroll((scroll.min(max_scroll), 0))
         .style(theme.popup)
         .block(
@@ -154,5 +172,48 @@ mod tests {
         assert!(all.contains(":theme NAME"), "{all}");
         // Help is listed once, under "Everywhere".
         assert_eq!(all.matches("Show or hide this help").count(), 1);
+    }
+
+    fn render(w: u16, h: u16, lines: Vec<Line<'static>>) -> String {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let theme = Theme::dark();
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        t.draw(|f| draw(f, f.area(), lines.clone(), 0, &theme))
+            .expect("draw");
+        let buf = t.backend().buffer().clone();
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn help_is_wide_enough_for_its_longest_line_and_wraps_when_narrow() {
+        let theme = Theme::dark();
+        let lines = help_lines(
+            &KeyMap::default(),
+            "Traces",
+            "traces",
+            &[Action::Filter, Action::CopyUrl],
+            &theme,
+        );
+        // Wide terminal: the longest descriptions are shown whole, on one row.
+        let wide = render(160, 45, lines.clone());
+        assert!(wide.contains("tags contains \"prod\""), "{wide}");
+        assert!(wide.contains(":threads by KEY"), "{wide}");
+        // Narrow terminal: nothing is cut, the long line wraps onto the next row.
+        let narrow = render(60, 45, lines);
+        let squeezed: String = narrow
+            .split('\n')
+            .map(|r| r.trim_matches(|c: char| c == '│' || c == ' '))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let squeezed = squeezed.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(squeezed.contains("\"prod\""), "{narrow}");
     }
 }

@@ -10,11 +10,41 @@ use crate::app::keymap::KeyMap;
 use crate::render::sanitize::display_width;
 use crate::theme::Theme;
 
+/// The hint line while a text field has focus: the field's own keys (`typing`: keys, label)
+/// and `^c` (the only global key that still works), cut to `width`.
+pub fn typing_line(typing: &[(&str, &str)], width: u16, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(" ", theme.status_bar)];
+    let mut used = 1usize;
+    for (keys, label) in typing.iter().copied().chain([("^c", "quit")]) {
+        let w = display_width(keys) + 1 + display_width(label) + 2;
+        if used + w > width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(keys.to_string(), theme.hint_key));
+        spans.push(Span::styled(format!(" {label}  "), theme.hint_text));
+    }
+    Line::from(spans)
+}
+
 /// Build the hint line for `actions` in `context`, cut to `width` (whole hints only).
 pub fn hint_line(
     keymap: &KeyMap,
     context: &str,
     actions: &[Action],
+    width: u16,
+    theme: &Theme,
+    at_top: bool,
+) -> Line<'static> {
+    hint_line_with(keymap, context, actions, &[], width, theme, at_top)
+}
+
+/// As [`hint_line`], with `labels` replacing some actions' labels on this screen.
+pub fn hint_line_with(
+    keymap: &KeyMap,
+    context: &str,
+    actions: &[Action],
+    labels: &[(Action, &'static str)],
     width: u16,
     theme: &Theme,
     at_top: bool,
@@ -36,7 +66,10 @@ pub fn hint_line(
         let label = if a == Action::Close && at_top {
             "quit"
         } else {
-            a.label()
+            labels
+                .iter()
+                .find(|(b, _)| *b == a)
+                .map_or(a.label(), |(_, l)| *l)
         };
         let w = display_width(&keys) + 1 + display_width(label) + 2;
         if used + w > width as usize {
@@ -91,5 +124,26 @@ mod tests {
         let text: String = narrow.spans.iter().map(|s| s.content.as_ref()).collect();
         assert!(display_width(&text) <= 16, "{text}");
         assert!(!text.contains("live"));
+    }
+
+    #[test]
+    fn typing_line_lists_only_what_works_while_typing_and_labels_can_be_overridden() {
+        let theme = Theme::dark();
+        let l = typing_line(&[("Enter", "apply"), ("Esc", "cancel")], 200, &theme);
+        let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text.trim_end(), " Enter apply  Esc cancel  ^c quit");
+        let km = KeyMap::default();
+        let l = hint_line_with(
+            &km,
+            "queues",
+            &[Action::Copy],
+            &[(Action::Copy, "copy SME link")],
+            200,
+            &theme,
+            false,
+        );
+        let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert!(text.contains("y copy SME link"), "{text}");
+        assert!(!text.contains("copy id"), "{text}");
     }
 }

@@ -78,7 +78,7 @@ impl Toasts {
         let start = self.items.len().saturating_sub(MAX_VISIBLE);
         for t in &self.items[start..] {
             let inner_w = width.saturating_sub(2).max(1) as usize;
-            let lines = wrap_count(&t.text, inner_w).min(4) as u16;
+            let lines = wrap_count(&t.text, inner_w).min(6) as u16;
             let h = lines + 2;
             if y + h > area.y + area.height {
                 break;
@@ -104,10 +104,29 @@ impl Toasts {
     }
 }
 
-/// Rough number of wrapped lines for `text` at `width` columns.
+/// Number of rows `text` takes at `width` columns when word-wrapped as the toast's paragraph
+/// wraps it (greedy, words never split unless longer than a row), so no line is cut off.
 fn wrap_count(text: &str, width: usize) -> usize {
+    let width = width.max(1);
     text.lines()
-        .map(|l| sanitize::display_width(l).div_ceil(width).max(1))
+        .map(|l| {
+            let mut rows = 1;
+            let mut cur = 0usize;
+            for word in l.split_whitespace() {
+                let w = sanitize::display_width(word);
+                if cur > 0 && cur + 1 + w <= width {
+                    cur += 1 + w;
+                    continue;
+                }
+                if cur > 0 {
+                    rows += 1;
+                }
+                // A word longer than a row is broken over several.
+                rows += w.saturating_sub(1) / width;
+                cur = if w == 0 { 0 } else { (w - 1) % width + 1 };
+            }
+            rows
+        })
         .sum::<usize>()
         .max(1)
 }
@@ -132,5 +151,27 @@ mod tests {
         assert_eq!(t.items().len(), 1);
         assert!(t.expire(now + Duration::seconds(9)));
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn a_long_toast_is_shown_whole_when_word_wrapped() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let now = Utc::now();
+        let mut t = Toasts::default();
+        let msg = "this trace has no thread_id and none of these metadata keys: \
+                   conversation_id, session_id, thread_id, user_session_id";
+        t.push(ToastLevel::Error, msg, now);
+        let mut term = Terminal::new(TestBackend::new(160, 20)).expect("terminal");
+        term.draw(|f| t.draw(f, f.area(), &Theme::dark()))
+            .expect("draw");
+        let buf = term.backend().buffer().clone();
+        let screen: String = (0..20)
+            .map(|y| (0..160).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+            .collect();
+        assert!(screen.contains("user_session_id"), "{screen}");
+        assert_eq!(wrap_count("aaaa bbbb cccc", 9), 2);
+        assert_eq!(wrap_count("aaaa bbbb cccc", 4), 3);
+        assert_eq!(wrap_count("abcdefghij", 4), 3);
     }
 }

@@ -663,6 +663,18 @@ fn rule_dify_shapes() {
                 Some("Booked."),
             ),
             (
+                "LLM node outputs",
+                json!({"text": "Sunny.", "usage": {"total_tokens": 3}, "finish_reason": "stop"}),
+                O,
+                Some("Sunny."),
+            ),
+            (
+                "text without usage is not a node output",
+                json!({"text": "x", "other": 1}),
+                O,
+                None,
+            ),
+            (
                 "prompt list without a user message",
                 json!([{"role": "system", "text": "s"}, {"role": "system", "text": "t"}]),
                 I,

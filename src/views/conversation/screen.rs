@@ -297,7 +297,7 @@ impl ConversationScreen {
         let Some(mut rx) = self.outbox.as_mut().and_then(|l| l.events.take()) else {
             return;
         };
-        ctx.spawn("outbox", async move {
+        ctx.spawn_quiet("outbox", async move {
             let ev = rx.recv().await;
             let r: EventWait = (rx, ev);
             r
@@ -634,6 +634,13 @@ impl Screen for ConversationScreen {
         !matches!(self.mode, Mode::Normal)
     }
 
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        match self.mode {
+            Mode::Pick(_) => vec![("1–9/Enter", "pick"), ("j/k", "move"), ("Esc", "cancel")],
+            _ => vec![("Enter", "apply"), ("Esc", "cancel")],
+        }
+    }
+
     fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         match mode {
@@ -946,18 +953,21 @@ impl Screen for ConversationScreen {
                             self.load(ctx);
                         }
                         None => {
+                            // Nothing to show: say why and go back to where `C` was pressed
+                            // (not an empty "0 turns" conversation).
                             self.conv.loading = false;
-                            self.conv.invalidate();
                             ctx.toast_error(format!(
                                 "this trace has no thread_id and none of these metadata keys: {}",
                                 keys.join(", ")
                             ));
+                            ctx.pop();
                         }
                     }
                 }
                 Some(Err(e)) => {
                     self.conv.loading = false;
                     ctx.toast_error(format!("reading the trace: {e}"));
+                    ctx.pop();
                 }
                 None => {}
             },
