@@ -6,10 +6,12 @@
 //! 1. OTLP/HTTP protobuf ingest of `BENCH_SPANS` spans (10 per trace, 1000 per request),
 //!    counted as acknowledged **and** queryable: the clock stops when every request has been
 //!    answered and `spans/stats` reports every span (a 200 is only sent after the commit);
-//! 2. the SDK batch endpoints (`traces/batch` + `spans/batch`, 1000 records per request);
+//! 2. the SDK batch endpoints (`traces/batch` + `spans/batch`, 1000 records per request;
+//!    bodies serialised before the clock starts);
 //! 3. at that size: a filtered, sorted page of 100 traces (p50/p90 of 30 runs) and 30-day
 //!    metrics requests (p50 of 20 runs);
-//! 4. the server's peak RSS while ingesting and the database size per million spans;
+//! 4. the server's peak RSS while ingesting, the database size per million spans, and the
+//!    server's CPU time per 1000 spans (a figure the machine's load does not inflate);
 //! 5. with `PHOENIX_BIN` set: Arize Phoenix (`phoenix serve`, SQLite) on the same OTLP
 //!    payloads, acknowledged and then queryable (rows in its `spans` table), and ours on the
 //!    same payloads in the same run, for the ratio.

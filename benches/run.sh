@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ingest/query benchmark of the embedded server, with Arize Phoenix on the same payloads.
 #
-#   benches/run.sh                 # 1M spans through OTLP, 200k through the SDK batch endpoints
+#   benches/run.sh                 # 1M spans through OTLP, 200k through the SDK batch endpoints,
+#                                  # 20k OTLP spans to Phoenix and to a fresh server of ours
 #   BENCH_SPANS=200000 benches/run.sh
 #
 # Phoenix is measured when it can be installed: a separate venv (not committed), default

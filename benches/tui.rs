@@ -21,6 +21,10 @@ use opik_tui::views::traces::{TraceRow, TracesScreen};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+/// The same allocator as the `opik-tui` binary (see `src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn rss_mb() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: f64 = statm

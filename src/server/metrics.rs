@@ -132,8 +132,12 @@ pub fn id_millis(id: &str) -> Option<i64> {
     if b.len() < 13 || b[8] != b'-' {
         return None;
     }
-    let hex = [&id[0..8], &id[9..13]].concat();
-    i64::from_str_radix(&hex, 16).ok()
+    let mut ms: i64 = 0;
+    for &c in b[0..8].iter().chain(&b[9..13]) {
+        let d = (c as char).to_digit(16)?;
+        ms = (ms << 4) | i64::from(d);
+    }
+    Some(ms)
 }
 
 /// The smallest UUID text whose embedded time is `ms` (for `id >= lower(ms)` range scans;
@@ -166,24 +170,26 @@ pub enum Reduce {
 }
 
 impl SeriesBuilder {
-    pub fn add(&mut self, name: &str, bucket: i64, value: f64) {
-        let a = self
-            .series
-            .entry(name.to_string())
-            .or_default()
+    fn agg(&mut self, name: &str, bucket: i64) -> &mut Agg {
+        // (no key allocation once the series exists: this runs once per row)
+        if !self.series.contains_key(name) {
+            self.series.insert(name.to_string(), BTreeMap::new());
+        }
+        self.series
+            .get_mut(name)
+            .expect("inserted above")
             .entry(bucket)
-            .or_default();
+            .or_default()
+    }
+
+    pub fn add(&mut self, name: &str, bucket: i64, value: f64) {
+        let a = self.agg(name, bucket);
         a.sum += value;
         a.n += 1;
     }
 
     pub fn add_sample(&mut self, name: &str, bucket: i64, value: f64) {
-        let a = self
-            .series
-            .entry(name.to_string())
-            .or_default()
-            .entry(bucket)
-            .or_default();
+        let a = self.agg(name, bucket);
         a.values.push(value);
         a.n += 1;
     }
@@ -334,6 +340,25 @@ impl MetricQuery {
         )
     }
 
+    /// [`MetricQuery::bucket_of`] remembering the last bucket `[start, end)`: rows come in id
+    /// (= time) order, so nearly every row falls in the bucket of the one before.
+    fn bucket_cached(&self, ms: i64, last: &mut Option<(i64, i64)>) -> i64 {
+        if let Some((b, e)) = *last
+            && ms >= b
+            && ms < e
+        {
+            return b;
+        }
+        let b = self.bucket_of(ms);
+        let e = if self.interval == Interval::Total {
+            i64::MAX
+        } else {
+            b.saturating_add(step(self.interval).num_milliseconds())
+        };
+        *last = Some((b, e));
+        b
+    }
+
     fn bucket_of(&self, ms: i64) -> i64 {
         if self.interval == Interval::Total {
             return self.start.timestamp_millis();
@@ -415,27 +440,30 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
                 "DURATION" => names.iter().for_each(|n| sb.touch(n)),
                 _ => {}
             }
+            let mut last = None;
+            // Rows come in bucket order: sum into `acc` and hand each bucket to `sb` once.
+            let mut acc = BucketAcc::default();
             while let Some(r) = rows.next()? {
-                let id: String = r.get(0)?;
-                let Some(ms) = id_millis(&id) else { continue };
-                let b = q.bucket_of(ms);
+                let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
+                    continue;
+                };
+                let b = q.bucket_cached(ms, &mut last);
+                acc.at(b, &mut sb, &names);
                 match mt {
-                    "TRACE_COUNT" => sb.add("traces", b, 1.0),
+                    "TRACE_COUNT" => acc.add("traces", 1.0),
                     "DURATION" => {
                         if let Some(d) = r.get::<_, Option<f64>>(1)? {
-                            for n in &names {
-                                sb.add_sample(n, b, d);
-                            }
+                            acc.samples.push(d);
                         }
                     }
                     "COST" => {
                         if let Some(c) = r.get::<_, Option<f64>>(2)? {
-                            sb.add("cost", b, c);
+                            acc.add("cost", c);
                         }
                     }
                     "TOKEN_USAGE" => {
-                        if let Some(u) = r.get::<_, Option<String>>(3)? {
-                            add_usage(&mut sb, b, &u);
+                        if let Some(u) = r.get_ref(3)?.as_str_or_null()? {
+                            acc.add_usage(u);
                         }
                     }
                     _ => {
@@ -443,6 +471,7 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
                     }
                 }
             }
+            acc.flush(&mut sb, &names);
             let reduce = |name: &str| match name {
                 "duration.p50" => Reduce::Quantile(0.5),
                 "duration.p90" => Reduce::Quantile(0.9),
@@ -466,10 +495,12 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
                 "SPAN_DURATION" => names.iter().for_each(|n| sb.touch(n)),
                 _ => {}
             }
+            let mut last = None;
             while let Some(r) = rows.next()? {
-                let id: String = r.get(0)?;
-                let Some(ms) = id_millis(&id) else { continue };
-                let b = q.bucket_of(ms);
+                let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
+                    continue;
+                };
+                let b = q.bucket_cached(ms, &mut last);
                 match mt {
                     "SPAN_COUNT" => sb.add("spans", b, 1.0),
                     "SPAN_DURATION" => {
@@ -480,8 +511,8 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
                         }
                     }
                     _ => {
-                        if let Some(u) = r.get::<_, Option<String>>(2)? {
-                            add_usage(&mut sb, b, &u);
+                        if let Some(u) = r.get_ref(2)?.as_str_or_null()? {
+                            add_usage(&mut sb, b, u);
                         }
                     }
                 }
@@ -591,8 +622,74 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
     Ok(response(q, sb, |_| Reduce::Sum))
 }
 
+/// Sums (and duration samples) of the bucket being read, handed to a [`SeriesBuilder`] when
+/// the bucket changes: one map update per bucket and series instead of per row.
+#[derive(Default)]
+struct BucketAcc {
+    bucket: Option<i64>,
+    sums: Vec<(String, f64)>,
+    samples: Vec<f64>,
+}
+
+impl BucketAcc {
+    /// Move to bucket `b` (flushing the previous one if it differs).
+    fn at(&mut self, b: i64, sb: &mut SeriesBuilder, sample_names: &[String]) {
+        if self.bucket != Some(b) {
+            self.flush(sb, sample_names);
+            self.bucket = Some(b);
+        }
+    }
+
+    fn add(&mut self, name: &str, v: f64) {
+        match self.sums.iter_mut().find(|(k, _)| k == name) {
+            Some((_, s)) => *s += v,
+            None => self.sums.push((name.to_string(), v)),
+        }
+    }
+
+    /// Add a usage object's positive numbers (borrowed keys; escaped keys take the owned
+    /// path).
+    fn add_usage(&mut self, usage_json: &str) {
+        if let Ok(m) = serde_json::from_str::<BTreeMap<&str, Value>>(usage_json) {
+            for (k, v) in m {
+                if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
+                    self.add(k, n);
+                }
+            }
+        } else if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(usage_json) {
+            for (k, v) in m {
+                if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
+                    self.add(&k, n);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, sb: &mut SeriesBuilder, sample_names: &[String]) {
+        let Some(b) = self.bucket else { return };
+        for (k, v) in self.sums.drain(..) {
+            sb.add(&k, b, v);
+        }
+        if !self.samples.is_empty() {
+            for n in sample_names {
+                let a = sb.agg(n, b);
+                a.values.extend_from_slice(&self.samples);
+                a.n += self.samples.len() as u64;
+            }
+            self.samples.clear();
+        }
+    }
+}
+
 fn add_usage(sb: &mut SeriesBuilder, bucket: i64, usage_json: &str) {
-    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(usage_json) {
+    // Borrowed keys first (no allocation per row); keys with escapes take the owned path.
+    if let Ok(m) = serde_json::from_str::<BTreeMap<&str, Value>>(usage_json) {
+        for (k, v) in m {
+            if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
+                sb.add(k, bucket, n);
+            }
+        }
+    } else if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(usage_json) {
         for (k, v) in m {
             if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
                 sb.add(&k, bucket, n);
