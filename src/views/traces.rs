@@ -195,9 +195,10 @@ impl TracesScreen {
         self.marked.iter().copied().collect()
     }
 
-    fn columns() -> Vec<Column> {
+    /// The list's columns; the start time is wider when shown as an absolute date (`t`).
+    fn columns(absolute_time: bool) -> Vec<Column> {
         vec![
-            Column::fixed("Start", 10),
+            Column::fixed("Start", if absolute_time { 19 } else { 10 }),
             Column::flex("Name", 2, 8),
             Column::flex("Input", 3, 8).optional(5),
             Column::flex("Output", 3, 8).optional(4),
@@ -643,7 +644,7 @@ impl Screen for TracesScreen {
         }
         let (sort_label, _, desc) = SORTS[self.sort];
         title.push(Span::styled(format!("sort: {sort_label} "), t.dim));
-        let cols = Self::columns();
+        let cols = Self::columns(self.absolute_time);
         let sort_col = match self.sort {
             0 | 4 => 0,
             1 => 4,
@@ -725,5 +726,22 @@ impl Screen for TracesScreen {
 
     fn status(&self) -> Option<String> {
         self.live.then(|| "live".to_string())
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    #[test]
+    fn absolute_start_times_fit_their_column() {
+        let t = crate::app::testing::fixed_now();
+        let shown = format::absolute(t);
+        let w = |absolute| match TracesScreen::columns(absolute)[0].width {
+            crate::widgets::table::Width::Fixed(w) => w as usize,
+            _ => 0,
+        };
+        assert!(w(true) >= shown.chars().count(), "{shown} in {}", w(true));
+        assert_eq!(w(false), 10);
     }
 }
