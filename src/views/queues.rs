@@ -359,6 +359,26 @@ impl Screen for QueuesScreen {
     }
 }
 
+/// The toast after adding `sent` items to queue `name`, which held `before` items and holds
+/// `after` now (when known): items already in the queue are not added twice, so say so.
+fn added_message(sent: usize, before: Option<i64>, after: Option<i64>, name: &str) -> String {
+    let name = one_line(name);
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            let added = usize::try_from(a - b).unwrap_or(0).min(sent);
+            if added == sent {
+                format!("Added {sent} item(s) to “{name}” ({a} now)")
+            } else {
+                format!(
+                    "Added {added} of {sent} item(s) to “{name}”: {} already in it ({a} now)",
+                    sent - added
+                )
+            }
+        }
+        _ => format!("Added {sent} item(s) to “{name}”"),
+    }
+}
+
 /// Opik's bounds (`AnnotationQueueWrite`): 1–1000 annotators per item, locks of 1–3600 s.
 pub const MAX_ANNOTATORS: i64 = 1000;
 pub const MAX_LOCK_SECS: i64 = 3600;
@@ -767,11 +787,15 @@ impl Screen for AddToQueueScreen {
                 if let Some(qid) = self.queues.get(self.sel).and_then(|q| q.id) {
                     let client = self.client.clone();
                     let ids = self.ids.clone();
+                    let before = self.queues.get(self.sel).and_then(|q| q.items_count);
                     ctx.spawn("add", async move {
                         client
                             .add_queue_items(qid, &ids)
                             .await
-                            .map_err(|e| e.to_string())
+                            .map_err(|e| e.to_string())?;
+                        // The queue's size afterwards: items already in it are not added again.
+                        let after = client.get_queue(qid).await.ok().and_then(|q| q.items_count);
+                        Ok::<_, String>((before, after))
                     });
                 }
             }
@@ -800,18 +824,14 @@ impl Screen for AddToQueueScreen {
                     None => {}
                 }
             }
-            "add" => match out.take::<Result<(), String>>() {
-                Some(Ok(())) => {
+            "add" => match out.take::<Result<(Option<i64>, Option<i64>), String>>() {
+                Some(Ok((before, after))) => {
                     let name = self
                         .queues
                         .get(self.sel)
                         .map(|q| q.name.clone())
                         .unwrap_or_default();
-                    ctx.toast_info(format!(
-                        "Added {} item(s) to “{}”",
-                        self.ids.len(),
-                        one_line(&name)
-                    ));
+                    ctx.toast_info(added_message(self.ids.len(), before, after, &name));
                     ctx.pop();
                 }
                 Some(Err(e)) => ctx.toast_error(e),
@@ -1014,5 +1034,27 @@ mod tests {
                 .is_some_and(|e| e.contains("lock timeout"))
         );
         assert!(tasks.unrun.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod added_message_tests {
+    use super::added_message;
+
+    #[test]
+    fn adding_items_already_in_the_queue_says_so() {
+        assert_eq!(
+            added_message(2, Some(8), Some(8), "Coding sessions"),
+            "Added 0 of 2 item(s) to “Coding sessions”: 2 already in it (8 now)"
+        );
+        assert_eq!(
+            added_message(3, Some(8), Some(9), "Q"),
+            "Added 1 of 3 item(s) to “Q”: 2 already in it (9 now)"
+        );
+        assert_eq!(
+            added_message(2, Some(8), Some(10), "Q"),
+            "Added 2 item(s) to “Q” (10 now)"
+        );
+        assert_eq!(added_message(2, None, None, "Q"), "Added 2 item(s) to “Q”");
     }
 }
