@@ -120,6 +120,9 @@ pub struct Progress {
     pub done_for_me: usize,
     /// Items completed by the team.
     pub completed: usize,
+    /// Items I did that still wait for other reviewers (so the team counts add up to the
+    /// total: completed + awaiting + in review + to review).
+    pub awaiting: usize,
     pub in_review: usize,
     pub to_review: usize,
 }
@@ -141,7 +144,7 @@ impl Progress {
             }
             match item_status(f, me, annotators_per_item, locks(&f.id).as_ref()) {
                 ItemStatus::Completed => p.completed += 1,
-                ItemStatus::Scored => {}
+                ItemStatus::Scored => p.awaiting += 1,
                 ItemStatus::InReview => p.in_review += 1,
                 ItemStatus::ToReview => p.to_review += 1,
             }
@@ -340,9 +343,14 @@ mod tests {
                 total: 5,
                 done_for_me: 2,
                 completed: 1,
+                awaiting: 1,
                 in_review: 1,
                 to_review: 2
             }
+        );
+        assert_eq!(
+            p.completed + p.awaiting + p.in_review + p.to_review,
+            p.total
         );
         assert_eq!(
             p.label(),

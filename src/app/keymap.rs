@@ -370,6 +370,36 @@ impl Default for KeyMap {
     }
 }
 
+/// What to say after "unknown action": the action names close to `v` (sharing a word with
+/// it), or a few examples and where the full list is (`?` shows descriptions, not names).
+fn action_suggestions(v: &str) -> String {
+    let v = v.trim().to_lowercase().replace(['-', ' '], "_");
+    let words: Vec<&str> = v.split('_').filter(|w| w.len() >= 3).collect();
+    let close: Vec<String> = Action::ALL
+        .iter()
+        .map(|a| a.name())
+        .filter(|n| {
+            !n.is_empty()
+                && (n.contains(&v) || words.iter().any(|w| n.split('_').any(|p| p.starts_with(w))))
+        })
+        .take(4)
+        .collect();
+    if close.is_empty() {
+        "action names are the snake_case actions, e.g. \"down\", \"live_tail\", \"copy_url\" \
+         (README, Keys)"
+            .to_string()
+    } else {
+        format!(
+            "did you mean {}?",
+            close
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
 impl KeyMap {
     /// Defaults patched by the settings' `[keys]` table. Bad entries are skipped and
     /// described in the returned messages (the app shows them as toasts).
@@ -379,7 +409,8 @@ impl KeyMap {
         for (k, v) in overrides {
             let Some(action) = Action::from_name(v) else {
                 errors.push(format!(
-                    "[keys] {k} = \"{v}\": unknown action (see `?` for action names, e.g. \"down\")"
+                    "[keys] {k} = \"{v}\": unknown action; {}",
+                    action_suggestions(v)
                 ));
                 continue;
             };
@@ -512,6 +543,16 @@ mod tests {
         assert_eq!(m.lookup("projects", Key::ch('s')), Some(Action::CycleSort));
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert!(errs.iter().any(|e| e.contains("unknown action")));
+        assert!(
+            !errs.iter().any(|e| e.contains("see `?`")),
+            "help does not list action names: {errs:?}"
+        );
+        assert!(
+            action_suggestions("live").contains("\"live_tail\""),
+            "{}",
+            action_suggestions("live")
+        );
+        assert!(action_suggestions("flyaway").contains("\"down\""));
         assert_eq!(m.describe("any", Action::Down, 3).unwrap(), "x/↓");
         assert_eq!(m.describe("traces", Action::LiveTail, 3).unwrap(), "L/s");
         assert_eq!(

@@ -245,6 +245,10 @@ pub trait Screen {
     /// Called once when the screen becomes part of the stack: start loading here.
     fn on_open(&mut self, _ctx: &mut Ctx) {}
 
+    /// The screen on top of this one was closed: this one is shown again (e.g. reload
+    /// counts that the closed screen changed). The default does nothing.
+    fn on_resume(&mut self, _ctx: &mut Ctx) {}
+
     /// Handle a mapped action.
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled;
 

@@ -274,7 +274,7 @@ impl App {
                 },
                 Effect::Pop => {
                     if self.stack.len() > 1 {
-                        self.pop_screen();
+                        self.back_to_previous(now);
                     } else {
                         self.quit = true;
                     }
@@ -315,6 +315,12 @@ impl App {
         self.stack.push((id, s));
         self.last_tick.insert(id, now);
         self.with_top(now, |s, ctx| s.on_open(ctx));
+    }
+
+    /// Close the top screen and tell the one below it that it is shown again.
+    fn back_to_previous(&mut self, now: DateTime<Utc>) {
+        self.pop_screen();
+        self.with_top(now, |s, ctx| s.on_resume(ctx));
     }
 
     fn pop_screen(&mut self) {
@@ -416,12 +422,12 @@ impl App {
         match action {
             Action::Close => {
                 if self.stack.len() > 1 {
-                    self.pop_screen();
+                    self.back_to_previous(now);
                 } else {
                     self.quit = true;
                 }
             }
-            Action::Back if self.stack.len() > 1 => self.pop_screen(),
+            Action::Back if self.stack.len() > 1 => self.back_to_previous(now),
             Action::Help => self.help_scroll = Some(0),
             Action::CommandLine => self.cmdline = Some(CommandLine::new()),
             _ => {}
@@ -727,6 +733,9 @@ mod tests {
                 .borrow_mut()
                 .push(format!("{} open {:?}", self.name, self.gens));
         }
+        fn on_resume(&mut self, _ctx: &mut Ctx) {
+            self.log.borrow_mut().push(format!("{} resumed", self.name));
+        }
         fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
             match action {
                 Action::Down | Action::Open => {
@@ -833,6 +842,18 @@ mod tests {
         assert!(!log.iter().any(|l| l.contains("Some(10)")), "{log:?}");
         assert!(!log.iter().any(|l| l.contains("Some(40)")), "{log:?}");
         assert_eq!(app.busy(), 0);
+    }
+
+    #[test]
+    fn the_screen_below_is_told_when_it_is_shown_again() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = test_app(crate::app::testing::no_opener());
+        let now = fixed_now();
+        app.push(Probe::boxed("a", &log), now);
+        app.push(Probe::boxed("b", &log), now);
+        assert!(!log.borrow().iter().any(|l| l.contains("resumed")));
+        app.handle_key(code(KeyCode::Esc), now);
+        assert_eq!(log.borrow().last().unwrap(), "a resumed");
     }
 
     #[test]

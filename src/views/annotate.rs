@@ -608,7 +608,7 @@ impl Screen for AnnotateScreen {
         if self.confirm_leave {
             vec![("y", "leave"), ("any key", "stay")]
         } else {
-            vec![("^s", "submit"), ("Esc", "leave the editor")]
+            vec![("Esc", "done"), ("^s", "submit + next")]
         }
     }
 
@@ -1458,8 +1458,15 @@ fn draw_intro(
             ]),
             Line::styled(
                 format!(
-                    "Team: {} completed · {} in review · {} to review · {} per item · {status}",
+                    "Team: {} completed · {}{} in review · {} to review · {} per item · {status}",
                     p.completed,
+                    // Items I did that wait for others (only with 2+ per item); shown so the
+                    // counts add up to the total.
+                    if p.awaiting > 0 {
+                        format!("{} awaiting others · ", p.awaiting)
+                    } else {
+                        String::new()
+                    },
                     p.in_review,
                     p.to_review,
                     s.annotators_per_item()

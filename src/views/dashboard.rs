@@ -554,7 +554,17 @@ fn draw_overview_table(
     let name_w = (area.width / 5).clamp(10, 28);
     let rest = area.width.saturating_sub(name_w + 1);
     let group = rest / 4;
-    let val_w = 8u16.min(group.saturating_sub(2));
+    // Wide enough for every row's values (a tiny cost is `$0.000079`), at least 8.
+    let widest = data
+        .rows
+        .iter()
+        .flat_map(|row| overview_values(row).map(|t| crate::render::sanitize::display_width(&t)))
+        .max()
+        .unwrap_or(0);
+    let val_w = u16::try_from(widest)
+        .unwrap_or(u16::MAX)
+        .max(8)
+        .min(group.saturating_sub(2));
     let spark_w = group.saturating_sub(val_w + 2);
     let r = data.range.label();
     let heads = [
@@ -598,23 +608,12 @@ fn draw_overview_table(
             );
             continue;
         }
+        let [traces, cost, p90, errors] = overview_values(row);
         let cols: [(String, &Series, usize); 4] = [
-            (Unit::Count.format(row.total_traces()), &row.traces, 0),
-            (
-                row.total_cost()
-                    .map(|c| Unit::Cost.format(c))
-                    .unwrap_or_else(|| "–".into()),
-                &row.cost,
-                1,
-            ),
-            (
-                row.last_p90()
-                    .map(|v| Unit::DurationMs.format(v))
-                    .unwrap_or_else(|| "–".into()),
-                &row.p90,
-                2,
-            ),
-            (Unit::Count.format(row.total_errors()), &row.errors, 3),
+            (traces, &row.traces, 0),
+            (cost, &row.cost, 1),
+            (p90, &row.p90, 2),
+            (errors, &row.errors, 3),
         ];
         for (text, series, i) in cols {
             let x = area.x + name_w + 1 + group * i as u16;
@@ -808,6 +807,20 @@ impl Screen for DashboardScreen {
 }
 
 /// Rows of the overview (for tests and callers that want the drill-in target).
+/// The overview's four values for a project row: traces, cost, p90 latency, errors.
+fn overview_values(row: &OverviewRow) -> [String; 4] {
+    [
+        Unit::Count.format(row.total_traces()),
+        row.total_cost()
+            .map(|c| Unit::Cost.format(c))
+            .unwrap_or_else(|| "–".into()),
+        row.last_p90()
+            .map(|v| Unit::DurationMs.format(v))
+            .unwrap_or_else(|| "–".into()),
+        Unit::Count.format(row.total_errors()),
+    ]
+}
+
 pub fn overview_row(data: &OverviewData, i: usize) -> Option<&OverviewRow> {
     data.rows.get(i)
 }
@@ -1041,6 +1054,23 @@ mod tests {
         insta::assert_snapshot!("overview_120x12", out);
         let small = screen_text(&mut s, 80, 24);
         insta::assert_snapshot!("overview_80x24", small);
+    }
+
+    #[test]
+    fn overview_shows_a_tiny_cost_whole() {
+        let mut data = sample_overview();
+        let row = &mut data.rows[1];
+        for v in row.cost.values.iter_mut() {
+            *v = None;
+        }
+        if let Some(v) = row.cost.values.last_mut() {
+            *v = Some(0.000079);
+        }
+        let mut s = DashboardScreen::offline(None, DEFAULT_REFRESH);
+        s.set_overview_data(data);
+        let out = screen_text(&mut s, 160, 12);
+        assert!(out.contains("$0.000079"), "{out}");
+        assert!(!out.contains("$0.0000…"), "{out}");
     }
 
     #[test]

@@ -21,7 +21,8 @@ use crate::widgets::table::{self, Column, TableState, TableView};
 
 const PAGE: u32 = 100;
 
-/// One row, sanitised once.
+/// One row. `name` is the project's name as the server has it (requests need it exactly,
+/// escape sequences and all); it is sanitised where it is drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectRow {
     pub id: Option<Uuid>,
@@ -36,7 +37,7 @@ impl ProjectRow {
     pub fn from_project(p: &Project) -> ProjectRow {
         ProjectRow {
             id: p.id,
-            name: sanitize::one_line(&p.name),
+            name: p.name.clone(),
             trace_count: p.trace_count,
             last_trace: p.last_updated_trace_at,
             cost: p.total_estimated_cost_sum.or(p.total_estimated_cost),
@@ -308,7 +309,12 @@ impl Screen for ProjectsScreen {
                 {
                     self.state.select(i, self.rows.len());
                 }
-                ctx.project_names(self.rows.iter().map(|r| r.name.clone()).collect());
+                ctx.project_names(
+                    self.rows
+                        .iter()
+                        .map(|r| sanitize::one_line(&r.name))
+                        .collect(),
+                );
                 ctx.refreshed();
             }
             Err(e) => {
@@ -372,7 +378,7 @@ impl Screen for ProjectsScreen {
             |i, c| {
                 let r = &rows[i];
                 match c {
-                    0 => (r.name.clone(), t.accent),
+                    0 => (sanitize::one_line(&r.name), t.accent),
                     1 => (
                         r.trace_count
                             .map(format::thousands)
@@ -404,5 +410,28 @@ impl Screen for ProjectsScreen {
             Action::Copy,
             Action::Refresh,
         ]
+    }
+}
+
+#[cfg(test)]
+mod hostile_name_tests {
+    use super::*;
+    use crate::app::testing::{buffer_text, render_screen};
+    use crate::theme::Theme;
+
+    #[test]
+    fn a_project_name_with_escapes_is_kept_for_requests_and_sanitised_on_screen() {
+        let raw = "hostile \u{1b}[31mred\u{1b}]0;title\u{7}";
+        let p = Project {
+            name: raw.into(),
+            ..Project::default()
+        };
+        let row = ProjectRow::from_project(&p);
+        // The traces screen asks the server for this exact name.
+        assert_eq!(row.name, raw);
+        let mut s = ProjectsScreen::with_rows(vec![row], Some(1));
+        let out = buffer_text(&render_screen(&mut s, 80, 6, &Theme::dark()));
+        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(out.contains("hostile red"), "{out}");
     }
 }

@@ -121,6 +121,11 @@ impl Screen for QueuesScreen {
         self.load(ctx);
     }
 
+    /// Back from annotating (or creating a queue): the progress columns changed.
+    fn on_resume(&mut self, ctx: &mut Ctx) {
+        self.load(ctx);
+    }
+
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
         let n = self.queues.len();
         match action {
@@ -887,6 +892,7 @@ mod tests {
                 total: 8,
                 done_for_me: 2,
                 completed: 1,
+                awaiting: 1,
                 in_review: 0,
                 to_review: 5,
             },
