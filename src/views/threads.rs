@@ -356,14 +356,15 @@ impl ThreadsScreen {
         true
     }
 
-    fn columns() -> Vec<Column> {
+    /// The list's columns; "Updated" is wider when shown as an absolute date (`t`).
+    fn columns(absolute_time: bool) -> Vec<Column> {
         vec![
             Column::flex("Thread", 2, 16),
             Column::flex("First message", 3, 12).optional(6),
             Column::flex("Last message", 3, 12).optional(5),
             Column::fixed("Turns", 5).right(),
             Column::fixed("Duration", 8).right().optional(2),
-            Column::fixed("Updated", 10),
+            Column::fixed("Updated", if absolute_time { 19 } else { 10 }),
             Column::fixed("Cost", 8).right().optional(3),
             Column::fixed("Tokens", 6).right().optional(1),
             Column::fixed("Status", 8),
@@ -899,7 +900,7 @@ impl Screen for ThreadsScreen {
         }
         let (sort_label, _, _) = SORTS[self.sort];
         title.push(Span::styled(format!("sort: {sort_label} "), t.dim));
-        let cols = Self::columns();
+        let cols = Self::columns(self.absolute_time);
         let sort_col = match self.sort {
             0 => 5,
             1 => 3,

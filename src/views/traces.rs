@@ -195,9 +195,10 @@ impl TracesScreen {
         self.marked.iter().copied().collect()
     }
 
-    fn columns() -> Vec<Column> {
+    /// The list's columns; the start time is wider when shown as an absolute date (`t`).
+    fn columns(absolute_time: bool) -> Vec<Column> {
         vec![
-            Column::fixed("Start", 10),
+            Column::fixed("Start", if absolute_time { 19 } else { 10 }),
             Column::flex("Name", 2, 8),
             Column::flex("Input", 3, 8).optional(5),
             Column::flex("Output", 3, 8).optional(4),
@@ -600,6 +601,17 @@ impl Screen for TracesScreen {
                 ctx.refreshed();
                 self.maybe_load_more(ctx);
             }
+            // The server rejected the filter (an unknown field, a bad value): don't claim it
+            // is applied; reopen it in the prompt with the server's reason, and list without it.
+            Err(ApiError::Rejected { message, .. })
+                if key == "page" && !self.filters.is_empty() =>
+            {
+                let text = std::mem::take(&mut self.filter_text);
+                self.filters.clear();
+                self.filter_error = Some(format!("the server rejected this filter: {message}"));
+                self.input = Some(InputMode::Filter(TextInput::new(&text)));
+                self.reload(ctx);
+            }
             Err(e) => {
                 self.error = Some(e.to_string());
                 ctx.toast_error(format!("loading traces: {e}"));
@@ -643,7 +655,7 @@ impl Screen for TracesScreen {
         }
         let (sort_label, _, desc) = SORTS[self.sort];
         title.push(Span::styled(format!("sort: {sort_label} "), t.dim));
-        let cols = Self::columns();
+        let cols = Self::columns(self.absolute_time);
         let sort_col = match self.sort {
             0 | 4 => 0,
             1 => 4,
@@ -725,5 +737,67 @@ impl Screen for TracesScreen {
 
     fn status(&self) -> Option<String> {
         self.live.then(|| "live".to_string())
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_the_server_rejects_goes_back_to_the_prompt_and_is_not_shown_as_applied() {
+        let mut s = TracesScreen::with_rows("p", Vec::new(), Some(0));
+        s.filter_text = "foo = 3".into();
+        s.filters = filter_string::parse("foo = 3", Entity::Traces).expect("parses");
+        let theme = Theme::dark();
+        let keymap = crate::app::KeyMap::default();
+        let mut tasks = crate::app::tasks::Tasks::new(None);
+        let mut effects = Vec::new();
+        let mut ctx = Ctx {
+            screen: 1,
+            theme: &theme,
+            keymap: &keymap,
+            now: crate::app::testing::fixed_now(),
+            project: None,
+            tasks: &mut tasks,
+            effects: &mut effects,
+        };
+        let res: PageResult = Err(ApiError::Rejected {
+            status: 400,
+            message: "Invalid filter field 'foo' for traces".into(),
+        });
+        s.on_result(
+            TaskOutput {
+                key: "page",
+                value: Box::new(res),
+            },
+            &mut ctx,
+        );
+        assert!(s.filters.is_empty() && s.filter_text.is_empty());
+        assert!(s.capturing_text(), "the filter prompt is open again");
+        assert!(
+            s.filter_error
+                .as_deref()
+                .is_some_and(|e| e.contains("'foo'")),
+            "{:?}",
+            s.filter_error
+        );
+        let out = crate::app::testing::buffer_text(&crate::app::testing::render_screen(
+            &mut s, 100, 8, &theme,
+        ));
+        assert!(out.contains("filter: foo = 3"), "{out}");
+        assert!(!out.contains("f: foo"), "{out}");
+    }
+
+    #[test]
+    fn absolute_start_times_fit_their_column() {
+        let t = crate::app::testing::fixed_now();
+        let shown = format::absolute(t);
+        let w = |absolute| match TracesScreen::columns(absolute)[0].width {
+            crate::widgets::table::Width::Fixed(w) => w as usize,
+            _ => 0,
+        };
+        assert!(w(true) >= shown.chars().count(), "{shown} in {}", w(true));
+        assert_eq!(w(false), 10);
     }
 }

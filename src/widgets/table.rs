@@ -248,6 +248,13 @@ fn fit(text: &str, width: u16, right: bool) -> String {
     }
 }
 
+/// A sorted column's title with its arrow, the title cut (not the arrow) to fit `width`.
+fn with_sort_arrow(title: &str, desc: bool, width: u16) -> String {
+    let arrow = if desc { "↓" } else { "↑" };
+    let room = (width as usize).saturating_sub(2);
+    format!("{} {arrow}", truncate_to_width(title, room))
+}
+
 /// `1–50 of 12,345` for rows `first..=last` (1-based) of `total`.
 pub fn range_label(offset: usize, shown: usize, len: usize, total: Option<i64>) -> String {
     if len == 0 {
@@ -307,7 +314,7 @@ pub fn render(
         if let Some((si, desc)) = view.sort
             && si == i
         {
-            title.push_str(if desc { " ↓" } else { " ↑" });
+            title = with_sort_arrow(&title, desc, *w);
         }
         buf.set_string(x, inner.y, fit(&title, *w, c.right), theme.header);
         x += w + 1;
@@ -428,6 +435,18 @@ mod tests {
         assert_eq!(range_label(0, 50, 100, Some(12345)), "1–50 of 12,345");
         assert_eq!(range_label(0, 0, 0, None), "0 of 0");
         assert_eq!(range_label(90, 20, 100, None), "91–100 of 100");
+    }
+
+    #[test]
+    fn the_sort_arrow_stays_visible_in_a_narrow_column() {
+        assert_eq!(
+            fit(&with_sort_arrow("Duration", true, 8), 8, true),
+            "Durat… ↓"
+        );
+        assert_eq!(
+            fit(&with_sort_arrow("Start", false, 10), 10, false),
+            "Start ↑   "
+        );
     }
 
     #[test]
