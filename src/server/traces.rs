@@ -316,16 +316,29 @@ pub fn query(conn: &Connection, q: &TraceQuery) -> Result<(Vec<Value>, Option<i6
 /// At most this many distinct tags of a project are enumerated for [`tag_filter_count`].
 const MAX_DISTINCT_TAGS: usize = 500;
 
-/// The exact `total` of a query whose only filters are `tags contains …` (no search, no time
-/// window), counted on the `trace_tags` index instead of reading every trace row: the
+/// The exact `total` of a query whose only filters are `tags contains …` (no search; a time
+/// window is fine), counted on the `trace_tags` index instead of reading every trace row: the
 /// project's distinct tags are few, so they are enumerated (a skip scan), matched against each
 /// pattern with the same `LIKE` the filter uses, and the traces carrying a matching tag are
 /// counted on index ranges. `None` when the query is not of that shape (or the project has
 /// very many distinct tags): the caller counts the general way.
 pub fn tag_filter_count(conn: &Connection, q: &TraceQuery) -> Result<Option<i64>, ApiError> {
-    if q.filters.is_empty() || q.search.is_some() || q.from_time.is_some() || q.to_time.is_some() {
+    if q.filters.is_empty() || q.search.is_some() {
         return Ok(None);
     }
+    // the time window is on the trace id, which `trace_tags` carries
+    let mut win = Where::default();
+    push_id_window(
+        &mut win,
+        "trace_id",
+        q.from_time.as_ref(),
+        q.to_time.as_ref(),
+    );
+    let win_sql = if win.sql.is_empty() {
+        String::new()
+    } else {
+        format!(" AND {}", win.sql())
+    };
     let mut patterns = Vec::new();
     for f in &q.filters {
         match filters::tags_contains_pattern(Entity::Trace, f)? {
@@ -364,9 +377,13 @@ pub fn tag_filter_count(conn: &Connection, q: &TraceQuery) -> Result<Option<i64>
     if let [only] = sets.as_slice()
         && let [tag] = only.as_slice()
     {
+        let mut params = vec![sv(q.project_id.clone()), sv(tag.clone())];
+        params.extend(win.params.iter().cloned());
         let n = conn
-            .prepare_cached("SELECT count(*) FROM trace_tags WHERE project_id = ?1 AND tag = ?2")?
-            .query_row(rusqlite::params![q.project_id, tag], |r| r.get(0))?;
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM trace_tags WHERE project_id = ? AND tag = ?{win_sql}"
+            ))?
+            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
         return Ok(Some(n));
     }
     // Several matching tags or several filters: the distinct traces in every set.
@@ -376,8 +393,9 @@ pub fn tag_filter_count(conn: &Connection, q: &TraceQuery) -> Result<Option<i64>
         .map(|set| {
             params.push(sv(q.project_id.clone()));
             params.extend(set.iter().map(|t| sv(t.clone())));
+            params.extend(win.params.iter().cloned());
             format!(
-                "SELECT trace_id FROM trace_tags WHERE project_id = ? AND tag IN ({})",
+                "SELECT trace_id FROM trace_tags WHERE project_id = ? AND tag IN ({}){win_sql}",
                 vec!["?"; set.len()].join(",")
             )
         })
@@ -736,10 +754,11 @@ mod tests {
         };
         patch(&ids[6], &["prod"], &[]);
         let pid = projects::resolve(&conn, None, Some("p")).unwrap().unwrap();
-        let check = |filters: Vec<Filter>, want: i64| {
+        let check_in = |filters: Vec<Filter>, from: Option<Timestamp>, want: i64| {
             let q = TraceQuery {
                 project_id: pid.clone(),
                 filters,
+                from_time: from,
                 limit: 10,
                 with_total: true,
                 ..Default::default()
@@ -750,6 +769,7 @@ mod tests {
             let mut w = Where::default();
             w.push("t.project_id = ? AND t.has_create = 1", [sv(pid.clone())]);
             filters::build(Entity::Trace, &q.filters, Ctx::detect(&conn), &mut w).unwrap();
+            push_id_window(&mut w, "t.id", q.from_time.as_ref(), None);
             let slow: i64 = conn
                 .query_row(
                     &format!("SELECT count(*) FROM traces t WHERE {}", w.sql()),
@@ -757,14 +777,24 @@ mod tests {
                     |r| r.get(0),
                 )
                 .unwrap();
-            assert_eq!((fast, slow), (want, want), "{:?}", q.filters);
+            assert_eq!((fast, slow), (want, want), "{:?} from {from:?}", q.filters);
             assert_eq!(query(&conn, &q).unwrap().1, Some(want));
         };
+        let check = |filters: Vec<Filter>, want: i64| check_in(filters, None, want);
         check(vec![filter("prod")], 3); // prod, prod+prod-eu, PROD (LIKE is case-blind)
         check(vec![filter("prod-eu")], 1);
         check(vec![filter("x_y")], 1); // `_` is literal
         check(vec![filter("nope")], 0);
         check(vec![filter("prod"), filter("eu")], 1);
+        // a time window (on the id's time)
+        let hour = chrono::Duration::hours(1);
+        check_in(vec![filter("prod")], Some(chrono::Utc::now() - hour), 3);
+        check_in(vec![filter("prod")], Some(chrono::Utc::now() + hour), 0);
+        check_in(
+            vec![filter("prod"), filter("eu")],
+            Some(chrono::Utc::now() - hour),
+            1,
+        );
         // the create of the patched trace arrives: its patched tags count
         let rec = CreateRec::from_trace_owned(tw(ids[6], "p", &["dev"])).unwrap();
         ingest::create_all(&conn, Kind::Trace, vec![rec], CreateMode::Upsert, "u").unwrap();
