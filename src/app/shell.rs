@@ -380,6 +380,8 @@ impl App {
                 Some(Action::PageDown) => *scroll = scroll.saturating_add(10),
                 Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
                 Some(Action::First) => *scroll = 0,
+                // Clamped to the last page when drawn.
+                Some(Action::Last) => *scroll = u16::MAX,
                 Some(Action::Quit) => self.quit = true,
                 Some(Action::Help | Action::Back | Action::Close) => self.help_scroll = None,
                 _ if k.code == KeyCode::Esc => self.help_scroll = None,
@@ -685,7 +687,8 @@ impl App {
         if let Some(scroll) = self.help_scroll {
             let lines =
                 help::help_lines_with(&self.keymap, &title, context, &hints, &extra, &self.theme);
-            help::draw(frame, body, lines, scroll, &self.theme);
+            let used = help::draw(frame, body, lines, scroll, &self.theme);
+            self.help_scroll = Some(used);
         }
         self.toasts.draw(frame, body, &self.theme);
         self.dirty = false;
@@ -842,6 +845,23 @@ mod tests {
         assert!(!log.iter().any(|l| l.contains("Some(10)")), "{log:?}");
         assert!(!log.iter().any(|l| l.contains("Some(40)")), "{log:?}");
         assert_eq!(app.busy(), 0);
+    }
+
+    #[test]
+    fn help_g_goes_to_the_last_page_and_k_scrolls_back_from_there() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = test_app(crate::app::testing::no_opener());
+        let now = fixed_now();
+        app.push(Probe::boxed("a", &log), now);
+        app.handle_key(key('?'), now);
+        let top = buffer_text(&render_app(&mut app, 80, 16));
+        app.handle_key(key('G'), now);
+        let end = buffer_text(&render_app(&mut app, 80, 16));
+        assert!(end.contains("Keys can be changed"), "{end}");
+        assert_ne!(top, end);
+        app.handle_key(key('k'), now);
+        let up = buffer_text(&render_app(&mut app, 80, 16));
+        assert_ne!(up, end, "k right after G scrolls up one line");
     }
 
     #[test]

@@ -100,15 +100,64 @@ pub fn help_lines_with(
     out
 }
 
+/// Wrap each `  key  description` row that is wider than `width` itself, continuing the
+/// description under its start (a hanging indent) rather than at the left edge.
+fn hang_descriptions(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let [key, desc] = line.spans.as_slice() else {
+            out.push(line);
+            continue;
+        };
+        let indent = key.width();
+        if line.width() <= width || indent + 10 > width {
+            out.push(line);
+            continue;
+        }
+        let room = width - indent;
+        let mut rows: Vec<String> = vec![String::new()];
+        for word in desc.content.split(' ') {
+            let cur = rows.last_mut().expect("one row");
+            let cw = crate::render::sanitize::display_width(cur);
+            let ww = crate::render::sanitize::display_width(word);
+            if cw > 0 && cw + 1 + ww > room {
+                rows.push(word.to_string());
+            } else {
+                if cw > 0 {
+                    cur.push(' ');
+                }
+                cur.push_str(word);
+            }
+        }
+        for (i, r) in rows.into_iter().enumerate() {
+            let head = if i == 0 {
+                key.clone()
+            } else {
+                Span::styled(" ".repeat(indent), key.style)
+            };
+            out.push(Line::from(vec![head, Span::styled(r, desc.style)]));
+        }
+    }
+    out
+}
+
 /// Draw the overlay centred in `area`, scrolled by `scroll` lines. It is as wide as its
 /// longest line (so descriptions are not cut) up to the screen's width, and wraps below that.
-pub fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u16, theme: &Theme) {
+/// Returns the scroll actually used (clamped to the last page).
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+    theme: &Theme,
+) -> u16 {
     let longest = lines.iter().map(|l| l.width()).max().unwrap_or(0);
     let w = area
         .width
         .saturating_sub(4)
         .min(u16::try_from(longest + 2).unwrap_or(u16::MAX));
     let inner = usize::from(w.saturating_sub(2)).max(1);
+    let lines = hang_descriptions(lines, inner);
     // Rows once wrapped (word wrapping may take a little more; the last lines stay reachable
     // by the extra row per wrapped line).
     let rows: usize = lines
@@ -118,7 +167,7 @@ pub fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u1
     let rows = u16::try_from(rows).unwrap_or(u16::MAX);
     let h = area.height.saturating_sub(2).min(rows.saturating_add(2));
     if w < 10 || h < 3 {
-        return;
+        return 0;
     }
     let rect = Rect::new(
         area.x + (area.width - w) / 2,
@@ -128,9 +177,10 @@ pub fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u1
     );
     frame.render_widget(Clear, rect);
     let max_scroll = rows.saturating_sub(h - 2);
+    let scroll = scroll.min(max_scroll);
     let p = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((scroll.min(max_scroll), 0))
+        .scroll((scroll, 0))
         .style(theme.popup)
         .block(
             Block::default()
@@ -139,6 +189,7 @@ pub fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u1
                 .title(Span::styled(" Help — Esc closes ", theme.title)),
         );
     frame.render_widget(p, rect);
+    scroll
 }
 
 #[cfg(test)]
@@ -179,8 +230,10 @@ mod tests {
         use ratatui::backend::TestBackend;
         let theme = Theme::dark();
         let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-        t.draw(|f| draw(f, f.area(), lines.clone(), 0, &theme))
-            .expect("draw");
+        t.draw(|f| {
+            draw(f, f.area(), lines.clone(), 0, &theme);
+        })
+        .expect("draw");
         let buf = t.backend().buffer().clone();
         (0..h)
             .map(|y| {
@@ -215,5 +268,20 @@ mod tests {
             .join(" ");
         let squeezed = squeezed.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(squeezed.contains("\"prod\""), "{narrow}");
+        // Continuation rows start under the description, not at the left edge.
+        let rows: Vec<&str> = narrow.split('\n').collect();
+        let at = rows
+            .iter()
+            .position(|r| r.contains("Filter:"))
+            .expect("filter row");
+        let desc_col = rows[at].find("Filter:").expect("col");
+        let next = rows[at + 1];
+        let first_text = next
+            .char_indices()
+            .skip(next.find('│').map_or(0, |i| i + '│'.len_utf8()))
+            .find(|(_, c)| *c != ' ')
+            .map(|(i, _)| i)
+            .expect("text");
+        assert_eq!(first_text, desc_col, "{narrow}");
     }
 }
