@@ -1344,7 +1344,12 @@ impl TraceViewScreen {
             ),
         ];
         let mut l3 = vec![];
-        if subject.model.is_some() || subject.provider.is_some() {
+        if let (None, Some(p)) = (&subject.model, &subject.provider) {
+            // A trace (no model of its own) lists its spans' providers.
+            l3.push(TSpan::styled("provider ", t.dim));
+            l3.push(TSpan::styled(one_line(p), t.text));
+            l3.push(TSpan::styled("  ", t.text));
+        } else if subject.model.is_some() || subject.provider.is_some() {
             l3.push(TSpan::styled("model ", t.dim));
             l3.push(TSpan::styled(
                 format!(
@@ -1470,6 +1475,23 @@ impl TraceViewScreen {
 #[cfg(test)]
 mod usage_tab_tests {
     use super::*;
+
+    #[test]
+    fn a_trace_without_a_model_shows_its_providers_not_model_dash() {
+        let now = crate::app::testing::fixed_now();
+        let (mut trace, spans) = crate::views::fixtures::agent_trace(now, 0);
+        trace.providers = Some(vec!["anthropic".into(), "openai".into()]);
+        let id = trace.id.unwrap_or_default();
+        let mut s = TraceViewScreen::with_data("p", id, Some(trace), spans);
+        let out = crate::app::testing::buffer_text(&crate::app::testing::render_screen(
+            &mut s,
+            160,
+            20,
+            &Theme::dark(),
+        ));
+        assert!(out.contains("provider anthropic, openai"), "{out}");
+        assert!(!out.contains("model – ("), "{out}");
+    }
 
     #[test]
     fn usage_values_line_up_whatever_the_key_length() {
