@@ -452,11 +452,19 @@ fn panels(data: &ProjectData) -> Vec<Panel<'_>> {
     ];
     for sc in &s.scores {
         let name = one_line(&sc.name);
+        // The average over the range is the KPI's (from the stats, every score counted); the
+        // mean of the hourly averages is not it (Opik leaves buckets averaging 0 empty, so a
+        // 👍/👎 score would read "avg 1").
+        let avg = data
+            .kpis
+            .iter()
+            .find(|k| k.unit == Unit::Score && k.label == sc.name)
+            .and_then(|k| k.current)
+            .or_else(|| sc.mean());
         out.push(Panel {
             title: format!(
                 "score {name} · avg {}",
-                sc.mean()
-                    .map(|v| Unit::Score.format(v))
+                avg.map(|v| Unit::Score.format(v))
                     .unwrap_or_else(|| "–".into())
             ),
             unit: Unit::Score,
@@ -1054,6 +1062,29 @@ mod tests {
         insta::assert_snapshot!("overview_120x12", out);
         let small = screen_text(&mut s, 80, 24);
         insta::assert_snapshot!("overview_80x24", small);
+    }
+
+    #[test]
+    fn a_score_chart_title_gives_the_range_average_not_the_mean_of_buckets() {
+        let data = sample_project();
+        let kpi = data
+            .kpis
+            .iter()
+            .find(|k| k.label == "relevance")
+            .and_then(|k| k.current)
+            .expect("relevance KPI");
+        let series_mean = data.series.scores[0].mean().expect("mean");
+        assert!((kpi - series_mean).abs() > 0.005, "{kpi} vs {series_mean}");
+        let p = panels(&data);
+        let title = &p
+            .iter()
+            .find(|p| p.title.starts_with("score"))
+            .expect("panel")
+            .title;
+        assert_eq!(
+            title,
+            &format!("score relevance · avg {}", Unit::Score.format(kpi))
+        );
     }
 
     #[test]
