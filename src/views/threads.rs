@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -692,20 +692,9 @@ impl Screen for ThreadsScreen {
     }
 
     fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
-        match ev.kind {
-            MouseEventKind::ScrollDown => self.handle_action(Action::Down, ctx),
-            MouseEventKind::ScrollUp => self.handle_action(Action::Up, ctx),
-            MouseEventKind::Down(_) => {
-                match self.state.row_at(ev.column, ev.row, self.rows.len()) {
-                    Some(i) if i == self.state.selected => self.handle_action(Action::Open, ctx),
-                    Some(i) => {
-                        self.state.select(i, self.rows.len());
-                        Handled::Yes
-                    }
-                    None => Handled::No,
-                }
-            }
-            _ => Handled::No,
+        match super::list_mouse(&mut self.state, self.rows.len(), ev) {
+            super::ListMouse::Run(a) => self.handle_action(a, ctx),
+            super::ListMouse::Done(h) => h,
         }
     }
 
