@@ -313,6 +313,8 @@ impl Screen for QueuesScreen {
         let table = Table::new(rows, widths)
             .header(Row::new(header).style(theme.header))
             .row_highlight_style(theme.selection)
+            // Also a mark, so the selection shows without colour.
+            .highlight_symbol("▌")
             .block(
                 Block::default()
                     .borders(Borders::ALL)

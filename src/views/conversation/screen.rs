@@ -1162,7 +1162,9 @@ fn draw_picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: &DrawCtx) {
                 .title(Span::styled(format!(" {} ", p.title), t.title))
                 .style(t.popup),
         )
-        .highlight_style(t.selection);
+        .highlight_style(t.selection)
+        // Also a mark, so the selection shows without colour.
+        .highlight_symbol("▌");
     let mut st = ListState::default().with_selected(Some(p.state));
     frame.render_stateful_widget(list, r, &mut st);
 }
