@@ -16,69 +16,19 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::registry;
-use opik_tui::app::tasks::{TaskMsg, Tasks};
-use opik_tui::app::testing::{buffer_text, render_app, test_config};
+use opik_tui::app::tasks::Tasks;
+use opik_tui::app::testing::test_config;
 use opik_tui::app::{App, AppEnv, ScreenRequest};
 use opik_tui::config::Connection;
 use opik_tui::opik::client::OpikClient;
 use opik_tui::server::{self, ServerConfig};
 use serde_json::{Value, json};
-use tokio::sync::mpsc::UnboundedReceiver;
 
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-}
+mod common;
+use common::driver::Driver;
 
 fn enter() -> KeyEvent {
     KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
-}
-
-struct Driver {
-    app: App,
-    rx: UnboundedReceiver<TaskMsg>,
-}
-
-impl Driver {
-    fn screen(&mut self) -> String {
-        buffer_text(&render_app(&mut self.app, 140, 40))
-    }
-
-    /// Run tasks and ticks until `cond` holds for the screen (or fail after 30 s).
-    async fn until(&mut self, what: &str, cond: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "never saw {what}:\n{s}"
-            );
-            tokio::select! {
-                Some(msg) = self.rx.recv() => self.app.on_task(msg, Utc::now()),
-                _ = tokio::time::sleep(Duration::from_millis(20)) => self.app.tick(Utc::now()),
-            }
-        }
-    }
-
-    async fn until_has(&mut self, text: &str) -> String {
-        self.until(text, |s| s.contains(text)).await
-    }
-
-    fn press(&mut self, c: char) {
-        self.app.handle_key(key(c), Utc::now());
-    }
-
-    fn press_key(&mut self, k: KeyEvent) {
-        self.app.handle_key(k, Utc::now());
-    }
-
-    fn type_str(&mut self, s: &str) {
-        for c in s.chars() {
-            self.press(c);
-        }
-    }
 }
 
 /// Poll the REST API until `f` finds what it wants (or fail after 30 s), running the app's
@@ -204,7 +154,7 @@ async fn conversation_view_against_the_embedded_server() {
     let env = Rc::new(AppEnv::new(client, &base, "default"));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
-    let mut d = Driver { app, rx };
+    let mut d = Driver::new(app, rx, 140, 40);
     d.app.open(
         &ScreenRequest::Threads {
             project: "live".into(),

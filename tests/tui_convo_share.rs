@@ -12,115 +12,20 @@
 
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use opik_tui::app::registry;
-use opik_tui::app::tasks::{TaskMsg, Tasks};
-use opik_tui::app::testing::{buffer_text, render_app, test_config};
+use opik_tui::app::tasks::Tasks;
+use opik_tui::app::testing::test_config;
 use opik_tui::app::{App, AppEnv, ScreenRequest};
 use opik_tui::config::Connection;
 use opik_tui::opik::client::OpikClient;
 use opik_tui::server::{self, ServerConfig};
 use serde_json::{Value, json};
-use tokio::sync::mpsc::UnboundedReceiver;
 
-struct Driver {
-    app: App,
-    rx: UnboundedReceiver<TaskMsg>,
-}
-
-impl Driver {
-    fn screen(&mut self) -> String {
-        buffer_text(&render_app(&mut self.app, 160, 40))
-    }
-
-    /// Run tasks and ticks until `cond` holds for the screen (or fail after 30 s).
-    async fn until(&mut self, what: &str, cond: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "never saw {what}:\n{s}"
-            );
-            self.step().await;
-        }
-    }
-
-    async fn step(&mut self) {
-        tokio::select! {
-            Some(msg) = self.rx.recv() => self.app.on_task(msg, Utc::now()),
-            _ = tokio::time::sleep(Duration::from_millis(20)) => self.app.tick(Utc::now()),
-        }
-    }
-
-    async fn until_has(&mut self, text: &str) -> String {
-        self.until(text, |s| s.contains(text)).await
-    }
-
-    /// Run tasks until something is copied; returns it.
-    async fn copied(&mut self) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(c) = self.app.take_clipboard().pop() {
-                return c;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "nothing copied:\n{}",
-                self.screen()
-            );
-            self.step().await;
-        }
-    }
-
-    /// Run tasks until a toast contains `text`; returns it.
-    async fn toast(&mut self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(t) = self
-                .app
-                .toasts()
-                .items()
-                .iter()
-                .find(|t| t.text.contains(text))
-            {
-                return t.text.clone();
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "no toast with {text:?}: {:?}",
-                self.app.toasts().items()
-            );
-            self.step().await;
-        }
-    }
-
-    fn press(&mut self, c: char) {
-        self.app.handle_key(
-            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
-            Utc::now(),
-        );
-    }
-
-    fn press_code(&mut self, c: KeyCode) {
-        self.app
-            .handle_key(KeyEvent::new(c, KeyModifiers::NONE), Utc::now());
-    }
-
-    fn command(&mut self, line: &str) {
-        self.press(':');
-        for c in line.chars() {
-            self.press(c);
-        }
-        self.press_code(KeyCode::Enter);
-    }
-}
+mod common;
+use common::driver::Driver;
 
 async fn post(http: &reqwest::Client, url: String, body: Value) {
     let r = http
@@ -239,7 +144,7 @@ async fn conversation_keys_threads_by_and_sharing() {
     let env = Rc::new(env);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
-    let mut d = Driver { app, rx };
+    let mut d = Driver::new(app, rx, 160, 40);
     d.app.open(
         &ScreenRequest::Threads {
             project: "share".into(),
