@@ -350,8 +350,13 @@ fn otlp_request(
     }
 }
 
-/// Send `requests` OTLP requests to `url` with `SENDERS` concurrent senders; returns elapsed.
-async fn send_otlp(url: &str, requests: usize, now_ns: u64, project: &str, seed: u64) -> Duration {
+/// Run request `0..requests` through `send` on `SENDERS` concurrent senders sharing one
+/// client, each taking the next request number; returns the elapsed time.
+async fn fan_out<F, Fut>(requests: usize, send: F) -> Duration
+where
+    F: Fn(reqwest::Client, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let next = Arc::new(AtomicUsize::new(0));
     let c = reqwest::Client::new();
     let t0 = Instant::now();
@@ -359,34 +364,14 @@ async fn send_otlp(url: &str, requests: usize, now_ns: u64, project: &str, seed:
     for _ in 0..SENDERS {
         let next = next.clone();
         let c = c.clone();
-        let url = url.to_string();
-        let project = project.to_string();
+        let send = send.clone();
         tasks.push(tokio::spawn(async move {
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 if n >= requests {
                     break;
                 }
-                let body = otlp_request(n, requests, now_ns, &project, seed).encode_to_vec();
-                let mut tries = 0;
-                loop {
-                    let r = c
-                        .post(&url)
-                        .header("content-type", "application/x-protobuf")
-                        .body(body.clone())
-                        .send()
-                        .await;
-                    match r {
-                        Ok(r) if r.status().is_success() => break,
-                        Ok(r) if tries < 5 => {
-                            eprintln!("retrying request {n}: {}", r.status());
-                        }
-                        Err(e) if tries < 5 => eprintln!("retrying request {n}: {e}"),
-                        other => panic!("request {n} failed: {other:?}"),
-                    }
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+                send(c.clone(), n).await;
             }
         }));
     }
@@ -394,6 +379,39 @@ async fn send_otlp(url: &str, requests: usize, now_ns: u64, project: &str, seed:
         t.await.expect("sender");
     }
     t0.elapsed()
+}
+
+/// Send `requests` OTLP requests to `url` with `SENDERS` concurrent senders; returns elapsed.
+async fn send_otlp(url: &str, requests: usize, now_ns: u64, project: &str, seed: u64) -> Duration {
+    let url = url.to_string();
+    let project = project.to_string();
+    fan_out(requests, move |c, n| {
+        let url = url.clone();
+        let project = project.clone();
+        async move {
+            let body = otlp_request(n, requests, now_ns, &project, seed).encode_to_vec();
+            let mut tries = 0;
+            loop {
+                let r = c
+                    .post(&url)
+                    .header("content-type", "application/x-protobuf")
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().is_success() => break,
+                    Ok(r) if tries < 5 => {
+                        eprintln!("retrying request {n}: {}", r.status());
+                    }
+                    Err(e) if tries < 5 => eprintln!("retrying request {n}: {e}"),
+                    other => panic!("request {n} failed: {other:?}"),
+                }
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    })
+    .await
 }
 
 /// The same data as SDK batch records (`traces/batch` + `spans/batch`).
@@ -419,39 +437,25 @@ async fn send_sdk(base: &str, requests: usize, now_ns: u64, project: &str) -> Du
             })
             .collect(),
     );
-    let next = Arc::new(AtomicUsize::new(0));
-    let c = reqwest::Client::new();
-    let t0 = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..SENDERS {
-        let next = next.clone();
-        let c = c.clone();
-        let base = base.to_string();
+    let base = base.to_string();
+    fan_out(requests, move |c, n| {
+        let base = base.clone();
         let bodies = bodies.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= requests {
-                    break;
-                }
-                let (traces, spans) = &bodies[n];
-                for (path, body) in [("traces/batch", traces), ("spans/batch", spans)] {
-                    let r = c
-                        .post(format!("{base}/v1/private/{path}"))
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await
-                        .expect("send");
-                    assert!(r.status().is_success(), "{path}: {}", r.status());
-                }
+        async move {
+            let (traces, spans) = &bodies[n];
+            for (path, body) in [("traces/batch", traces), ("spans/batch", spans)] {
+                let r = c
+                    .post(format!("{base}/v1/private/{path}"))
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .expect("send");
+                assert!(r.status().is_success(), "{path}: {}", r.status());
             }
-        }));
-    }
-    for t in tasks {
-        t.await.expect("sender");
-    }
-    t0.elapsed()
+        }
+    })
+    .await
 }
 
 async fn span_count(c: &reqwest::Client, base: &str, project: &str) -> i64 {
