@@ -818,6 +818,16 @@ mod tests {
         assert!(app.quit, "ctrl-c quits anywhere");
     }
 
+    /// A "load" result for `screen` from request `generation`.
+    fn msg(screen: ScreenId, generation: u64, v: u32) -> TaskMsg {
+        TaskMsg {
+            screen,
+            key: "load",
+            generation,
+            value: Box::new(v),
+        }
+    }
+
     #[test]
     fn stale_and_orphan_results_are_dropped() {
         let log = Rc::new(RefCell::new(Vec::new()));
@@ -826,12 +836,6 @@ mod tests {
         app.push(Probe::boxed("a", &log), now);
         app.push(Probe::boxed("b", &log), now);
         assert_eq!(app.busy(), 2);
-        let msg = |screen, generation, v: u32| TaskMsg {
-            screen,
-            key: "load",
-            generation,
-            value: Box::new(v),
-        };
         // Screen ids are 1 (a) and 2 (b); a's requests had generations 1, 2; b's 3, 4.
         app.on_task(msg(1, 1, 10), now);
         app.on_task(msg(1, 2, 20), now);
@@ -884,12 +888,6 @@ mod tests {
         app.push(Probe::boxed("a", &log), now);
         app.push(Probe::boxed("b", &log), now);
         app.push(Probe::boxed("c", &log), now);
-        let msg = |screen, generation, v: u32| TaskMsg {
-            screen,
-            key: "load",
-            generation,
-            value: Box::new(v),
-        };
         // Screen ids 1, 2, 3; b's latest request has generation 4. b (below c) closes itself.
         app.on_task(msg(2, 4, 0), now);
         assert_eq!(app.depth(), 2);
