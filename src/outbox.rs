@@ -32,8 +32,11 @@
 //! - An op that the server rejects for good (400/409/422, or 404 five times) is marked
 //!   `failed`, reported, and kept in the file for inspection; it no longer blocks its entity.
 
+mod recovery;
+
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -48,6 +51,8 @@ use crate::opik::error::ApiError;
 use crate::opik::model::{
     Comment, DeleteThreadFeedbackScores, FeedbackScoreBatch, FeedbackScoreItem,
 };
+
+pub use recovery::Damage;
 
 /// Id of an enqueued op (row id, increasing in enqueue order).
 pub type OpId = i64;
@@ -269,6 +274,13 @@ pub enum OutboxError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error(
+        "the outbox {path} is damaged and could not be moved aside: {source} — move it away by hand"
+    )]
+    SetAside {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("outbox database error: {0}")]
     Db(#[from] rusqlite::Error),
     #[error("outbox entry could not be encoded: {0}")]
@@ -280,8 +292,33 @@ struct Inner {
     notify: Notify,
     path: PathBuf,
     lease_owner: String,
+    /// Set by [`Outbox::shutdown`]: no new leases are taken.
+    closed: AtomicBool,
+    /// Damage found (and set aside) when the file was opened.
+    damage: Option<Damage>,
     /// Who hears the drainer's events, and whether the drainer runs.
     subs: Mutex<Subscribers>,
+}
+
+impl Inner {
+    fn shutdown(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = db.execute(
+            "UPDATE ops SET lease_until = 0, lease_owner = NULL WHERE lease_owner = ?1",
+            params![self.lease_owner],
+        ) {
+            tracing::warn!("cannot release the outbox leases: {e}");
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if !self.closed.load(Ordering::SeqCst) {
+            self.shutdown();
+        }
+    }
 }
 
 /// An event listener.
@@ -365,7 +402,11 @@ impl Outbox {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let conn = Connection::open(path).map_err(open_err)?;
+        let salvage = recovery::check(path).map_err(|e| OutboxError::SetAside {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -398,12 +439,22 @@ impl Outbox {
             params![week_ago],
         )
         .map_err(open_err)?;
+        let damage = match salvage {
+            Some(s) => {
+                let d = recovery::restore(&mut conn, s).map_err(open_err)?;
+                tracing::error!("{}", d.message());
+                Some(d)
+            }
+            None => None,
+        };
         Ok(Outbox {
             inner: Arc::new(Inner {
                 db: Mutex::new(conn),
                 notify: Notify::new(),
                 path: path.to_path_buf(),
                 lease_owner: Uuid::new_v4().to_string(),
+                closed: AtomicBool::new(false),
+                damage,
                 subs: Mutex::new(Subscribers::default()),
             }),
             target: target.into(),
@@ -512,6 +563,28 @@ impl Outbox {
         &self.inner.path
     }
 
+    /// Damage found in the file when it was opened (already set aside; see [`Damage`]).
+    pub fn damage(&self) -> Option<&Damage> {
+        self.inner.damage.as_ref()
+    }
+
+    /// Stop taking leases and release the ones this process holds, so the next start (or
+    /// another process) sends those ops at once instead of after the lease ran out. Called
+    /// when the app quits.
+    pub fn shutdown(&self) {
+        self.inner.shutdown();
+    }
+
+    /// [`Outbox::shutdown`] every handle [`Outbox::for_client`] opened in this process.
+    pub fn shutdown_all() {
+        if let Some(shared) = SHARED.get() {
+            let map = shared.lock().unwrap_or_else(|p| p.into_inner());
+            for o in map.values() {
+                o.shutdown();
+            }
+        }
+    }
+
     pub fn target(&self) -> &str {
         &self.target
     }
@@ -534,6 +607,11 @@ impl Outbox {
             )?;
             db.last_insert_rowid()
         };
+        if let Err(e) = recovery::record_seq(&self.inner.path, id) {
+            tracing::warn!(
+                "cannot record the outbox sequence (damage to the file may go unnoticed): {e}"
+            );
+        }
         self.notify();
         Ok(id)
     }
@@ -656,6 +734,9 @@ impl Outbox {
     }
 
     fn claim(&self, id: OpId) -> bool {
+        if self.inner.closed.load(Ordering::SeqCst) {
+            return false;
+        }
         let now = now_ms();
         self.db()
             .execute(
@@ -1153,6 +1234,118 @@ mod tests {
         let p = b.pending().unwrap();
         assert_eq!(p[0].attempts, 1);
         assert_eq!(p[0].last_error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn quitting_releases_leases_so_the_next_start_sends_at_once() {
+        let (_d, path) = tmp();
+        let a = Outbox::open(&path, "t").unwrap();
+        let id = a.enqueue(put(1, "x", 1.0)).unwrap();
+        assert!(
+            a.claim(id),
+            "a send in flight (e.g. offline, waiting for a timeout)"
+        );
+        a.shutdown();
+        assert!(!a.claim(id), "a closed outbox takes no new lease");
+        let next = Outbox::open(&path, "t").unwrap();
+        assert!(next.claim(id), "the next start may send at once");
+        // Dropping the last handle (no explicit shutdown) releases too.
+        drop(a);
+        drop(next);
+        let c = Outbox::open(&path, "t").unwrap();
+        assert!(c.claim(id));
+        drop(c);
+        let d = Outbox::open(&path, "t").unwrap();
+        assert!(d.claim(id));
+    }
+
+    fn sibling(p: &Path, suffix: &str) -> PathBuf {
+        let mut s = p.as_os_str().to_owned();
+        s.push(suffix);
+        PathBuf::from(s)
+    }
+
+    #[test]
+    fn a_truncated_wal_is_detected_kept_aside_and_counted() {
+        let (d, path) = tmp();
+        {
+            let ob = Outbox::open(&path, "t").unwrap();
+            ob.enqueue(put(1, "a", 1.0)).unwrap();
+            ob.enqueue(put(2, "b", 1.0)).unwrap();
+        }
+        // The last handle closed: the log is checkpointed into the file.
+        let ob = Outbox::open(&path, "t").unwrap();
+        assert_eq!(ob.damage(), None, "a clean file is not damage");
+        for i in 3..=5 {
+            ob.enqueue(put(i, "c", 1.0)).unwrap();
+        }
+        // A crash: copy the file, its log and the side record while the outbox is open.
+        let crash = d.path().join("crash").join("outbox.sqlite");
+        std::fs::create_dir_all(crash.parent().unwrap()).unwrap();
+        for suffix in ["", "-wal", ".seq"] {
+            std::fs::copy(sibling(&path, suffix), sibling(&crash, suffix)).unwrap();
+        }
+        drop(ob);
+        // The log loses its tail: the last commit frame is cut, so SQLite drops that insert
+        // without any error.
+        let wal = sibling(&crash, "-wal");
+        let len = std::fs::metadata(&wal).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&wal)
+            .unwrap()
+            .set_len(len - 100)
+            .unwrap();
+
+        let ob = Outbox::open(&crash, "t").unwrap();
+        let damage = ob.damage().cloned().expect("damage detected");
+        assert_eq!(damage.lost, Some(1), "{damage:?}");
+        assert_eq!(damage.recovered, 4, "{damage:?}");
+        assert!(damage.kept_at.exists(), "{damage:?}");
+        assert!(sibling(&damage.kept_at, "-wal").exists(), "{damage:?}");
+        assert!(
+            damage.message().contains("1 queued write "),
+            "{}",
+            damage.message()
+        );
+        let ids: Vec<_> = ob.pending().unwrap().iter().map(|p| p.id).collect();
+        assert_eq!(ids, vec![1, 2, 3, 4]);
+        assert_eq!(
+            ob.enqueue(put(6, "d", 1.0)).unwrap(),
+            6,
+            "ids are never reused"
+        );
+        drop(ob);
+        let again = Outbox::open(&crash, "t").unwrap();
+        assert_eq!(again.damage(), None, "the fresh outbox is clean");
+        assert_eq!(again.pending_count(), 5);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_detected_kept_aside_and_counted() {
+        let (_d, path) = tmp();
+        {
+            let ob = Outbox::open(&path, "t").unwrap();
+            for i in 1..=3 {
+                ob.enqueue(put(i, "x", 1.0)).unwrap();
+            }
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[..100].fill(0x5a);
+        std::fs::write(&path, &bytes).unwrap();
+
+        let ob = Outbox::open(&path, "t").unwrap();
+        let damage = ob.damage().cloned().expect("damage detected");
+        assert_eq!(damage.lost, Some(3), "{damage:?}");
+        assert_eq!(damage.recovered, 0);
+        assert_eq!(std::fs::read(&damage.kept_at).unwrap(), bytes, "kept as is");
+        assert!(
+            damage.message().contains("3 queued writes"),
+            "{}",
+            damage.message()
+        );
+        assert_eq!(ob.pending_count(), 0, "a fresh outbox");
+        assert_eq!(ob.enqueue(put(9, "y", 1.0)).unwrap(), 4);
     }
 
     #[test]
