@@ -45,7 +45,7 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
                 .with_env_filter(filter)
                 .with_ansi(false);
             let res = if also_stderr {
-                builder.with_writer(writer.and(std::io::stderr)).try_init()
+                builder.with_writer(writer.and(|| CleanStderr)).try_init()
             } else {
                 builder.with_writer(writer).try_init()
             };
@@ -66,7 +66,8 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
             if also_stderr {
                 let _ = tracing_subscriber::fmt()
                     .with_env_filter(filter)
-                    .with_writer(std::io::stderr)
+                    .with_ansi(false)
+                    .with_writer(|| CleanStderr)
                     .try_init();
             }
             (
@@ -77,6 +78,22 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
                 msg,
             )
         }
+    }
+}
+
+/// stderr for log lines: values in them (names, paths, URLs) may carry escape sequences, which
+/// are removed before they reach the terminal. Each event arrives in one write.
+struct CleanStderr;
+
+impl std::io::Write for CleanStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(crate::render::sanitize::sanitize(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 

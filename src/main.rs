@@ -11,6 +11,8 @@ use opik_tui::app::{self, AppOptions, ScreenRequest};
 use opik_tui::cli::{Cli, Command};
 use opik_tui::config::{self, ConfigInputs};
 use opik_tui::opik::client::OpikClient;
+use opik_tui::outbox::Outbox;
+use opik_tui::render::sanitize::sanitize;
 use opik_tui::server;
 use opik_tui::settings;
 use opik_tui::theme::Theme;
@@ -21,8 +23,27 @@ use opik_tui::theme::Theme;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Text for the terminal outside the TUI: configuration values, paths and error messages may
+/// come from a config file, a flag or the environment, and must not drive the terminal (set
+/// its title, write the clipboard): control and escape sequences are removed.
+fn clean(s: &str) -> String {
+    sanitize(s).into_owned()
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap quotes the offending argument as given: print it cleaned (and uncoloured).
+            let text = clean(&e.render().to_string());
+            if e.use_stderr() {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,7 +57,7 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("opik-tui: {e:#}");
+            eprintln!("opik-tui: {}", clean(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -51,7 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Config => {
             let resolved = config::resolve(&ConfigInputs::from_process(cli.flags()))?;
-            print!("{}", resolved.report());
+            print!("{}", clean(&resolved.report()));
             let env = |k: &str| std::env::var(k).ok();
             if let Some(p) = settings::settings_path(&env) {
                 let state = if p.exists() {
@@ -59,13 +80,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     " (not found; defaults)"
                 };
-                println!("settings   {}{state}", p.display());
+                println!("settings   {}{state}", clean(&p.display().to_string()));
             }
             if let Some(p) = _log_guard.path.as_ref() {
-                println!("log        {}", p.display());
+                println!("log        {}", clean(&p.display().to_string()));
             }
             if let Some(msg) = log_problem {
-                println!("warning    {msg}");
+                println!("warning    {}", clean(&msg));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -74,6 +95,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(p) => p,
                 None => server::embedded::default_db_path()?,
             };
+            // The server prints its database path at start: refuse one that would drive the
+            // terminal rather than print it.
+            let shown = db_path.display().to_string();
+            if clean(&shown) != shown {
+                anyhow::bail!(
+                    "the database path {} contains control characters; choose another with --db",
+                    clean(&shown)
+                );
+            }
             server::serve_forever(server::ServerConfig {
                 bind,
                 db_path,
@@ -198,7 +228,13 @@ async fn run_tui(
         }
     };
     let client = OpikClient::new(&conn)?;
-    app::run(AppOptions {
+    // Open the outbox before the app does (same shared handle) to report damage found in it.
+    if let Ok(outbox) = Outbox::for_client(None, &client)
+        && let Some(damage) = outbox.damage()
+    {
+        messages.push(damage.message());
+    }
+    let r = app::run(AppOptions {
         client,
         url: conn.base_url.clone(),
         workspace: conn.workspace.clone(),
@@ -212,6 +248,9 @@ async fn run_tui(
         conversation_keys: settings.conversation_keys.clone(),
         embedded,
     })
-    .await?;
+    .await;
+    // Release the delivery leases so the next start sends what still waits at once.
+    Outbox::shutdown_all();
+    r?;
     Ok(ExitCode::SUCCESS)
 }

@@ -110,3 +110,92 @@ fn invalid_arguments_exit_non_zero_with_clap_errors() {
         );
     }
 }
+
+/// No byte that could drive a terminal: no C0 control but `\n`/`\t`, no DEL, no C1.
+fn assert_terminal_safe(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n' && c != '\t')
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: control characters {bad:?} in {text:?}"
+    );
+}
+
+const TITLE: &str = "\u{1b}]0;pwned-title\u{7}";
+const CLIPBOARD: &str = "\u{1b}]52;c;cm0gLXJmIH4=\u{1b}\\";
+
+#[test]
+fn config_values_and_errors_reach_the_terminal_without_escape_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    std::fs::write(
+        home.join(".opik.config"),
+        format!(
+            "[opik]\nurl_override = http://file-host:5173\nworkspace = ws{TITLE}\napi_key = key{CLIPBOARD}-123456\nproject_name = p{CLIPBOARD}\n"
+        ),
+    )
+    .unwrap();
+    // Values from the file and the environment, printed by `config`.
+    let out = run(
+        home,
+        &[("OPIK_PROJECT_NAME", &format!("env{TITLE}proj\u{9b}31m"))],
+        &["config"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_terminal_safe("config stdout", &out.stdout);
+    assert_terminal_safe("config stderr", &out.stderr);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("workspace  ws  [file"), "{text}");
+    assert!(text.contains("project    envproj"), "{text}");
+
+    // A URL flag and a URL variable holding sequences: whatever is printed (value or error).
+    for (env, args) in [
+        (
+            vec![],
+            vec!["config".to_string(), format!("--url=http://h{TITLE}:1/")],
+        ),
+        (
+            vec![("OPIK_URL_OVERRIDE", format!("ftp://x{CLIPBOARD}"))],
+            vec!["config".to_string()],
+        ),
+        (
+            vec![("OPIK_URL_OVERRIDE", format!("http://x{CLIPBOARD}"))],
+            vec!["config".to_string()],
+        ),
+        // clap errors quote the bad argument.
+        (
+            vec![],
+            vec![
+                "dashboard".to_string(),
+                "--refresh".to_string(),
+                format!("soon{TITLE}"),
+            ],
+        ),
+        (vec![], vec![format!("bogus{CLIPBOARD}")]),
+        // `serve` prints its database path at start.
+        (
+            vec![],
+            vec![
+                "serve".to_string(),
+                "--bind".to_string(),
+                "127.0.0.1:0".to_string(),
+                "--db".to_string(),
+                home.join(format!("db{TITLE}.sqlite")).display().to_string(),
+            ],
+        ),
+    ] {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(home, &env, &args);
+        let what = format!("{args:?} {env:?}");
+        assert_terminal_safe(&format!("{what} stdout"), &out.stdout);
+        assert_terminal_safe(&format!("{what} stderr"), &out.stderr);
+        assert!(
+            !out.stdout.is_empty() || !out.stderr.is_empty(),
+            "{what}: says something"
+        );
+    }
+}
