@@ -285,3 +285,44 @@ async fn one_shared_drainer_keeps_sending_after_a_screen_closes() {
     assert_eq!(scores[0].value, Some(0.5));
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn quitting_while_a_send_hangs_offline_lets_the_next_start_send_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("db.sqlite");
+    let srv = start("127.0.0.1:0", &db).await;
+    let addr = srv.addr;
+    let base = srv.base_url();
+    let client = OpikClient::new(&Connection::new(&base).expect("url")).expect("client");
+    let trace = create_trace(&base, "p").await;
+    srv.shutdown().await;
+
+    // The network is gone: the address accepts connections but nothing ever answers.
+    let hang = std::net::TcpListener::bind(addr).expect("bind the dead address");
+    let ob_path = dir.path().join("state").join("outbox.sqlite");
+    let ob = Outbox::open(&ob_path, target_of(&client)).expect("outbox");
+    ob.enqueue(WriteOp::PutTraceScore {
+        trace_id: trace,
+        score: score("rating", 3.0, Uuid::now_v7()),
+    })
+    .expect("enqueue");
+    let sending = {
+        let (ob, client) = (ob.clone(), client.clone());
+        tokio::spawn(async move { ob.drain_once(&client, &|_| {}).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!sending.is_finished(), "the send hangs, holding its lease");
+    // The user quits: the app shuts the outbox down and the runtime drops the send.
+    ob.shutdown();
+    sending.abort();
+    let _ = sending.await;
+    drop(ob);
+    drop(hang);
+
+    // The next start, with the network back, sends at once (not after the lease ran out).
+    let srv = start(&addr.to_string(), &db).await;
+    let ob = Outbox::open(&ob_path, target_of(&client)).expect("reopen");
+    let r = ob.drain_once(&client, &|_| {}).await;
+    assert_eq!((r.applied, r.pending), (1, 0), "{r:?}");
+    srv.shutdown().await;
+}
