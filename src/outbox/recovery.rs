@@ -120,26 +120,40 @@ fn db_seq(conn: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
-/// Why the file at `path` is damaged, and its sequence when that could be read.
-fn diagnose(conn: &Connection, path: &Path) -> Option<(String, Option<i64>)> {
+/// Whether an error means the file is damaged (not busy, locked or unreadable for a reason
+/// the normal open reports).
+fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// Why the file at `path` is damaged, and its sequence when that could be read. `Err`: it
+/// could not be checked (busy…); the normal open goes on.
+fn diagnose(conn: &Connection, path: &Path) -> Result<Option<(String, Option<i64>)>, ()> {
+    // The record first: it is written after its insert committed, so every id it holds is in
+    // the snapshot read below (another process may be enqueueing meanwhile).
+    let recorded = recorded_seq(path);
     let check: rusqlite::Result<String> =
         conn.query_row("PRAGMA integrity_check", [], |r| r.get(0));
     match check {
-        Err(e) => return Some((format!("unreadable: {e}"), None)),
-        Ok(s) if s != "ok" => return Some((format!("integrity check: {s}"), None)),
+        Err(e) if is_damage(&e) => return Ok(Some((format!("unreadable: {e}"), None))),
+        Err(_) => return Err(()),
+        Ok(s) if s != "ok" => return Ok(Some((format!("integrity check: {s}"), None))),
         Ok(_) => {}
     }
     let seq = match db_seq(conn) {
         Ok(s) => s,
-        Err(e) => return Some((format!("unreadable: {e}"), None)),
+        Err(e) if is_damage(&e) => return Ok(Some((format!("unreadable: {e}"), None))),
+        Err(_) => return Err(()),
     };
-    let recorded = recorded_seq(path);
-    (recorded > seq).then(|| {
+    Ok((recorded > seq).then(|| {
         (
             format!("its write-ahead log lost entries {}..={recorded}", seq + 1),
             Some(seq),
         )
-    })
+    }))
 }
 
 /// Every row of `ops` that can still be read (stops at the first unreadable one).
@@ -200,7 +214,8 @@ pub(super) fn check(path: &Path) -> std::io::Result<Option<Salvage>> {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
         );
-        let Some((reason, seq)) = diagnose(&conn, path) else {
+        let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+        let Ok(Some((reason, seq))) = diagnose(&conn, path) else {
             return Ok(None);
         };
         (reason, seq, salvage_rows(&conn))
