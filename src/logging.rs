@@ -45,7 +45,7 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
                 .with_env_filter(filter)
                 .with_ansi(false);
             let res = if also_stderr {
-                builder.with_writer(writer.and(|| CleanStderr)).try_init()
+                builder.with_writer(writer.and(clean_stderr)).try_init()
             } else {
                 builder.with_writer(writer).try_init()
             };
@@ -67,7 +67,7 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
                 let _ = tracing_subscriber::fmt()
                     .with_env_filter(filter)
                     .with_ansi(false)
-                    .with_writer(|| CleanStderr)
+                    .with_writer(clean_stderr)
                     .try_init();
             }
             (
@@ -81,20 +81,26 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
     }
 }
 
-/// stderr for log lines: values in them (names, paths, URLs) may carry escape sequences, which
-/// are removed before they reach the terminal. Each event arrives in one write.
-struct CleanStderr;
+/// A terminal writer for log lines: values in them (names, paths, URLs) may carry escape
+/// sequences, which are removed before they reach the terminal. Each event arrives in one
+/// write.
+struct Clean<W>(W);
 
-impl std::io::Write for CleanStderr {
+impl<W: std::io::Write> std::io::Write for Clean<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        std::io::stderr().write_all(crate::render::sanitize::sanitize(&text).as_bytes())?;
+        self.0
+            .write_all(crate::render::sanitize::sanitize(&text).as_bytes())?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
+        self.0.flush()
     }
+}
+
+fn clean_stderr() -> Clean<std::io::Stderr> {
+    Clean(std::io::stderr())
 }
 
 fn open_append(p: &Path) -> Result<std::fs::File, String> {
@@ -107,4 +113,20 @@ fn open_append(p: &Path) -> Result<std::fs::File, String> {
         .append(true)
         .open(p)
         .map_err(|e| format!("cannot open log file {}: {e} (set --log-file)", p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    #[test]
+    fn log_lines_reach_the_terminal_without_escape_sequences() {
+        let mut out = super::Clean(Vec::new());
+        let line = "INFO project \u{1b}]0;title\u{7}p\u{1b}]52;c;eA==\u{1b}\\ created\n";
+        out.write_all(line.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            "INFO project p created\n"
+        );
+    }
 }
