@@ -28,7 +28,11 @@
 //!   waits behind the create (same entity).
 //! - Ops are scoped to one server and workspace (`target`), so an op made against one Opik is
 //!   never sent to another. Two processes sharing the file take a short lease on an op before
-//!   sending it, so they don't both send it.
+//!   sending it, so they don't both send it. Quitting ([`Outbox::shutdown`], or dropping the
+//!   last handle) releases the leases this process holds, so the next start sends at once.
+//! - A damaged file (corrupt, or a write-ahead log that lost committed inserts) is found at
+//!   open, kept aside and reported with the number of writes lost ([`Damage`], see
+//!   `recovery`).
 //! - An op that the server rejects for good (400/409/422, or 404 five times) is marked
 //!   `failed`, reported, and kept in the file for inspection; it no longer blocks its entity.
 
