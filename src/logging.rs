@@ -82,7 +82,7 @@ pub fn init(file: Option<&Path>, also_stderr: bool) -> (LogGuard, Option<String>
 
 fn open_append(p: &Path) -> Result<std::fs::File, String> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        crate::private_fs::prepare(p)
             .map_err(|e| format!("cannot create log directory {}: {e}", dir.display()))?;
     }
     std::fs::OpenOptions::new()

@@ -362,9 +362,7 @@ impl Outbox {
             path: path.display().to_string(),
             source,
         };
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
+        let _ = crate::private_fs::prepare(path);
         let conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
