@@ -267,6 +267,19 @@ mod tests {
     }
 
     #[test]
+    fn internal_errors_never_show_sql() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let e: ApiError = conn
+            .execute("SELECT json_extract('{}', 'bad path')", [])
+            .unwrap_err()
+            .into();
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = e.body().to_string();
+        assert!(body.contains("details are in its log"), "{body}");
+        assert!(!body.contains("json") && !body.contains("SELECT"), "{body}");
+    }
+
+    #[test]
     fn lenient_parse() {
         #[derive(serde::Deserialize)]
         struct T {
