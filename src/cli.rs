@@ -73,6 +73,10 @@ pub enum Command {
         /// Users file (one `name = key` per line) for per-annotator keys
         #[arg(long, value_name = "FILE")]
         users: Option<PathBuf>,
+        /// Let web pages from this origin (e.g. http://localhost:3000) call the server;
+        /// repeatable. Other pages' requests are refused
+        #[arg(long, value_name = "URL")]
+        allow_origin: Vec<String>,
     },
     /// Open the TUI on an embedded server filled with demo data
     Demo,

@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod logging;
 pub mod opik;
 pub mod outbox;
+pub mod private_fs;
 pub mod render;
 pub mod server;
 pub mod settings;

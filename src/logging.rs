@@ -105,7 +105,7 @@ fn clean_stderr() -> Clean<std::io::Stderr> {
 
 fn open_append(p: &Path) -> Result<std::fs::File, String> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        crate::private_fs::prepare(p)
             .map_err(|e| format!("cannot create log directory {}: {e}", dir.display()))?;
     }
     std::fs::OpenOptions::new()

@@ -90,7 +90,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { bind, db, users } => {
+        Command::Serve {
+            bind,
+            db,
+            users,
+            allow_origin,
+        } => {
             let db_path = match db {
                 Some(p) => p,
                 None => server::embedded::default_db_path()?,
@@ -104,12 +109,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     clean(&shown)
                 );
             }
-            server::serve_forever(server::ServerConfig {
-                bind,
-                db_path,
-                api_key: cli.api_key.clone(),
-                users_file: users,
-            })
+            server::serve_forever(
+                server::ServerConfig {
+                    bind,
+                    db_path,
+                    api_key: cli.api_key.clone(),
+                    users_file: users,
+                },
+                server::ServeOptions {
+                    allow_origins: allow_origin,
+                    ..Default::default()
+                },
+            )
             .await?;
             Ok(ExitCode::SUCCESS)
         }

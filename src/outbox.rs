@@ -403,9 +403,7 @@ impl Outbox {
             path: path.display().to_string(),
             source,
         };
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
+        let _ = crate::private_fs::prepare(path);
         let salvage = recovery::check(path).map_err(|e| OutboxError::SetAside {
             path: path.display().to_string(),
             source: e,

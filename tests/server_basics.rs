@@ -117,6 +117,8 @@ async fn non_loopback_without_key_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = cfg(&dir);
     cfg.bind = SocketAddr::from(([0, 0, 0, 0], 0));
-    let err = server::serve_forever(cfg).await.unwrap_err();
+    let err = server::serve_forever(cfg, Default::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("--api-key"), "{err}");
 }

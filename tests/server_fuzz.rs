@@ -17,6 +17,8 @@ fn state(dir: &tempfile::TempDir) -> AppState {
         auth: Arc::new(Auth::default()),
         addr: "127.0.0.1:5173".parse().unwrap(),
         settings: Arc::new(Settings::from_env()),
+        guard: Arc::default(),
+        limits: Default::default(),
     }
 }
 

@@ -557,19 +557,19 @@ async fn scores_per_author_threads_and_comments() {
         "PATCH",
         &format!("traces/comments/{cid}"),
         Some(json!({"text": "fine"})),
-        Some("ka"),
+        Some("kb"),
     )
     .await;
     let (_, t, _) = s
         .send("GET", &format!("traces/{t1}"), None, Some("ka"))
         .await;
     assert_eq!(t["comments"][0]["text"], "fine");
-    assert_eq!(t["comments"][0]["last_updated_by"], "alice");
+    assert_eq!(t["comments"][0]["last_updated_by"], "bob");
     s.send(
         "POST",
         "traces/comments/delete",
         Some(json!({"ids": [cid]})),
-        Some("ka"),
+        Some("kb"),
     )
     .await;
     let (_, t, _) = s

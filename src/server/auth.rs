@@ -5,9 +5,10 @@
 //! - `--api-key K`: the `authorization` header must be `K` (raw, as the SDK sends it, or
 //!   `Bearer K`); the caller is the default user. Anything else gets 401 JSON.
 //! - `--users FILE` (TOML, `name = "key"` lines): each key is a user; scores and comments get
-//!   that author.
+//!   that author, and a user changes or deletes only their own ([`Caller::may_act_for`]). The
+//!   `--api-key` caller (and everyone on a keyless server) is the admin and may act on all.
 //!
-//! [`auth_layer`] runs on every route except `is-alive/*` and puts a [`Caller`] in the request
+//! [`auth_layer`] runs on every route except `is-alive/ping` and puts a [`Caller`] in the request
 //! extensions; handlers take `Caller` as an extractor.
 
 use std::collections::HashMap;
@@ -34,8 +35,8 @@ pub const DEFAULT_WORKSPACE: &str = "default";
 /// The configured keys. Empty map = open (local) mode.
 #[derive(Debug, Clone, Default)]
 pub struct Auth {
-    /// api key → user name
-    keys: HashMap<String, String>,
+    /// api key → caller
+    keys: HashMap<String, Caller>,
 }
 
 impl Auth {
@@ -47,7 +48,7 @@ impl Auth {
             if k.is_empty() {
                 anyhow::bail!("--api-key is empty; give a non-empty key or leave the option out");
             }
-            keys.insert(k.to_string(), DEFAULT_USER.to_string());
+            keys.insert(k.to_string(), Caller::default());
         }
         if let Some(path) = users_file {
             let text = std::fs::read_to_string(path)
@@ -55,10 +56,15 @@ impl Auth {
             for (user, key) in parse_users(&text)
                 .with_context(|| format!("in the users file {}", path.display()))?
             {
-                if let Some(prev) = keys.insert(key, user.clone()) {
+                let caller = Caller {
+                    user: user.clone(),
+                    admin: false,
+                };
+                if let Some(prev) = keys.insert(key, caller) {
                     anyhow::bail!(
-                        "users file {}: users {prev:?} and {user:?} have the same key; give each user its own key",
-                        path.display()
+                        "users file {}: users {:?} and {user:?} have the same key; give each user its own key",
+                        path.display(),
+                        prev.user
                     );
                 }
             }
@@ -88,7 +94,7 @@ impl Auth {
             .unwrap_or(raw)
             .trim();
         match self.keys.get(key) {
-            Some(user) => Ok(Caller { user: user.clone() }),
+            Some(caller) => Ok(caller.clone()),
             None => Err(ApiError::Unauthorized(
                 "API key is wrong: check OPIK_API_KEY / the Authorization header".into(),
             )),
@@ -117,13 +123,34 @@ pub fn parse_users(text: &str) -> anyhow::Result<Vec<(String, String)>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user: String,
+    /// The `--api-key` caller, or anyone on a keyless server: may act on every user's work.
+    pub admin: bool,
 }
 
 impl Default for Caller {
     fn default() -> Self {
         Caller {
             user: DEFAULT_USER.to_string(),
+            admin: true,
         }
+    }
+}
+
+impl Caller {
+    /// May this caller change or delete what `author` wrote?
+    pub fn may_act_for(&self, author: &str) -> bool {
+        self.admin || self.user == author
+    }
+
+    /// 403 unless [`Self::may_act_for`] `author`.
+    pub fn check_owner(&self, author: &str, what: &str) -> Result<(), ApiError> {
+        if self.may_act_for(author) {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(format!(
+            "{what} belongs to {author:?}: users can change and delete only their own; \
+             use the server's --api-key to act on everyone's"
+        )))
     }
 }
 
@@ -142,7 +169,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 /// Middleware: authenticate every request except the liveness probes.
 pub async fn auth_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.ends_with("/is-alive/ping") || path.ends_with("/is-alive/ver") {
+    // Only the liveness probe is open: the version (`is-alive/ver`) needs the key when keys
+    // are configured, so an anonymous caller learns nothing about the server.
+    if path.ends_with("/is-alive/ping") {
         return next.run(req).await;
     }
     let header = req

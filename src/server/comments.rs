@@ -195,21 +195,40 @@ async fn edit<const K: u8>(
     check_text(&c)?;
     st.db
         .write(move |tx| {
-            let n = tx.execute(
+            let Some(author) = comment_author(tx, &cid, kind)? else {
+                return Err(ApiError::not_found("Comment not found"));
+            };
+            caller.check_owner(&author, "this comment")?;
+            tx.execute(
                 "UPDATE comments SET text = ?1, last_updated_at = ?2, last_updated_by = ?3 WHERE id = ?4 AND entity_type = ?5",
                 params![c.text, now_ts(), caller.user, cid, kind],
             )?;
-            if n == 0 {
-                return Err(ApiError::not_found("Comment not found"));
-            }
             Ok(())
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Who wrote comment `id` (None: no such comment).
+fn comment_author(
+    tx: &rusqlite::Connection,
+    id: &str,
+    kind: &str,
+) -> Result<Option<String>, ApiError> {
+    use rusqlite::OptionalExtension;
+    Ok(tx
+        .query_row(
+            "SELECT created_by FROM comments WHERE id = ?1 AND entity_type = ?2",
+            params![id, kind],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Deletes the comments (all or none: a user naming another's comment gets 403).
 async fn delete<const K: u8>(
     State(st): State<AppState>,
+    caller: Caller,
     LJson(b): LJson<BatchDelete>,
 ) -> Result<StatusCode, ApiError> {
     let kind = entity_kind(K);
@@ -220,6 +239,11 @@ async fn delete<const K: u8>(
     }
     st.db
         .write(move |tx| {
+            for id in &b.ids {
+                if let Some(author) = comment_author(tx, &id.to_string(), kind)? {
+                    caller.check_owner(&author, "this comment")?;
+                }
+            }
             for id in &b.ids {
                 tx.execute(
                     "DELETE FROM comments WHERE id = ?1 AND entity_type = ?2",

@@ -125,6 +125,7 @@ impl ListQuery {
                 "page must be greater than or equal to 1",
             ));
         }
+        check_page_range(page)?;
         if size < 1 {
             return Err(ApiError::unprocessable(
                 "size must be greater than or equal to 1",
@@ -182,6 +183,20 @@ impl ListQuery {
             }),
         }
     }
+}
+
+/// The largest page number (Opik's `page` is a Java `int`); beyond it the row offset would
+/// overflow.
+pub const MAX_PAGE: i64 = i32::MAX as i64;
+
+/// 400 when `page` is beyond [`MAX_PAGE`].
+pub fn check_page_range(page: i64) -> Result<(), ApiError> {
+    if page > MAX_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "page {page} is out of range: the largest page is {MAX_PAGE}"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_int(v: Option<&str>, name: &str, default: i64) -> Result<i64, ApiError> {

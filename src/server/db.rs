@@ -239,12 +239,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl Db {
     /// Open (creating if needed) the database at `path` and apply the schema.
     pub fn open(path: &Path) -> anyhow::Result<Db> {
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create the directory {}", parent.display()))?;
-        }
+        // The directory 0700 and the file 0600 (the WAL and SHM files inherit its mode).
+        crate::private_fs::prepare(path)
+            .with_context(|| format!("cannot create the database file {}", path.display()))?;
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         let mode: String = conn

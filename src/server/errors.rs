@@ -25,6 +25,10 @@ use crate::opik::model::{parse_lenient, snake_case_top_level};
 /// Largest accepted request body, after gzip decompression (the SDK caps its batches at ~50 MB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
+/// What a 500 answer says; the details are logged, never sent.
+pub const INTERNAL_MESSAGE: &str =
+    "Internal server error: the server could not complete the request; details are in its log";
+
 /// An error answer. Each variant renders Opik's JSON shape for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -34,6 +38,8 @@ pub enum ApiError {
     BadRequestDetails(String, String),
     /// 401 `{code:401, message}`.
     Unauthorized(String),
+    /// 403 `{code:403, message}`: another user's work.
+    Forbidden(String),
     /// 404 `{code:404, message}`.
     NotFound(String),
     /// 404 `{errors:[..]}` (e.g. `projects/retrieve` of an unknown name).
@@ -42,6 +48,8 @@ pub enum ApiError {
     Conflict(Vec<String>),
     /// 413 `{code:413, message}`.
     PayloadTooLarge(String),
+    /// 408 `{code:408, message}`: the body did not arrive in time.
+    RequestTimeout(String),
     /// 422 `{errors:[..]}`.
     Unprocessable(Vec<String>),
     /// 500 `{code:500, message}`: a server fault (storage); never caused by input.
@@ -69,9 +77,11 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::BadRequestDetails(..) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NotFoundList(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -83,9 +93,12 @@ impl ApiError {
         match self {
             ApiError::BadRequest(m)
             | ApiError::Unauthorized(m)
+            | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::PayloadTooLarge(m)
-            | ApiError::Internal(m) => json!({"code": code, "message": m}),
+            | ApiError::RequestTimeout(m) => json!({"code": code, "message": m}),
+            // The details (storage errors may quote SQL) go to the server log only.
+            ApiError::Internal(_) => json!({"code": code, "message": INTERNAL_MESSAGE}),
             ApiError::BadRequestDetails(m, d) => json!({"code": code, "message": m, "details": d}),
             ApiError::NotFoundList(m) => json!({"errors": [m]}),
             ApiError::Conflict(e) | ApiError::Unprocessable(e) => json!({"errors": e}),
@@ -167,6 +180,15 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError
     Ok(out)
 }
 
+/// A failed body read: too slow (408), else too large (413).
+pub fn body_error(e: axum::Error) -> ApiError {
+    let e: Box<dyn std::error::Error + Send + Sync> = e.into_inner();
+    match super::listen::find_body_timeout(e.as_ref()) {
+        Some(t) => ApiError::RequestTimeout(t.to_string()),
+        None => too_large(),
+    }
+}
+
 fn too_large() -> ApiError {
     ApiError::PayloadTooLarge(format!(
         "Request body too large: the limit is {} MiB; send smaller batches",
@@ -222,7 +244,7 @@ pub async fn read_body(req: Request) -> Result<Vec<u8>, ApiError> {
     let (parts, body) = req.into_parts();
     let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| too_large())?;
+        .map_err(body_error)?;
     decode_body(&parts.headers, &raw)
 }
 
@@ -242,6 +264,19 @@ mod tests {
             ApiError::NotFoundList("n".into()).body(),
             json!({"errors":["n"]})
         );
+    }
+
+    #[test]
+    fn internal_errors_never_show_sql() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let e: ApiError = conn
+            .execute("SELECT json_extract('{}', 'bad path')", [])
+            .unwrap_err()
+            .into();
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = e.body().to_string();
+        assert!(body.contains("details are in its log"), "{body}");
+        assert!(!body.contains("json") && !body.contains("SELECT"), "{body}");
     }
 
     #[test]

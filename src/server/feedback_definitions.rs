@@ -201,6 +201,7 @@ pub fn page_params(
             ApiError::bad_request(format!("page must be an integer ≥ 1, got `{s}`"))
         })?,
     };
+    super::common::check_page_range(page)?;
     let size = match size.map(str::trim).filter(|s| !s.is_empty()) {
         None => default_size,
         Some(s) => s

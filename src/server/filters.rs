@@ -319,7 +319,21 @@ pub fn build(entity: Entity, filters: &[Filter], ctx: Ctx, w: &mut Where) -> Res
     Ok(())
 }
 
+/// 400 when a field name or key holds control characters (a NUL in a JSON path or an SQL
+/// expression is a storage error, not a lookup).
+fn check_name(what: &str, v: &str) -> Result<(), ApiError> {
+    if v.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "Invalid {what} {:?}: it contains control characters",
+            v.escape_default().to_string()
+        )));
+    }
+    Ok(())
+}
+
 fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), ApiError> {
+    check_name("filter field", &f.field)?;
+    check_name("filter key", f.key.as_deref().unwrap_or(""))?;
     let field = f.field.trim();
     let ty = resolve(entity, field).ok_or_else(|| {
         ApiError::bad_request(format!(
@@ -555,6 +569,15 @@ pub fn search(entity: Entity, text: &str, w: &mut Where) {
     );
 }
 
+/// Check filters and sorting without a database (as Opik does before looking the project up):
+/// an unknown field or operator is a 400 naming it even when the project does not exist.
+pub fn validate(entity: Entity, filters: &[Filter], sorting: &[Sorting]) -> Result<(), ApiError> {
+    let mut w = Where::default();
+    build(entity, filters, Ctx { queues: true }, &mut w)?;
+    order_by(entity, sorting)?;
+    Ok(())
+}
+
 /// `ORDER BY` for `sorting` (default: id DESC). Unknown sort fields are a 400.
 pub fn order_by(entity: Entity, sorting: &[Sorting]) -> Result<(String, Vec<SqlValue>), ApiError> {
     let a = entity.alias();
@@ -570,6 +593,7 @@ pub fn order_by(entity: Entity, sorting: &[Sorting]) -> Result<(String, Vec<SqlV
                 )));
             }
         };
+        check_name("sorting field", &s.field)?;
         let f = s.field.as_str();
         let expr = if let Some(name) = f.strip_prefix("feedback_scores.") {
             let (kind, id) = match entity {

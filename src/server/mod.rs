@@ -17,7 +17,9 @@ pub mod cost;
 pub mod db;
 pub mod errors;
 pub mod filters;
+pub mod guard;
 pub mod ingest;
+pub mod listen;
 pub mod metrics;
 pub mod otlp;
 pub mod projects;
@@ -59,6 +61,14 @@ pub struct ServerConfig {
     pub db_path: PathBuf,
     pub api_key: Option<String>,
     pub users_file: Option<PathBuf>,
+}
+
+/// Options of `serve` beyond [`ServerConfig`]: web origins allowed to call the server
+/// (`--allow-origin`) and the connection limits.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub allow_origins: Vec<String>,
+    pub limits: listen::Limits,
 }
 
 /// Runtime settings read from the environment at start.
@@ -125,6 +135,9 @@ pub struct AppState {
     /// The address the server listens on (for absolute URLs such as attachment uploads).
     pub addr: SocketAddr,
     pub settings: Arc<Settings>,
+    /// Host / Origin / Content-Type checks.
+    pub guard: Arc<guard::Guard>,
+    pub limits: listen::Limits,
 }
 
 impl AppState {
@@ -165,6 +178,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::auth_layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard_layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            listen::body_deadline_layer,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(errors::MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -203,8 +224,12 @@ impl Drop for ServerHandle {
     }
 }
 
-async fn prepare(cfg: &ServerConfig) -> anyhow::Result<(TcpListener, AppState)> {
+async fn prepare(
+    cfg: &ServerConfig,
+    opts: &ServeOptions,
+) -> anyhow::Result<(TcpListener, AppState)> {
     let auth = auth::Auth::new(cfg.api_key.as_deref(), cfg.users_file.as_deref())?;
+    let guard = guard::Guard::new(&opts.allow_origins)?;
     let db = Db::open(&cfg.db_path)?;
     let listener = TcpListener::bind(cfg.bind).await.with_context(|| {
         format!(
@@ -218,23 +243,30 @@ async fn prepare(cfg: &ServerConfig) -> anyhow::Result<(TcpListener, AppState)> 
         auth: Arc::new(auth),
         addr,
         settings: Arc::new(Settings::from_env()),
+        guard: Arc::new(guard),
+        limits: opts.limits,
     };
     Ok((listener, state))
 }
 
 /// Start the server in a background task. `cfg.bind` may use port 0.
 pub async fn spawn(cfg: ServerConfig) -> anyhow::Result<ServerHandle> {
-    let (listener, state) = prepare(&cfg).await?;
+    spawn_with(cfg, ServeOptions::default()).await
+}
+
+/// [`spawn`] with `serve`'s extra options.
+pub async fn spawn_with(cfg: ServerConfig, opts: ServeOptions) -> anyhow::Result<ServerHandle> {
+    let (listener, state) = prepare(&cfg, &opts).await?;
+    let limits = state.limits;
     let addr = state.addr;
     let db = state.db.clone();
     let app = router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let r = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
+        let r = listen::serve(listener, app, limits, async move {
+            let _ = rx.await;
+        })
+        .await;
         if let Err(e) = r {
             tracing::error!("embedded server stopped: {e}");
         }
@@ -248,7 +280,7 @@ pub async fn spawn(cfg: ServerConfig) -> anyhow::Result<ServerHandle> {
 }
 
 /// `opik-tui serve`: run until Ctrl-C or SIGTERM.
-pub async fn serve_forever(cfg: ServerConfig) -> anyhow::Result<()> {
+pub async fn serve_forever(cfg: ServerConfig, opts: ServeOptions) -> anyhow::Result<()> {
     if !cfg.bind.ip().is_loopback() && cfg.api_key.is_none() && cfg.users_file.is_none() {
         anyhow::bail!(
             "refusing to listen on {} without an API key: anyone on the network could read and write your traces. \
@@ -256,7 +288,8 @@ pub async fn serve_forever(cfg: ServerConfig) -> anyhow::Result<()> {
             cfg.bind
         );
     }
-    let (listener, state) = prepare(&cfg).await?;
+    let (listener, state) = prepare(&cfg, &opts).await?;
+    let limits = state.limits;
     let db = state.db.clone();
     let url = state.base_url();
     println!("opik-tui server listening on {url}");
@@ -267,8 +300,7 @@ pub async fn serve_forever(cfg: ServerConfig) -> anyhow::Result<()> {
         println!("  export OPIK_API_KEY=<your key>");
     }
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    listen::serve(listener, app, limits, shutdown_signal())
         .await
         .context("server error")?;
     db.checkpoint();

@@ -18,6 +18,20 @@ use crate::opik::model::new_id;
 
 pub const DEFAULT_PROJECT: &str = "Default Project";
 
+/// Longest project name, in characters (Opik's `projects.name` is `VARCHAR(150)`).
+pub const MAX_NAME_CHARS: usize = 150;
+
+/// 422 when a project name is longer than [`MAX_NAME_CHARS`].
+pub fn check_name_length(name: &str) -> Result<(), ApiError> {
+    let n = name.chars().count();
+    if n > MAX_NAME_CHARS {
+        return Err(ApiError::unprocessable(format!(
+            "project name is too long ({n} characters): it must be between 1 and {MAX_NAME_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
 /// The project id for `name` (or `Default Project`), creating it if needed.
 pub fn get_or_create(
     conn: &Connection,
@@ -28,6 +42,7 @@ pub fn get_or_create(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .unwrap_or(DEFAULT_PROJECT);
+    check_name_length(name)?;
     if let Some(id) = conn
         .prepare_cached("SELECT id FROM projects WHERE name = ?1")?
         .query_row([name], |r| r.get::<_, String>(0))
@@ -272,6 +287,7 @@ async fn create(
     if name.is_empty() {
         return Err(ApiError::unprocessable("name must not be blank"));
     }
+    check_name_length(&name)?;
     if b.description
         .as_deref()
         .is_some_and(|d| d.chars().count() > 255)
@@ -311,6 +327,9 @@ async fn update(
     LJson(b): LJson<NameBody>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_uuid(&id, "project id")?.to_string();
+    if let Some(n) = &b.name {
+        check_name_length(n.trim())?;
+    }
     st.db
         .write(move |tx| {
             let n = tx.execute(

@@ -304,8 +304,22 @@ fn delete_scores(
     Ok(())
 }
 
+/// Whose scores a delete removes: a named author (only oneself unless admin), else all
+/// authors for the admin and only one's own for a user.
+fn delete_author(caller: &Caller, named: Option<&str>) -> Result<Option<String>, ApiError> {
+    match named.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => {
+            caller.check_owner(a, "this feedback score")?;
+            Ok(Some(a.to_string()))
+        }
+        None if caller.admin => Ok(None),
+        None => Ok(Some(caller.user.clone())),
+    }
+}
+
 async fn delete_entity<const K: u8>(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     LJson(b): LJson<DeleteFeedbackScore>,
 ) -> Result<StatusCode, ApiError> {
@@ -314,14 +328,16 @@ async fn delete_entity<const K: u8>(
     if b.name.trim().is_empty() {
         return Err(ApiError::unprocessable("name must not be blank"));
     }
+    let author = delete_author(&caller, b.author.as_deref())?;
     st.db
-        .write(move |tx| delete_scores(tx, kind, &id, b.name.trim(), b.author.as_deref()))
+        .write(move |tx| delete_scores(tx, kind, &id, b.name.trim(), author.as_deref()))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn delete_thread(
     State(st): State<AppState>,
+    caller: Caller,
     LJson(b): LJson<DeleteThreadFeedbackScores>,
 ) -> Result<StatusCode, ApiError> {
     if b.names.is_empty() {
@@ -329,6 +345,7 @@ async fn delete_thread(
             "names size must be between 1 and 1000",
         ));
     }
+    let author = delete_author(&caller, b.author.as_deref())?;
     st.db
         .write(move |tx| {
             let pid = match b.project_id {
@@ -353,7 +370,7 @@ async fn delete_thread(
                 .optional()?;
             if let Some(m) = model {
                 for n in &b.names {
-                    delete_scores(tx, "thread", &m, n, b.author.as_deref())?;
+                    delete_scores(tx, "thread", &m, n, author.as_deref())?;
                 }
             }
             Ok(())

@@ -362,6 +362,7 @@ async fn list(
         with_total: true,
         ..Default::default()
     };
+    filters::validate(Entity::Span, &q.filters, &q.sorting)?;
     let v = st
         .db
         .read(move |c| {
@@ -404,6 +405,7 @@ async fn search(
         exclude: r.exclude.unwrap_or_default(),
         ..Default::default()
     };
+    filters::validate(Entity::Span, &q.filters, &q.sorting)?;
     let (pid, pname) = (r.project_id.map(|p| p.to_string()), r.project_name);
     let rows = st
         .db

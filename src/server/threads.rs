@@ -267,6 +267,7 @@ async fn list(
         with_total: true,
         ..Default::default()
     };
+    filters::validate(Entity::Thread, &q.filters, &q.sorting)?;
     let timeout = st.settings.thread_timeout;
     let v = st
         .db
@@ -357,6 +358,11 @@ async fn search(
 ) -> Result<Response, ApiError> {
     let timeout = st.settings.thread_timeout;
     let limit = stream_limit(r.limit)?;
+    filters::validate(
+        Entity::Thread,
+        r.filters.as_deref().unwrap_or_default(),
+        &[],
+    )?;
     let rows = st
         .db
         .read(move |c| {
@@ -615,6 +621,7 @@ async fn stats(
         ],
         ..Default::default()
     };
+    filters::validate(Entity::Thread, &q.filters, &q.sorting)?;
     let timeout = st.settings.thread_timeout;
     let rows = st
         .db

@@ -532,6 +532,7 @@ async fn list(
         with_total: true,
         ..Default::default()
     };
+    filters::validate(Entity::Trace, &q.filters, &q.sorting)?;
     let v = st
         .db
         .read(move |c| {
@@ -582,6 +583,7 @@ async fn search(
         exclude: r.exclude.unwrap_or_default(),
         ..Default::default()
     };
+    filters::validate(Entity::Trace, &q.filters, &q.sorting)?;
     let project_id = r.project_id.map(|p| p.to_string());
     let project_name = r.project_name;
     let rows = st
