@@ -75,7 +75,13 @@ async fn start() -> String {
     format!("http://{addr}")
 }
 
-fn client(url: &str) -> OpikClient {
+/// A client whose API root is the fixture's `/api/{route}`.
+fn client(url_and_route: &str) -> OpikClient {
+    let (url, route) = url_and_route.rsplit_once('/').unwrap();
+    let conn = Connection {
+        base_url: format!("{url}/api/{route}"),
+        ..Connection::new(url).unwrap()
+    };
     let opts = ClientOptions {
         read_timeout: Duration::from_millis(500),
         retry: RetryPolicy {
@@ -87,7 +93,7 @@ fn client(url: &str) -> OpikClient {
         reply_timeout: Duration::from_secs(1),
         ..ClientOptions::default()
     };
-    OpikClient::with_options(&Connection::new(url).unwrap(), opts).unwrap()
+    OpikClient::with_options(&conn, opts).unwrap()
 }
 
 #[tokio::test]
