@@ -3,7 +3,10 @@
 //! One [`OpikClient`] (cheap to clone: an `Arc` around a pooled `reqwest` client) talks to one
 //! Opik (a real deployment or the embedded server). It sends the raw API key in
 //! `authorization` (only when one is set) and the workspace in `Comet-Workspace`, accepts gzip,
-//! applies a connect timeout (5 s) and a read timeout (30 s), and retries with backoff:
+//! applies a connect timeout (5 s) and a read timeout (30 s of silence), reads every body as
+//! a stream with a size cap (64 MiB; 32 MiB per search-stream line) and a deadline (2 min per
+//! reply or stream page), so a hostile or broken server cannot exhaust memory or keep a
+//! screen "loading" forever, and retries with backoff:
 //! connection failures and 429 on every request (nothing was processed), 5xx and broken
 //! connections only on idempotent requests (GET/PUT/PATCH/DELETE and read-only POSTs such as the
 //! searches), at most three attempts, honouring `Retry-After` / `RateLimit-Reset` (capped).

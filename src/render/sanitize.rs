@@ -291,7 +291,10 @@ mod tests {
         let zalgo = format!("e{}x", "\u{301}".repeat(50));
         assert_eq!(sanitize(&zalgo), "e\u{301}\u{301}x");
         // Ordinary accents are untouched.
-        assert_eq!(sanitize("cafe\u{301} na\u{308}ive"), "cafe\u{301} na\u{308}ive");
+        assert_eq!(
+            sanitize("cafe\u{301} na\u{308}ive"),
+            "cafe\u{301} na\u{308}ive"
+        );
         assert_eq!(sanitize("❤\u{FE0F}"), "❤\u{FE0F}");
     }
 
@@ -321,7 +324,11 @@ mod tests {
             "x\u{2028}y\u{2029}z",
         ] {
             let clean = one_line(s);
-            assert_eq!(display_width(&clean), per_char_width(&clean), "{s:?} → {clean:?}");
+            assert_eq!(
+                display_width(&clean),
+                per_char_width(&clean),
+                "{s:?} → {clean:?}"
+            );
         }
     }
 

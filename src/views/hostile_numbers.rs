@@ -47,12 +47,14 @@ fn date() -> impl Strategy<Value = DateTime<Utc>> {
         Just(DateTime::<Utc>::MIN_UTC),
         Just(DateTime::<Utc>::MAX_UTC),
         (lo..=hi).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap_or_default()),
-        (-1_000_000_000i64..4_000_000_000).prop_map(|s| DateTime::from_timestamp(s, 0)
-            .unwrap_or_default()),
+        (-1_000_000_000i64..4_000_000_000)
+            .prop_map(|s| DateTime::from_timestamp(s, 0).unwrap_or_default()),
     ]
 }
 
-fn opt<T: std::fmt::Debug + Clone>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
+fn opt<T: std::fmt::Debug + Clone>(
+    s: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Option<T>> {
     prop_oneof![1 => Just(None), 3 => s.prop_map(Some)]
 }
 
@@ -66,34 +68,36 @@ fn record(kind: &'static str) -> impl Strategy<Value = (Value, Dates)> {
         (opt(date()), opt(date()), opt(number())),
         (opt(number()), opt(int()), opt(number()), opt(number())),
     )
-        .prop_map(move |((id, parent), (start, end, dur), (cost, tokens, score, big))| {
-            let uuid = |n: u8| format!("0190a1b2-0000-7000-8000-0000000000{n:02}");
-            let mut v = json!({
-                "id": uuid(id),
-                "name": format!("{kind} {id}"),
-                "type": "llm",
-                "input": {"messages": [{"role": "user", "content": "hi"}]},
-                "output": {"content": "ok"},
-                "metadata": {"n": big},
-                "start_time": start.as_ref().map(ts::format),
-                "end_time": end.as_ref().map(ts::format),
-                "duration": dur,
-                "total_estimated_cost": cost,
-                "usage": {
-                    "prompt_tokens": tokens,
-                    "completion_tokens": tokens,
-                    "total_tokens": big,
-                },
-                "feedback_scores": [{"name": "s", "value": score, "source": "ui"}],
-                "number_of_messages": tokens,
-                "span_count": tokens,
-                "last_updated_at": end.as_ref().map(ts::format),
-            });
-            if let Some(p) = parent {
-                v["parent_span_id"] = json!(uuid(p));
-            }
-            (v, (start, end))
-        })
+        .prop_map(
+            move |((id, parent), (start, end, dur), (cost, tokens, score, big))| {
+                let uuid = |n: u8| format!("0190a1b2-0000-7000-8000-0000000000{n:02}");
+                let mut v = json!({
+                    "id": uuid(id),
+                    "name": format!("{kind} {id}"),
+                    "type": "llm",
+                    "input": {"messages": [{"role": "user", "content": "hi"}]},
+                    "output": {"content": "ok"},
+                    "metadata": {"n": big},
+                    "start_time": start.as_ref().map(ts::format),
+                    "end_time": end.as_ref().map(ts::format),
+                    "duration": dur,
+                    "total_estimated_cost": cost,
+                    "usage": {
+                        "prompt_tokens": tokens,
+                        "completion_tokens": tokens,
+                        "total_tokens": big,
+                    },
+                    "feedback_scores": [{"name": "s", "value": score, "source": "ui"}],
+                    "number_of_messages": tokens,
+                    "span_count": tokens,
+                    "last_updated_at": end.as_ref().map(ts::format),
+                });
+                if let Some(p) = parent {
+                    v["parent_span_id"] = json!(uuid(p));
+                }
+                (v, (start, end))
+            },
+        )
 }
 
 /// Parse like the client does: a value the model refuses is dropped (as a failed page would be).

@@ -122,7 +122,11 @@ pub fn bar_cells(
         (None, Some(d)) if d.is_finite() => s_us + d * 1000.0,
         _ => s_us,
     };
-    let total_us = if total_us.is_finite() && total_us > 0.0 { total_us } else { 1.0 };
+    let total_us = if total_us.is_finite() && total_us > 0.0 {
+        total_us
+    } else {
+        1.0
+    };
     // `as usize` saturates (NaN → 0), so no cast can wrap.
     let a = ((s_us / total_us) * bar_w as f64).floor() as usize;
     let b = ((e_us / total_us) * bar_w as f64).ceil() as usize;

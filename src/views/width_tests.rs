@@ -36,8 +36,7 @@ fn border_columns(buf: &Buffer) -> Vec<Vec<usize>> {
                 let drawn: usize = sym.chars().map(|c| c.width().unwrap_or(0)).sum();
                 term_x += drawn;
                 // ratatui skips the cells a wide symbol covers.
-                x += u16::try_from(unicode_width::UnicodeWidthStr::width(sym).max(1))
-                    .unwrap_or(1);
+                x += u16::try_from(unicode_width::UnicodeWidthStr::width(sym).max(1)).unwrap_or(1);
             }
             cols
         })
@@ -87,8 +86,8 @@ fn trace_view_tree_and_detail_borders_stay_put() {
             .expect("span")
         })
         .collect();
-    let trace: Trace = serde_json::from_value(json!({"name": HOSTILE[0], "input": HOSTILE[1]}))
-        .expect("trace");
+    let trace: Trace =
+        serde_json::from_value(json!({"name": HOSTILE[0], "input": HOSTILE[1]})).expect("trace");
     let mut v = TraceViewScreen::with_data("p", Default::default(), Some(trace), spans);
     for sel in 0..=HOSTILE.len() {
         v.selected = sel;
