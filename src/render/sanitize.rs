@@ -31,6 +31,12 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// Columns a tab expands to.
 pub const TAB_WIDTH: usize = 4;
 
+/// A character [`sanitize`] removes on its own (controls other than `\n`, bidi controls,
+/// BOM): for widgets that draw user input char by char.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || c == '\u{FEFF}'
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
