@@ -290,6 +290,7 @@ fn fast_opts() -> ClientOptions {
             max_delay: Duration::from_secs(3),
         },
         stream_page_size: 3,
+        ..ClientOptions::default()
     }
 }
 

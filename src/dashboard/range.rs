@@ -143,16 +143,23 @@ impl Bucket {
             .with_ymd_and_hms(t.year(), t.month(), t.day(), 0, 0, 0)
             .single()
             .unwrap_or(t);
-        match self {
+        // Checked: a server's point at the edge of chrono's range must not panic (it stays
+        // in the bucket of its own day then).
+        let r = match self {
             Bucket::Minutes(m) => {
                 let m = m.clamp(1, 60);
                 let minute = t.minute() - t.minute() % m;
-                day + Duration::hours(i64::from(t.hour())) + Duration::minutes(i64::from(minute))
+                day.checked_add_signed(
+                    Duration::hours(i64::from(t.hour())) + Duration::minutes(i64::from(minute)),
+                )
             }
-            Bucket::Hour => day + Duration::hours(i64::from(t.hour())),
-            Bucket::Day => day,
-            Bucket::Week => day - Duration::days(i64::from(t.weekday().num_days_from_monday())),
-        }
+            Bucket::Hour => day.checked_add_signed(Duration::hours(i64::from(t.hour()))),
+            Bucket::Day => Some(day),
+            Bucket::Week => day.checked_sub_signed(Duration::days(i64::from(
+                t.weekday().num_days_from_monday(),
+            ))),
+        };
+        r.unwrap_or(day)
     }
 
     /// `5-min`, `hourly`, `daily`, `weekly` (panel subtitles).
@@ -212,7 +219,10 @@ impl Window {
         let mut t = bucket.floor(self.start);
         while t < self.end && out.len() < 10_000 {
             out.push(t);
-            t += bucket.step();
+            let Some(next) = t.checked_add_signed(bucket.step()) else {
+                break;
+            };
+            t = next;
         }
         out
     }

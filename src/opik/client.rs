@@ -3,7 +3,10 @@
 //! One [`OpikClient`] (cheap to clone: an `Arc` around a pooled `reqwest` client) talks to one
 //! Opik (a real deployment or the embedded server). It sends the raw API key in
 //! `authorization` (only when one is set) and the workspace in `Comet-Workspace`, accepts gzip,
-//! applies a connect timeout (5 s) and a read timeout (30 s), and retries with backoff:
+//! applies a connect timeout (5 s) and a read timeout (30 s of silence), reads every body as
+//! a stream with a size cap (64 MiB; 32 MiB per search-stream line) and a deadline (2 min per
+//! reply or stream page), so a hostile or broken server cannot exhaust memory or keep a
+//! screen "loading" forever, and retries with backoff:
 //! connection failures and 429 on every request (nothing was processed), 5xx and broken
 //! connections only on idempotent requests (GET/PUT/PATCH/DELETE and read-only POSTs such as the
 //! searches), at most three attempts, honouring `Retry-After` / `RateLimit-Reset` (capped).
@@ -58,6 +61,40 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// Records per request when following a search stream's cursor (1..=2000).
     pub stream_page_size: i64,
+    /// Largest reply body read (bytes, after gzip). A reply beyond it is an error, so a broken
+    /// or hostile server cannot make the TUI hold gigabytes.
+    pub max_reply_bytes: usize,
+    /// Longest line of an NDJSON search stream (bytes): one record.
+    pub max_line_bytes: usize,
+    /// Longest time one reply (or one page of a search stream) may take to arrive in full,
+    /// however steadily it trickles in; the read timeout only catches silence.
+    pub reply_timeout: Duration,
+}
+
+/// Default [`ClientOptions::max_reply_bytes`]: 64 MiB. The TUI asks for pages of 50–100
+/// truncated records and single records (a span with full input/output); Opik's own replies
+/// stay in the low megabytes, so 64 MiB leaves a wide margin for large untruncated spans while
+/// a runaway reply stops well before it could hurt (the parsed value costs a few times its size).
+pub const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Default [`ClientOptions::max_line_bytes`]: 32 MiB, one untruncated record of a search stream.
+pub const MAX_LINE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Default [`ClientOptions::reply_timeout`]: 2 minutes, enough for 64 MiB at 0.5 MB/s.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Bytes of an error reply kept for its message.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// A reply (or stream line) over `cap` bytes.
+fn too_large(what: &str, cap: usize) -> ApiError {
+    ApiError::Decode {
+        what: what.to_string(),
+        detail: format!(
+            "it is larger than {} MB, more than any Opik reply should be — narrow the request (a filter, a smaller page) or check --url",
+            cap / (1024 * 1024)
+        ),
+    }
 }
 
 impl Default for ClientOptions {
@@ -67,6 +104,9 @@ impl Default for ClientOptions {
             read_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             stream_page_size: 500,
+            max_reply_bytes: MAX_REPLY_BYTES,
+            max_line_bytes: MAX_LINE_BYTES,
+            reply_timeout: REPLY_TIMEOUT,
         }
     }
 }
@@ -637,7 +677,10 @@ impl OpikClient {
     async fn status_error(&self, resp: reqwest::Response, what: &str) -> ApiError {
         let status = resp.status().as_u16();
         let wait = requested_wait(resp.headers());
-        let body = resp.bytes().await.unwrap_or_default();
+        let body = self
+            .read_capped(resp, MAX_ERROR_BODY, what, true)
+            .await
+            .unwrap_or_default();
         let message = server_message(&body);
         match status {
             401 | 403 => ApiError::Unauthorized {
@@ -669,9 +712,69 @@ impl OpikClient {
         resp: reqwest::Response,
         what: &str,
     ) -> Result<bytes::Bytes, ApiError> {
-        resp.bytes()
+        self.read_capped(resp, self.inner.opts.max_reply_bytes, what, false)
             .await
-            .map_err(|e| self.transport_error(&e, what))
+    }
+
+    /// Read a body chunk by chunk: at most `cap` bytes (more is a [`ApiError::Decode`] naming
+    /// the limit, or, with `cut`, the first `cap` bytes), within
+    /// [`ClientOptions::reply_timeout`] (else [`ApiError::Interrupted`] saying it was too slow);
+    /// silence longer than the read timeout is [`ApiError::Timeout`].
+    async fn read_capped(
+        &self,
+        mut resp: reqwest::Response,
+        cap: usize,
+        what: &str,
+        cut: bool,
+    ) -> Result<bytes::Bytes, ApiError> {
+        let too_large = || too_large(what, cap);
+        if !cut
+            && resp
+                .content_length()
+                .is_some_and(|n| n > u64::try_from(cap).unwrap_or(u64::MAX))
+        {
+            return Err(too_large());
+        }
+        let limit = self.inner.opts.reply_timeout;
+        let read = async {
+            let mut buf = bytes::BytesMut::new();
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| self.transport_error(&e, what))?
+            {
+                if buf.len() + chunk.len() > cap {
+                    if cut {
+                        buf.extend_from_slice(&chunk[..cap - buf.len()]);
+                        break;
+                    }
+                    return Err(too_large());
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(buf.freeze())
+        };
+        tokio::time::timeout(limit, read)
+            .await
+            .unwrap_or_else(|_| Err(self.too_slow(what)))
+    }
+
+    /// A reply still trickling in at [`ClientOptions::reply_timeout`].
+    fn too_slow(&self, what: &str) -> ApiError {
+        ApiError::Interrupted {
+            url: self.inner.base.clone(),
+            what: what.to_string(),
+            reason: format!(
+                "the reply did not finish within {}s (the server sends it too slowly)",
+                self.inner.opts.reply_timeout.as_secs_f64()
+            ),
+        }
+    }
+
+    /// Read and drop a reply whose content does not matter (so the connection can be reused),
+    /// but never more than a small error body's worth: a longer one is simply dropped.
+    async fn drain(&self, resp: reqwest::Response, what: &str) {
+        let _ = self.read_capped(resp, MAX_ERROR_BODY, what, true).await;
     }
 
     async fn call_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, ApiError> {
@@ -691,8 +794,7 @@ impl OpikClient {
 
     async fn call_unit(&self, call: Call) -> Result<(), ApiError> {
         let resp = self.send(&call).await?;
-        // Drain the body so the connection can be reused; its content does not matter.
-        let _ = resp.bytes().await;
+        self.drain(resp, &call.what).await;
         Ok(())
     }
 
@@ -705,7 +807,7 @@ impl OpikClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|loc| loc.trim_end_matches('/').rsplit('/').next())
             .and_then(|last| Uuid::parse_str(last).ok());
-        let _ = resp.bytes().await;
+        self.drain(resp, &call.what).await;
         Ok(id)
     }
 
@@ -1656,18 +1758,37 @@ impl OpikClient {
             };
             let mut body = resp.bytes_stream();
             let mut buf: Vec<u8> = Vec::new();
+            // How much of `buf` is known to hold no newline (so a long line is scanned once).
+            let mut scanned = 0usize;
             let mut count: i64 = 0;
             let mut cursor: Option<String> = None;
             let mut broke: Option<ApiError> = None;
             let mut ended = false;
+            let deadline = tokio::time::Instant::now() + self.inner.opts.reply_timeout;
+            let max_line = self.inner.opts.max_line_bytes;
             while !ended {
                 let mut lines: Vec<Vec<u8>> = Vec::new();
-                match body.next().await {
+                let next = match tokio::time::timeout_at(deadline, body.next()).await {
+                    Ok(n) => n,
+                    Err(_) => {
+                        // Not resumed: a server this slow would be as slow again.
+                        let _ = tx.send(Err(self.too_slow(&what))).await;
+                        return;
+                    }
+                };
+                match next {
                     Some(Ok(chunk)) => {
                         buf.extend_from_slice(&chunk);
-                        while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
-                            let line: Vec<u8> = buf.drain(..=pos).collect();
+                        while let Some(pos) = buf[scanned..].iter().position(|b| *b == b'\n') {
+                            let line: Vec<u8> = buf.drain(..=scanned + pos).collect();
                             lines.push(line);
+                            scanned = 0;
+                        }
+                        scanned = buf.len();
+                        if buf.len() > max_line {
+                            let what = format!("a {} record of the search stream", R::WHAT);
+                            let _ = tx.send(Err(too_large(&what, max_line))).await;
+                            return;
                         }
                     }
                     Some(Err(e)) => {

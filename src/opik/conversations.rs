@@ -137,7 +137,8 @@ pub fn summarize(id: String, traces: &[&Trace]) -> Thread {
     let mut usage: BTreeMap<String, i64> = BTreeMap::new();
     for t in traces {
         for (k, v) in t.usage.iter().flatten() {
-            *usage.entry(k.clone()).or_default() += v;
+            let e = usage.entry(k.clone()).or_default();
+            *e = e.saturating_add(*v); // hostile counts must not overflow
         }
     }
     let costs: Vec<f64> = traces

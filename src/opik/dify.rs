@@ -222,8 +222,7 @@ pub fn total_tokens(usage: &[(String, i64)]) -> Option<i64> {
             let sum: i64 = usage
                 .iter()
                 .filter(|(k, _)| k == "prompt_tokens" || k == "completion_tokens")
-                .map(|(_, v)| *v)
-                .sum();
+                .fold(0i64, |a, (_, v)| a.saturating_add(*v));
             (sum > 0).then_some(sum)
         })
 }

@@ -10,6 +10,16 @@
 //! - bidirectional overrides and isolates (U+202A..=U+202E, U+2066..=U+2069) and the
 //!   invisible bidi marks that can reorder what is shown.
 //!
+//! Text whose width terminals disagree on is normalised so that what is drawn is as wide as
+//! what was measured (no shifted borders, no stale cells):
+//! - line and paragraph separators (U+2028, U+2029) become `\n`;
+//! - zero-width marks (combining accents, variation selectors, ...) are kept at most
+//!   [`MAX_MARKS`] per base character ("Zalgo" runs are cut);
+//! - a zero-width joiner after a wide character (an emoji ZWJ sequence such as a family) is
+//!   dropped, so each emoji stands alone: terminals draw a joined sequence anywhere from 2 to
+//!   2 × its parts columns depending on their emoji tables, while a lone emoji is 2 everywhere.
+//!   Joiners between narrow letters (Indic, Arabic scripts) are kept.
+//!
 //! Tabs are expanded to spaces (to the next multiple of [`TAB_WIDTH`] columns). Width helpers
 //! ([`display_width`], [`truncate_to_width`]) use Unicode East Asian widths so wide
 //! characters and emoji keep table columns aligned.
@@ -21,13 +31,45 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// Columns a tab expands to.
 pub const TAB_WIDTH: usize = 4;
 
+/// A character [`sanitize`] removes on its own (controls other than `\n`, bidi controls,
+/// BOM): for widgets that draw user input char by char.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || c == '\u{FEFF}'
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Zero-width marks kept after one base character.
+pub const MAX_MARKS: usize = 2;
+
+const ZWJ: char = '\u{200D}';
+
+fn is_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// A zero-width character that attaches to the one before (combining mark, variation
+/// selector, tag, ...), other than the joiner and the controls handled on their own.
+fn is_mark(c: char) -> bool {
+    !c.is_ascii()
+        && c != ZWJ
+        && !c.is_control()
+        && !is_bidi_control(c)
+        && c != '\u{FEFF}'
+        && c.width() == Some(0)
+}
+
 fn needs_work(s: &str) -> bool {
-    s.chars()
-        .any(|c| (c.is_control() && c != '\n') || is_bidi_control(c) || c == '\u{FEFF}')
+    s.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || is_bidi_control(c)
+            || c == '\u{FEFF}'
+            || is_separator(c)
+            || c == ZWJ
+            || is_mark(c)
+    })
 }
 
 /// Remove terminal control and escape sequences; keep `\n`; expand tabs; drop `\r`.
@@ -37,12 +79,31 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(s.len());
     let mut col = 0usize;
+    // Marks kept since the last base character; that base's width.
+    let mut marks = 0usize;
+    let mut base_w = 0usize;
+    // The base was given emoji presentation (VS16).
+    let mut emoji_vs = false;
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\n' => {
+            '\n' | '\u{2028}' | '\u{2029}' => {
                 out.push('\n');
                 col = 0;
+                (marks, base_w) = (0, 0);
+            }
+            ZWJ => {
+                // After an emoji (wide, or made so by VS16) it would start a sequence.
+                if base_w == 1 && !emoji_vs {
+                    out.push(ZWJ);
+                }
+            }
+            c if is_mark(c) => {
+                if marks < MAX_MARKS {
+                    out.push(c);
+                    marks += 1;
+                    emoji_vs |= c == '\u{FE0F}';
+                }
             }
             '\t' => {
                 let n = TAB_WIDTH - (col % TAB_WIDTH);
@@ -56,7 +117,10 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
             c if c.is_control() || is_bidi_control(c) || c == '\u{FEFF}' => {}
             c => {
                 out.push(c);
-                col += c.width().unwrap_or(0);
+                base_w = c.width().unwrap_or(0);
+                col += base_w;
+                marks = 0;
+                emoji_vs = false;
             }
         }
     }
@@ -220,6 +284,58 @@ mod tests {
         assert_eq!(truncate_to_width("日本語テキスト", 5), "日本…");
         assert_eq!(display_width("👍ok"), 4);
         assert!(display_width(&truncate_to_width("👍👍👍", 4)) <= 4);
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_become_line_breaks() {
+        assert_eq!(sanitize("a\u{2028}b\u{2029}c"), "a\nb\nc");
+        assert_eq!(one_line("a\u{2028}b\u{2029}c"), "a b c");
+    }
+
+    #[test]
+    fn combining_runs_are_capped_per_base_character() {
+        let zalgo = format!("e{}x", "\u{301}".repeat(50));
+        assert_eq!(sanitize(&zalgo), "e\u{301}\u{301}x");
+        // Ordinary accents are untouched.
+        assert_eq!(
+            sanitize("cafe\u{301} na\u{308}ive"),
+            "cafe\u{301} na\u{308}ive"
+        );
+        assert_eq!(sanitize("❤\u{FE0F}"), "❤\u{FE0F}");
+    }
+
+    #[test]
+    fn emoji_zwj_sequences_are_split_into_their_emoji() {
+        let family = "👨\u{200D}👩\u{200D}👧\u{200D}👦";
+        assert_eq!(sanitize(family), "👨👩👧👦");
+        let long = "👍\u{200D}".repeat(40);
+        assert_eq!(sanitize(&long), "👍".repeat(40));
+        let flags = "🏳\u{FE0F}\u{200D}🌈".repeat(5);
+        assert_eq!(sanitize(&flags), "🏳\u{FE0F}🌈".repeat(5));
+        // A joiner between narrow letters (Devanagari half forms) stays.
+        assert_eq!(sanitize("क\u{94D}\u{200D}ष"), "क\u{94D}\u{200D}ष");
+    }
+
+    /// What a terminal without grapheme clustering draws: each character by its own width.
+    fn per_char_width(s: &str) -> usize {
+        s.chars().map(|c| c.width().unwrap_or(0)).sum()
+    }
+
+    #[test]
+    fn sanitised_text_is_as_wide_drawn_as_measured() {
+        for s in [
+            "👨\u{200D}👩\u{200D}👧\u{200D}👦 family",
+            &"👩\u{200D}🚀".repeat(5),
+            &format!("a{}b", "\u{300}\u{301}\u{302}".repeat(20)),
+            "x\u{2028}y\u{2029}z",
+        ] {
+            let clean = one_line(s);
+            assert_eq!(
+                display_width(&clean),
+                per_char_width(&clean),
+                "{s:?} → {clean:?}"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod annotate;
 pub mod conversation;
 pub mod dashboard;
 pub mod fixtures;
+#[cfg(test)]
+mod hostile_numbers;
 pub mod projects;
 pub mod queues;
 pub mod share;
@@ -13,6 +15,8 @@ pub mod span_tree;
 pub mod threads;
 pub mod trace_view;
 pub mod traces;
+#[cfg(test)]
+mod width_tests;
 
 use crossterm::event::{MouseEvent, MouseEventKind};
 

@@ -298,12 +298,7 @@ impl Screen for ProjectsScreen {
                 {
                     self.state.select(i, self.rows.len());
                 }
-                ctx.project_names(
-                    self.rows
-                        .iter()
-                        .map(|r| sanitize::one_line(&r.name))
-                        .collect(),
-                );
+                ctx.project_names(completion_names(&self.rows));
                 ctx.refreshed();
             }
             Err(e) => {
@@ -402,6 +397,12 @@ impl Screen for ProjectsScreen {
     }
 }
 
+/// The names `:project`/`:traces` complete to: raw, as the server knows them (a sanitised
+/// name would be "not found"); the candidate list and the input line draw them sanitised.
+fn completion_names(rows: &[ProjectRow]) -> Vec<String> {
+    rows.iter().map(|r| r.name.clone()).collect()
+}
+
 #[cfg(test)]
 mod hostile_name_tests {
     use super::*;
@@ -422,5 +423,15 @@ mod hostile_name_tests {
         let out = buffer_text(&render_screen(&mut s, 80, 6, &Theme::dark()));
         assert!(!out.contains('\u{1b}'), "{out}");
         assert!(out.contains("hostile red"), "{out}");
+    }
+
+    #[test]
+    fn completion_offers_the_name_the_server_knows() {
+        let raw = "evil\u{7}name\u{1b}[31m";
+        let p = Project {
+            name: raw.into(),
+            ..Project::default()
+        };
+        assert_eq!(completion_names(&[ProjectRow::from_project(&p)]), [raw]);
     }
 }

@@ -179,6 +179,9 @@ pub fn export_path(prefix: &str, id: &str, ext: &str) -> PathBuf {
     dir.join(format!("{prefix}-{safe}.{ext}"))
 }
 
+/// Spans an export writes at most (the whole document is built in memory).
+pub const EXPORT_MAX_SPANS: usize = 100_000;
+
 /// Read trace `trace_id` and all its spans untruncated and write them as pretty JSON to
 /// `opik-trace-ID.json` (task [`EXPORT_TASK`]; the output is the path or an error message).
 pub fn export_trace(client: OpikClient, project: &str, trace_id: Uuid, ctx: &mut Ctx) {
@@ -194,7 +197,7 @@ pub fn export_trace(client: OpikClient, project: &str, trace_id: Uuid, ctx: &mut
                     truncate: Some(false),
                     ..SpanSearchRequest::default()
                 },
-                Some(100_000),
+                Some(EXPORT_MAX_SPANS),
             );
             let (trace, spans) = tokio::join!(trace, spans);
             let trace = trace.map_err(|e| format!("reading the trace: {e}"))?;
@@ -204,7 +207,18 @@ pub fn export_trace(client: OpikClient, project: &str, trace_id: Uuid, ctx: &mut
             tokio::fs::write(&path, text)
                 .await
                 .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(format!("{} ({} spans)", path.display(), spans.len()))
+            let total = trace.span_count.unwrap_or(0);
+            Ok(if total > spans.len() as i64 {
+                format!(
+                    "{} ({} of {} spans: an export stops at {})",
+                    path.display(),
+                    crate::render::format::thousands(spans.len() as i64),
+                    crate::render::format::thousands(total),
+                    crate::render::format::thousands(EXPORT_MAX_SPANS as i64),
+                )
+            } else {
+                format!("{} ({} spans)", path.display(), spans.len())
+            })
         }
         .await;
         r

@@ -43,11 +43,15 @@ pub struct Row {
     pub depth: usize,
 }
 
-fn end_of(s: &Span) -> Option<DateTime<Utc>> {
+/// The end of a span: its `end_time`, else start + `duration` (ms). A duration that would carry
+/// the end outside chrono's range (a broken or hostile server sending `1e300`) gives no end
+/// rather than a panic.
+pub fn end_of(s: &Span) -> Option<DateTime<Utc>> {
     s.end_time.or_else(|| {
         let st = s.start_time?;
-        let d = s.duration?;
-        Some(st + chrono::Duration::microseconds((d * 1000.0) as i64))
+        let d = s.duration.filter(|d| d.is_finite())?;
+        // `as` saturates; `microseconds` takes any i64; the add is checked.
+        st.checked_add_signed(chrono::Duration::microseconds((d * 1000.0) as i64))
     })
 }
 

@@ -89,12 +89,13 @@ impl ThreadRow {
         let scores = t.feedback_scores.as_deref().unwrap_or_default();
         let status = t.status.clone().unwrap_or_default();
         ThreadRow {
-            id: sanitize::one_line(&t.id),
+            // Raw: it is sent back to the server (retrieve, search); cells sanitise it.
+            id: t.id.clone(),
             first: clip(messages::preview(t.first_message.as_ref(), Kind::Input)),
             last: clip(messages::preview(t.last_message.as_ref(), Kind::Output)),
             turns: t.number_of_messages.map(|n| {
                 // Opik counts messages (input + output per trace); a turn is one trace.
-                (n + 1) / 2
+                n.saturating_add(1) / 2
             }),
             duration_ms: t.duration.or_else(|| match (t.start_time, t.end_time) {
                 (Some(s), Some(e)) => Some((e - s).num_milliseconds() as f64),
@@ -473,7 +474,7 @@ impl ThreadsScreen {
     fn cell(&self, r: &ThreadRow, c: usize, now: DateTime<Utc>, t: &Theme) -> (String, Style) {
         let dash = || "–".to_string();
         match c {
-            0 => (r.id.clone(), t.accent),
+            0 => (sanitize::one_line(&r.id), t.accent),
             1 => (r.first.clone(), t.text),
             2 => (r.last.clone(), t.text),
             3 => (r.turns.map(|n| n.to_string()).unwrap_or_else(dash), t.text),

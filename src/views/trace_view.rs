@@ -101,6 +101,66 @@ fn used_from(src: Option<dify::UsageSource>) -> Option<&'static str> {
         .map(dify::UsageSource::describe)
 }
 
+/// The waterfall cells `a..b` (of `bar_w`) a span covers, from its start, end or duration
+/// (ms) relative to the trace's first start `t0` over `total_us`. Any server numbers (a
+/// duration of ±1e300, an end before the start, dates far apart) give cells within the bar.
+pub fn bar_cells(
+    t0: Option<DateTime<Utc>>,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    dur: Option<f64>,
+    total_us: f64,
+    bar_w: usize,
+) -> (usize, usize) {
+    let (Some(t0), Some(st), true) = (t0, start, bar_w > 0) else {
+        return (0, 0);
+    };
+    let us = |t: DateTime<Utc>| (t - t0).num_microseconds().unwrap_or(i64::MAX) as f64;
+    let s_us = us(st).max(0.0);
+    let e_us = match (end, dur) {
+        (Some(e), _) => us(e),
+        (None, Some(d)) if d.is_finite() => s_us + d * 1000.0,
+        _ => s_us,
+    };
+    let total_us = if total_us.is_finite() && total_us > 0.0 {
+        total_us
+    } else {
+        1.0
+    };
+    // `as usize` saturates (NaN → 0), so no cast can wrap.
+    let a = ((s_us / total_us) * bar_w as f64).floor() as usize;
+    let b = ((e_us / total_us) * bar_w as f64).ceil() as usize;
+    let a = a.min(bar_w - 1);
+    (a, b.clamp(a + 1, bar_w))
+}
+
+/// Spans loaded into the trace view at most (the tree and its rows stay responsive).
+pub const MAX_SPANS: usize = 50_000;
+
+/// The status bar's span count: `12 spans`, or, when the trace holds more than were loaded,
+/// `showing 50,000 of 200,000 spans · e exports`.
+pub fn span_count_label(shown: usize, total: Option<i64>) -> String {
+    let shown_i = i64::try_from(shown).unwrap_or(i64::MAX);
+    match total {
+        Some(t) if t > shown_i => format!(
+            "showing {} of {} spans · e exports",
+            format::thousands(shown_i),
+            format::thousands(t)
+        ),
+        _ => format!("{} spans", format::thousands(shown_i)),
+    }
+}
+
+/// The toast when a trace was cut: how many are shown and how to see the rest.
+pub fn cut_note(shown: usize, total: i64) -> String {
+    format!(
+        "this trace has {} spans; showing the first {} the server sent. Press e to export up to {} to JSON, or search the rest with a filter (spans search in the SDK or API, e.g. by name or type)",
+        format::thousands(total),
+        format::thousands(i64::try_from(shown).unwrap_or(i64::MAX)),
+        format::thousands(i64::try_from(crate::views::share::EXPORT_MAX_SPANS).unwrap_or(0)),
+    )
+}
+
 fn duration_of(d: Option<f64>, s: Option<DateTime<Utc>>, e: Option<DateTime<Utc>>) -> Option<f64> {
     d.or_else(|| Some((e? - s?).num_microseconds()? as f64 / 1000.0))
 }
@@ -497,6 +557,8 @@ pub struct TraceViewScreen {
     pending: Option<CacheKey>,
     pub error: Option<String>,
     loading: bool,
+    /// Spans received (before duplicates are dropped), to compare with the trace's count.
+    loaded: usize,
 }
 
 impl TraceViewScreen {
@@ -539,6 +601,7 @@ impl TraceViewScreen {
             pending: None,
             error: None,
             loading: false,
+            loaded: 0,
         }
     }
 
@@ -557,7 +620,7 @@ impl TraceViewScreen {
                     truncate: Some(true),
                     ..SpanSearchRequest::default()
                 },
-                Some(50_000),
+                Some(MAX_SPANS),
             );
             let (trace, spans) = tokio::join!(trace, spans);
             let r: Loaded = match (trace, spans) {
@@ -955,6 +1018,11 @@ impl Screen for TraceViewScreen {
                 if let Some(r) = out.take::<Loaded>() {
                     match r {
                         Ok((trace, spans)) => {
+                            let total = trace.span_count.unwrap_or(0);
+                            if spans.len() >= MAX_SPANS && total > spans.len() as i64 {
+                                ctx.toast_info(cut_note(spans.len(), total));
+                            }
+                            self.loaded = spans.len();
                             self.trace = Some(trace);
                             self.tree = SpanTree::build(spans);
                             self.folded.retain(|n| *n < self.tree.nodes.len());
@@ -1054,7 +1122,10 @@ impl Screen for TraceViewScreen {
     }
 
     fn status(&self) -> Option<String> {
-        Some(format!("{} spans", self.tree.nodes.len()))
+        Some(span_count_label(
+            self.loaded.max(self.tree.nodes.len()),
+            self.trace.as_ref().and_then(|t| t.span_count),
+        ))
     }
 
     fn after_draw(&mut self, ctx: &mut Ctx) {
@@ -1234,20 +1305,7 @@ impl TraceViewScreen {
             x += dur_w as u16;
             if water_w > 0 {
                 let bar_w = water_w - 1;
-                let (a, b) = match (t0, start) {
-                    (Some(t0), Some(st)) => {
-                        let s_us = (st - t0).num_microseconds().unwrap_or(0).max(0) as f64;
-                        let e_us = match (end, dur) {
-                            (Some(e), _) => (e - t0).num_microseconds().unwrap_or(0) as f64,
-                            (None, Some(d)) => s_us + d * 1000.0,
-                            _ => s_us,
-                        };
-                        let a = ((s_us / total_us) * bar_w as f64).floor() as usize;
-                        let b = ((e_us / total_us) * bar_w as f64).ceil() as usize;
-                        (a.min(bar_w.saturating_sub(1)), b.clamp(a + 1, bar_w))
-                    }
-                    _ => (0, 0),
-                };
+                let (a, b) = bar_cells(t0, start, end, dur, total_us, bar_w);
                 let mut bar = String::with_capacity(bar_w * 3);
                 for c in 0..bar_w {
                     bar.push(if c >= a && c < b { '━' } else { '·' });
@@ -1527,5 +1585,38 @@ mod usage_tab_tests {
         assert_eq!(col("completion_tokens 93"), model, "{text:#?}");
         assert_eq!(col("prompt_tokens 3,726"), model, "{text:#?}");
         assert_eq!(col("total_tokens 3,819"), model, "{text:#?}");
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_trace_says_how_many_of_how_many_and_how_to_see_the_rest() {
+        assert_eq!(
+            span_count_label(50_000, Some(200_000)),
+            "showing 50,000 of 200,000 spans · e exports"
+        );
+        assert_eq!(span_count_label(12, Some(12)), "12 spans");
+        assert_eq!(span_count_label(12, None), "12 spans");
+        let note = cut_note(50_000, 200_000);
+        assert!(note.contains("200,000 spans"), "{note}");
+        assert!(note.contains("first 50,000"), "{note}");
+        assert!(note.contains("export up to 100,000"), "{note}");
+        assert!(note.contains("filter"), "{note}");
+    }
+
+    #[test]
+    fn the_status_bar_of_a_cut_trace_shows_the_total() {
+        let now = crate::app::testing::fixed_now();
+        let (mut trace, spans) = crate::views::fixtures::agent_trace(now, 0);
+        let n = spans.len();
+        trace.span_count = Some(200_000);
+        let s = TraceViewScreen::with_data("p", Uuid::nil(), Some(trace), spans);
+        assert_eq!(
+            s.status().as_deref(),
+            Some(format!("showing {n} of 200,000 spans · e exports").as_str())
+        );
     }
 }

@@ -138,7 +138,7 @@ impl TextInput {
             .value
             .iter()
             .map(|c| {
-                if c.is_control() {
+                if sanitize::is_hidden(*c) {
                     0
                 } else {
                     c.width().unwrap_or(0)
@@ -157,7 +157,7 @@ impl TextInput {
             if w + widths[i] > avail {
                 break;
             }
-            if !c.is_control() {
+            if !sanitize::is_hidden(*c) {
                 shown.push(*c);
             }
             w += widths[i];
@@ -203,5 +203,20 @@ mod tests {
         assert_eq!(t.handle_key(k(KeyCode::Enter)), InputEvent::Submit);
         assert_eq!(t.handle_key(k(KeyCode::Esc)), InputEvent::Cancel);
         assert_eq!(t.handle_key(k(KeyCode::F(3))), InputEvent::Ignored);
+    }
+
+    #[test]
+    fn a_raw_name_with_controls_and_bidi_overrides_is_drawn_without_them() {
+        // A completed project name stays raw in the value (it is sent as is).
+        let t = TextInput::new("traces evil\u{1b}[31m\u{202E}name");
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(40, 1)).expect("terminal");
+        term.draw(|f| t.draw(f, f.area(), ":", Style::default(), Style::default(), true))
+            .expect("draw");
+        let row: String = (0..40)
+            .map(|x| term.backend().buffer()[(x, 0)].symbol().to_string())
+            .collect();
+        assert!(row.starts_with(":traces evil[31mname"), "{row:?}");
+        assert!(t.value().contains('\u{1b}'));
     }
 }
