@@ -546,6 +546,9 @@ impl OpikClient {
             .user_agent(concat!("opik-tui/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(opts.connect_timeout)
             .read_timeout(opts.read_timeout)
+            // Shorter than the embedded server's 60 s keep-alive (and most proxies'), so a
+            // pooled connection is not reused just as the server closes it.
+            .pool_idle_timeout(Duration::from_secs(30))
             .gzip(true)
             .build()
             .map_err(|e| ApiError::Invalid(format!("cannot build the HTTP client: {e}")))?;
