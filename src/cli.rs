@@ -73,6 +73,9 @@ pub enum Command {
         /// Users file (one `name = key` per line) for per-annotator keys
         #[arg(long, value_name = "FILE")]
         users: Option<PathBuf>,
+        /// Largest attachment upload accepted, in MiB (uploads are streamed to disk)
+        #[arg(long, default_value_t = 100, value_name = "MIB")]
+        max_attachment_mb: u64,
     },
     /// Open the TUI on an embedded server filled with demo data
     Demo,

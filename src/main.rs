@@ -69,7 +69,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { bind, db, users } => {
+        Command::Serve {
+            bind,
+            db,
+            users,
+            max_attachment_mb,
+        } => {
+            server::attachments::set_max_attachment_bytes(max_attachment_mb.saturating_mul(1 << 20));
             let db_path = match db {
                 Some(p) => p,
                 None => server::embedded::default_db_path()?,

@@ -182,6 +182,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     } else {
         bytes
     };
+    super::body_limits::check_json(bytes)?;
     let mut v: Value = parse_lenient(bytes)
         .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))?;
     snake_case_top_level(&mut v);
