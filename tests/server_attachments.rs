@@ -183,8 +183,10 @@ async fn active_types_download_and_links_name_the_server_itself() {
     let r = http
         .post(format!("{base}/v1/private/attachment/upload-start"))
         .header("host", "evil.example")
-        .json(&json!({"file_name": "page.html", "mime_type": "text/html", "entity_type": "trace",
-                      "entity_id": trace, "path": evil}))
+        .json(
+            &json!({"file_name": "page.html", "mime_type": "text/html", "entity_type": "trace",
+                      "entity_id": trace, "path": evil}),
+        )
         .send()
         .await
         .unwrap();
@@ -207,7 +209,9 @@ async fn active_types_download_and_links_name_the_server_itself() {
     assert_eq!(put("a.svg", "image/svg%2Bxml").await.unwrap().status(), 204);
     assert_eq!(put("a.png", "image/png").await.unwrap().status(), 204);
     let page: Value = http
-        .get(format!("{base}/v1/private/attachment/list?entity_type=trace&entity_id={trace}&path={evil}"))
+        .get(format!(
+            "{base}/v1/private/attachment/list?entity_type=trace&entity_id={trace}&path={evil}"
+        ))
         .header("host", "evil.example")
         .send()
         .await
@@ -221,7 +225,10 @@ async fn active_types_download_and_links_name_the_server_itself() {
         assert!(link.starts_with(&base), "{link}");
         let r = http.get(link).send().await.unwrap();
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-        let disp = r.headers().get("content-disposition").map(|v| v.to_str().unwrap().to_string());
+        let disp = r
+            .headers()
+            .get("content-disposition")
+            .map(|v| v.to_str().unwrap().to_string());
         if f["file_name"] == "a.png" {
             assert_eq!(disp, None);
         } else {

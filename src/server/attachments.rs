@@ -29,11 +29,11 @@ use axum::{
 use std::io::{Seek, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures::StreamExt;
-use tokio::sync::Semaphore;
 use chrono::Utc;
+use futures::StreamExt;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::errors::{ApiError, LJson};
@@ -208,13 +208,7 @@ pub fn store_file(
         ],
         |r| r.get(0),
     )?;
-    let mut blob = conn.blob_open(
-        rusqlite::MAIN_DB,
-        "attachments",
-        "data",
-        rowid,
-        false,
-    )?;
+    let mut blob = conn.blob_open(rusqlite::MAIN_DB, "attachments", "data", rowid, false)?;
     std::io::copy(file, &mut blob)
         .map_err(|e| ApiError::internal(format!("storing the attachment: {e}")))?;
     blob.flush()

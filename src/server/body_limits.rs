@@ -84,10 +84,7 @@ pub(crate) fn check_json_with(bytes: &[u8], max_weight: usize) -> Result<(), Api
                     expect_key = true;
                 }
                 if depth == 2 && b == b'[' {
-                    batch_key = BATCH_KEYS
-                        .iter()
-                        .find(|k| snake_eq(k, &key))
-                        .copied();
+                    batch_key = BATCH_KEYS.iter().find(|k| snake_eq(k, &key)).copied();
                     batch = batch_key.map(|_| 0);
                 }
             }
@@ -163,13 +160,19 @@ mod tests {
             "{e}"
         );
         let e = check_json(&batch("threadIds", 1001, "\"a,b\"")).unwrap_err();
-        assert!(matches!(&e, ApiError::BadRequest(m) if m.starts_with("thread_ids")), "{e}");
+        assert!(
+            matches!(&e, ApiError::BadRequest(m) if m.starts_with("thread_ids")),
+            "{e}"
+        );
         // commas inside items or strings don't count
         assert!(check_json(&batch("spans", 600, "{\"a\":[1,2,3],\"b\":\"x,y\"}")).is_ok());
         // a long array that is not a batch (user data) is fine
         assert!(check_json(&batch("input", 5000, "1")).is_ok());
         // nested "traces" key inside user data is not a batch
-        let nested = format!("{{\"input\":{{\"traces\":[{}]}}}}", vec!["1"; 2000].join(","));
+        let nested = format!(
+            "{{\"input\":{{\"traces\":[{}]}}}}",
+            vec!["1"; 2000].join(",")
+        );
         assert!(check_json(nested.as_bytes()).is_ok());
     }
 

@@ -72,9 +72,7 @@ fn malformed(what: &str) -> OtlpError {
 fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, OtlpError> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
-        let b = *buf
-            .get(*pos)
-            .ok_or_else(|| malformed("truncated varint"))?;
+        let b = *buf.get(*pos).ok_or_else(|| malformed("truncated varint"))?;
         *pos += 1;
         v |= u64::from(b & 0x7f) << shift;
         if b & 0x80 == 0 {
