@@ -201,6 +201,14 @@ async fn bombs_get_a_fast_4xx_and_memory_stays_bounded() {
     let (s, _, text) = post(&c, &traces, ok.to_string().into_bytes(), &[JSON]).await;
     assert_eq!(s, 204, "{text}");
 
+    // The heaviest bodies still allowed are stored, within the same memory bound.
+    for item in ["1", "{\"a\":1}"] {
+        let n = if item == "1" { 1_900_000 } else { 150_000 };
+        let heavy = one.replace("\"PLACEHOLDER\"", &format!("[{}]", vec![item; n].join(",")));
+        let (s, _, text) = post(&c, &traces, heavy.into_bytes(), &[JSON]).await;
+        assert_eq!(s, 204, "{text}");
+    }
+
     let peak = vm_hwm_mib(srv.child.id());
     eprintln!("server peak RSS: {peak} MiB");
     assert!(peak < 400, "server peak RSS {peak} MiB");

@@ -24,10 +24,10 @@ pub const BATCH_KEYS: &[&str] = &[
     "annotation_queues",
 ];
 /// Weight of one JSON object (see the module docs).
-pub const OBJECT_WEIGHT: usize = 8;
-/// Largest total weight of one body: at most 500,000 objects or 4,000,000 values, a few
-/// hundred MB once parsed in the worst case.
-pub const MAX_JSON_WEIGHT: usize = 4_000_000;
+pub const OBJECT_WEIGHT: usize = 12;
+/// Largest total weight of one body: at most ~160,000 objects or 2,000,000 values, ~350 MB peak
+/// once parsed (and copied for storage) in the worst case.
+pub const MAX_JSON_WEIGHT: usize = 2_000_000;
 
 /// Check `bytes` (JSON) against the batch and size limits; see the module docs.
 pub fn check_json(bytes: &[u8]) -> Result<(), ApiError> {
