@@ -234,6 +234,26 @@ async fn concurrent_big_uploads_stream_to_disk_and_oversize_is_refused() {
     for r in rs {
         assert_eq!(r.unwrap().status().as_u16(), 204);
     }
+    // Four downloads at once stream back from the database.
+    let get = |name: String| {
+        let url = format!(
+            "{}/v1/private/attachment/download?file_name={name}&entity_type=trace&entity_id={trace}",
+            srv.base
+        );
+        let c = c.clone();
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            let mut stream = r.bytes_stream();
+            let mut n = 0usize;
+            while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+                n += chunk.unwrap().len();
+            }
+            n
+        }
+    };
+    let sizes = futures::future::join_all((0..4).map(|i| get(format!("f{i}")))).await;
+    assert_eq!(sizes, vec![70 * 1024 * 1024; 4]);
     // One over the limit: 413 (the body is cut off while it streams in).
     let r = put("big", 90).await;
     match r {

@@ -444,6 +444,25 @@ pub struct DownloadQuery {
     pub mime_type: Option<String>,
 }
 
+/// How many bytes a download reads from the database at a time.
+const DOWNLOAD_CHUNK: usize = 1024 * 1024;
+
+/// The rowid, MIME type and size of one attachment.
+pub fn locate(
+    conn: &Connection,
+    entity_type: &str,
+    entity_id: &Uuid,
+    file_name: &str,
+) -> Result<Option<(i64, String, usize)>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT rowid, mime_type, length(data) FROM attachments WHERE entity_type = ?1 AND entity_id = ?2 AND file_name = ?3",
+            params![entity_type, entity_id.to_string(), file_name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as usize)),
+        )
+        .optional()?)
+}
+
 /// The bytes and MIME type of one attachment.
 pub fn fetch(
     conn: &Connection,
@@ -475,14 +494,40 @@ async fn download(
     let fname = file_name.clone();
     let found = st
         .db
-        .read(move |c| fetch(c, &et, &entity_id, &fname))
+        .read(move |c| locate(c, &et, &entity_id, &fname))
         .await?;
-    let Some((mime, data)) = found else {
+    let Some((rowid, mime, size)) = found else {
         return Err(ApiError::not_found(format!(
             "Attachment not found: no file `{file_name}` on {entity_id}"
         )));
     };
-    let mut resp = Body::from(data).into_response();
+    // Streamed in pieces straight from the BLOB: a big file is never held in memory whole.
+    let db = st.db.clone();
+    let stream = futures::stream::unfold(0usize, move |off| {
+        let db = db.clone();
+        async move {
+            if off >= size {
+                return None;
+            }
+            let n = DOWNLOAD_CHUNK.min(size - off);
+            let r = db
+                .read(move |c| {
+                    let blob =
+                        c.blob_open(rusqlite::MAIN_DB, "attachments", "data", rowid, true)?;
+                    let mut buf = vec![0u8; n];
+                    blob.read_at_exact(&mut buf, off)?;
+                    Ok(buf)
+                })
+                .await;
+            Some(match r {
+                Ok(buf) => (Ok(axum::body::Bytes::from(buf)), off + n),
+                Err(e) => (Err(std::io::Error::other(e.to_string())), size),
+            })
+        }
+    });
+    let mut resp = Body::from_stream(stream).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(size as u64));
     let ct = HeaderValue::from_str(&mime)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let h = resp.headers_mut();
