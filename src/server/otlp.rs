@@ -136,7 +136,7 @@ pub fn decompress<'a>(
     if !gz {
         return Ok(std::borrow::Cow::Borrowed(body));
     }
-    let mut out = Vec::with_capacity(body.len() * 4);
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(MAX_DECODED_BYTES));
     let mut dec = flate2::read::MultiGzDecoder::new(body).take(MAX_DECODED_BYTES as u64 + 1);
     dec.read_to_end(&mut out)
         .map_err(|e| OtlpError::Gzip(e.to_string()))?;
