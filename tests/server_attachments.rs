@@ -180,13 +180,21 @@ async fn active_types_download_and_links_name_the_server_itself() {
     let trace = Uuid::now_v7();
     // A client-given `path` and a foreign Host are not reflected into the upload URL.
     let evil = base64::engine::general_purpose::STANDARD.encode("http://evil.example/api");
+    let start = json!({"file_name": "page.html", "mime_type": "text/html", "entity_type": "trace",
+                       "entity_id": trace, "path": evil});
+    // On a keyless loopback server a foreign Host is refused outright (DNS rebinding) …
     let r = http
         .post(format!("{base}/v1/private/attachment/upload-start"))
         .header("host", "evil.example")
-        .json(
-            &json!({"file_name": "page.html", "mime_type": "text/html", "entity_type": "trace",
-                      "entity_id": trace, "path": evil}),
-        )
+        .json(&start)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 421, "a foreign Host is refused on the keyless loopback server");
+    // … and the client-given `path` never makes it into the URL handed out.
+    let r = http
+        .post(format!("{base}/v1/private/attachment/upload-start"))
+        .json(&start)
         .send()
         .await
         .unwrap();
@@ -212,7 +220,6 @@ async fn active_types_download_and_links_name_the_server_itself() {
         .get(format!(
             "{base}/v1/private/attachment/list?entity_type=trace&entity_id={trace}&path={evil}"
         ))
-        .header("host", "evil.example")
         .send()
         .await
         .unwrap()
