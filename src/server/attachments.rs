@@ -314,8 +314,7 @@ async fn upload(
     let mut stream = req.into_body().into_data_stream();
     let mut received = 0u64;
     while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request(format!("reading the upload failed: {e}")))?;
+        let chunk = chunk.map_err(super::errors::body_error)?;
         received += chunk.len() as u64;
         if received > limit {
             return Err(too_large());

@@ -240,7 +240,7 @@ where
         let (parts, body) = req.into_parts();
         let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
             .await
-            .map_err(|_| too_large())?;
+            .map_err(body_error)?;
         Ok(LJson(parse_body(&decode_body(&parts.headers, &raw)?)?))
     }
 }
