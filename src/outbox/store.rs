@@ -19,7 +19,7 @@ use super::{
 
 impl Outbox {
     /// Open (or create) the outbox at `path`, creating its directory. Ops are scoped to
-    /// `target` (see [`target_of`]).
+    /// `target` (see [`target_of`](super::target_of)).
     pub fn open(path: &Path, target: impl Into<String>) -> Result<Outbox, OutboxError> {
         let open_err = |source| OutboxError::Open {
             path: path.display().to_string(),
