@@ -26,6 +26,7 @@ use crate::opik::dify;
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
 use crate::opik::model::{Comment, ErrorInfo, FeedbackScore, Span, SpanSearchRequest, Trace};
+use crate::render::lines::wrap_lines;
 use crate::render::sanitize::{display_width, one_line, sanitize, truncate_to_width};
 use crate::render::{format, json, markdown};
 use crate::theme::Theme;
@@ -249,43 +250,6 @@ pub struct RenderOpts {
     /// Fold JSON below this depth (`None` = everything open).
     pub fold: Option<usize>,
     pub width: u16,
-}
-
-/// Cut lines to `width` columns, continuing on the next line (char-level wrap).
-pub fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
-    let width = width.max(1) as usize;
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        let w: usize = line.spans.iter().map(|s| display_width(&s.content)).sum();
-        if w <= width {
-            out.push(line);
-            continue;
-        }
-        let mut cur: Vec<TSpan<'static>> = Vec::new();
-        let mut used = 0;
-        for span in line.spans {
-            let mut buf = String::new();
-            for c in span.content.chars() {
-                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-                if used + cw > width {
-                    if !buf.is_empty() {
-                        cur.push(TSpan::styled(std::mem::take(&mut buf), span.style));
-                    }
-                    out.push(Line::from(std::mem::take(&mut cur)));
-                    used = 0;
-                }
-                buf.push(c);
-                used += cw;
-            }
-            if !buf.is_empty() {
-                cur.push(TSpan::styled(buf, span.style));
-            }
-        }
-        if !cur.is_empty() {
-            out.push(Line::from(cur));
-        }
-    }
-    out
 }
 
 fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
@@ -519,7 +483,7 @@ pub fn render_tab(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec
             out
         }
     };
-    wrap_lines(lines, opts.width)
+    wrap_lines(lines, opts.width.into())
 }
 
 type Loaded = Result<(Trace, Vec<Span>), ApiError>;
