@@ -48,7 +48,10 @@ pub mod testing;
 
 pub use action::Action;
 pub use keymap::{Key, KeyMap};
-pub use screen::{Ctx, DrawCtx, Handled, Screen, ScreenId, ScreenRequest, TaskOutput, ToastLevel};
+pub use screen::{
+    Ctx, DrawCtx, DynScreen, Handled, NoMsg, Screen, ScreenId, ScreenRequest, TaskOutput,
+    ToastLevel,
+};
 pub use shell::App;
 
 use std::collections::BTreeMap;
