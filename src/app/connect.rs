@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::action::Action;
+use super::key_context::KeyContext;
 use super::screen::{Ctx, DrawCtx, Handled, Screen, ScreenRequest};
 use crate::render::sanitize;
 
@@ -64,8 +65,8 @@ impl Screen for ConnectScreen {
         "Connecting".into()
     }
 
-    fn context(&self) -> &'static str {
-        "connect"
+    fn context(&self) -> KeyContext {
+        KeyContext::Connect
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<ProbeResult>) {

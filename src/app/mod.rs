@@ -38,6 +38,7 @@
 pub mod action;
 pub mod commands;
 pub mod connect;
+pub mod key_context;
 pub mod keymap;
 pub mod registry;
 pub mod screen;
@@ -47,6 +48,7 @@ pub mod terminal;
 pub mod testing;
 
 pub use action::Action;
+pub use key_context::KeyContext;
 pub use keymap::{Key, KeyMap};
 pub use screen::{
     Ctx, DrawCtx, DynScreen, Handled, NoMsg, Screen, ScreenId, ScreenRequest, TaskOutput,

@@ -20,6 +20,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::action::Action;
+use super::key_context::KeyContext;
 use super::keymap::KeyMap;
 use super::tasks::Tasks;
 use crate::theme::Theme;
@@ -293,8 +294,8 @@ pub trait Screen {
     /// Short title for the status bar and help (`Traces · my-project`).
     fn title(&self) -> String;
 
-    /// Keymap context name (`projects`, `traces`, `trace`, `threads`, …).
-    fn context(&self) -> &'static str;
+    /// Keymap context: whose bindings apply ([`KeyContext::Traces`], …).
+    fn context(&self) -> KeyContext;
 
     /// Called once when the screen becomes part of the stack: start loading here.
     fn on_open(&mut self, _ctx: &mut Ctx<Self::Msg>) {}
@@ -395,7 +396,7 @@ pub trait Screen {
 /// Implemented for every [`Screen`]; the methods forward to the screen's own.
 pub trait DynScreen {
     fn title(&self) -> String;
-    fn context(&self) -> &'static str;
+    fn context(&self) -> KeyContext;
     fn on_open(&mut self, ctx: &mut Ctx<NoMsg>);
     fn on_resume(&mut self, ctx: &mut Ctx<NoMsg>);
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx<NoMsg>) -> Handled;
@@ -423,7 +424,7 @@ impl<S: Screen> DynScreen for S {
     fn title(&self) -> String {
         self.title()
     }
-    fn context(&self) -> &'static str {
+    fn context(&self) -> KeyContext {
         self.context()
     }
     fn on_open(&mut self, ctx: &mut Ctx<NoMsg>) {

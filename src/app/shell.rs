@@ -14,6 +14,7 @@ use throbber_widgets_tui::ThrobberState;
 
 use super::action::Action;
 use super::commands::{self, Command};
+use super::key_context::KeyContext;
 use super::keymap::{Key, KeyMap};
 use super::screen::{
     Ctx, DrawCtx, DynScreen, Effect, Handled, NoMsg, ScreenId, ScreenRequest, TaskOutput,
@@ -371,7 +372,11 @@ impl App {
             self.quit = true;
             return;
         }
-        let context = self.stack.last().map(|(_, s)| s.context()).unwrap_or("");
+        let context = self
+            .stack
+            .last()
+            .map(|(_, s)| s.context())
+            .unwrap_or(KeyContext::Global);
         let action = self.keymap.lookup(context, key);
         if let Some(scroll) = self.help_scroll.as_mut() {
             self.dirty = true;
@@ -641,7 +646,13 @@ impl App {
                     Vec::new()
                 },
             ),
-            None => (String::new(), None, "", Vec::new(), Vec::new()),
+            None => (
+                String::new(),
+                None,
+                KeyContext::Global,
+                Vec::new(),
+                Vec::new(),
+            ),
         };
         statusbar::render(
             &statusbar::StatusInfo {
@@ -729,8 +740,8 @@ mod tests {
         fn title(&self) -> String {
             self.name.clone()
         }
-        fn context(&self) -> &'static str {
-            "probe"
+        fn context(&self) -> KeyContext {
+            KeyContext::Global
         }
         fn on_open(&mut self, ctx: &mut Ctx<u32>) {
             self.gens.push(ctx.spawn("load", async { 1u32 }));

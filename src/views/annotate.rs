@@ -40,7 +40,7 @@ use crate::annotate::form::{FieldKind, FieldValue, ItemForm, fmt_num};
 use crate::annotate::load::{self, ItemContext, Resolved};
 use crate::annotate::progress::{self, ItemStatus};
 use crate::annotate::session::{ItemData, LockState, Session, Stage, SubmitError};
-use crate::app::{Action, Ctx, DrawCtx, Handled, KeyMap, Screen};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, KeyMap, Screen};
 use crate::opik::client::OpikClient;
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
@@ -551,11 +551,11 @@ impl Screen for AnnotateScreen {
         }
     }
 
-    fn context(&self) -> &'static str {
+    fn context(&self) -> KeyContext {
         match &self.phase {
-            Phase::Pick { .. } => "queue_pick",
-            Phase::Session(s) if s.stage == Stage::Item => "annotate",
-            _ => "annotate_intro",
+            Phase::Pick { .. } => KeyContext::QueuePick,
+            Phase::Session(s) if s.stage == Stage::Item => KeyContext::Annotate,
+            _ => KeyContext::AnnotateIntro,
         }
     }
 
@@ -919,7 +919,7 @@ impl AnnotateScreen {
             Layout::horizontal([Constraint::Min(20), Constraint::Length(panel_w)]).areas(body);
         // The item.
         let ctx_data = self.contexts.get(&item.id);
-        let spans_key = keys_label(km, "annotate", Action::ToggleSpans, 1);
+        let spans_key = keys_label(km, KeyContext::Annotate, Action::ToggleSpans, 1);
         let text = item_text(
             &item.data,
             ctx_data,
@@ -954,7 +954,7 @@ impl AnnotateScreen {
         // The panel.
         let held = matches!(item.lock, LockState::HeldBy(_));
         self.draw_panel(frame, right, theme, km);
-        let k = |a: Action| keys_label(km, "annotate", a, 1);
+        let k = |a: Action| keys_label(km, KeyContext::Annotate, a, 1);
         let hint = match (&self.editor, held) {
             (Editor::Comment(_), _) => "Esc: done · Ctrl-s: submit + next".to_string(),
             (Editor::Reason(_), _) => "Enter/Esc: done".to_string(),
@@ -1035,8 +1035,8 @@ impl AnnotateScreen {
                 lines.push(Line::styled(
                     format!(
                         "{}: next item · {}: annotate anyway",
-                        keys_label(km, "annotate", Action::Submit, 1),
-                        keys_label(km, "annotate", Action::TakeOver, 1)
+                        keys_label(km, KeyContext::Annotate, Action::Submit, 1),
+                        keys_label(km, KeyContext::Annotate, Action::TakeOver, 1)
                     ),
                     theme.dim,
                 ));
@@ -1103,7 +1103,7 @@ impl AnnotateScreen {
                         Line::styled(
                             format!(
                                 "{}: add a comment",
-                                keys_label(km, "annotate", Action::Comment, 1)
+                                keys_label(km, KeyContext::Annotate, Action::Comment, 1)
                             ),
                             theme.dim,
                         )
@@ -1127,7 +1127,7 @@ impl AnnotateScreen {
 
 /// The keys bound to `action` in `context`, unmodified keys first (`Enter` before `^s`), at
 /// most `max`, `/`-joined; `(unbound)` when none.
-fn keys_label(km: &KeyMap, context: &str, action: Action, max: usize) -> String {
+fn keys_label(km: &KeyMap, context: KeyContext, action: Action, max: usize) -> String {
     let mut keys = km.keys_for(context, action);
     keys.sort_by_key(|k| k.ctrl || k.alt);
     if keys.is_empty() {
@@ -1546,7 +1546,7 @@ fn draw_intro(
         ),
         table,
     );
-    let k = |a: Action| keys_label(km, "annotate_intro", a, 1);
+    let k = |a: Action| keys_label(km, KeyContext::AnnotateIntro, a, 1);
     let start = format!(
         "{}: {} annotating",
         k(Action::Open),
@@ -1612,8 +1612,8 @@ fn draw_finished(
             Line::styled(
                 format!(
                     "{}: back to the intro (review again) · {}: leave",
-                    keys_label(km, "annotate_intro", Action::Open, 1),
-                    keys_label(km, "annotate_intro", Action::Close, 1)
+                    keys_label(km, KeyContext::AnnotateIntro, Action::Open, 1),
+                    keys_label(km, KeyContext::AnnotateIntro, Action::Close, 1)
                 ),
                 theme.accent,
             ),
@@ -1905,7 +1905,7 @@ mod tests {
         let mut s = AnnotateScreen::with_session(client, session(), Ok(outbox.clone()));
         // Enter still starts on the intro (its context is not overridden).
         press_with(&mut s, &km, &[KeyCode::Enter]);
-        assert_eq!(s.context(), "annotate");
+        assert_eq!(s.context(), KeyContext::Annotate);
         let safe = |s: &AnnotateScreen| {
             s.session()
                 .and_then(Session::current_item)

@@ -23,7 +23,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use uuid::Uuid;
 
-use crate::app::{Action, Ctx, DrawCtx, Handled, Screen};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, Screen};
 use crate::dashboard::data::{OverviewData, OverviewRow, ProjectData};
 use crate::dashboard::fetch;
 use crate::dashboard::kpi::{Kpi, Sentiment};
@@ -668,8 +668,8 @@ impl Screen for DashboardScreen {
         }
     }
 
-    fn context(&self) -> &'static str {
-        "dashboard"
+    fn context(&self) -> KeyContext {
+        KeyContext::Dashboard
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<Loaded>) {

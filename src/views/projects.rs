@@ -12,7 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use uuid::Uuid;
 
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::error::ApiError;
 use crate::opik::model::{Page, Project, ProjectStatsSummary, Sorting};
 use crate::render::{format, sanitize};
@@ -159,8 +159,8 @@ impl Screen for ProjectsScreen {
         "Projects".into()
     }
 
-    fn context(&self) -> &'static str {
-        "projects"
+    fn context(&self) -> KeyContext {
+        KeyContext::Projects
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<PageResult>) {

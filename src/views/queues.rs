@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::annotate::load;
 use crate::annotate::progress::{ItemFacts, Progress};
-use crate::app::{Action, Ctx, DrawCtx, Handled, Screen, ScreenRequest};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::OpikClient;
 use crate::opik::model::{AnnotationQueue, FeedbackDefinition};
 use crate::render::sanitize::{one_line, truncate_to_width};
@@ -122,8 +122,8 @@ impl Screen for QueuesScreen {
         "Annotation queues".into()
     }
 
-    fn context(&self) -> &'static str {
-        "queues"
+    fn context(&self) -> KeyContext {
+        KeyContext::Queues
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<QueuesMsg>) {
@@ -545,8 +545,8 @@ impl Screen for CreateQueueScreen {
         "New annotation queue".into()
     }
 
-    fn context(&self) -> &'static str {
-        "queue_form"
+    fn context(&self) -> KeyContext {
+        KeyContext::QueueForm
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<QueueFormMsg>) {
@@ -787,8 +787,8 @@ impl Screen for AddToQueueScreen {
         format!("Add {} item(s) to a queue", self.ids.len())
     }
 
-    fn context(&self) -> &'static str {
-        "queue_pick"
+    fn context(&self) -> KeyContext {
+        KeyContext::QueuePick
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<AddToQueueMsg>) {

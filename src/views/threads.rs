@@ -24,7 +24,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::{ListQuery, SearchStream};
 use crate::opik::conversations::{self, Grouping};
 use crate::opik::error::ApiError;
@@ -535,8 +535,8 @@ impl Screen for ThreadsScreen {
         format!("Threads · {}", sanitize::one_line(&self.project))
     }
 
-    fn context(&self) -> &'static str {
-        "threads"
+    fn context(&self) -> KeyContext {
+        KeyContext::Threads
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<ThreadsMsg>) {

@@ -21,7 +21,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::span_tree::{Row, SpanTree};
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::dify;
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
@@ -903,8 +903,8 @@ impl Screen for TraceViewScreen {
         format!("Trace · {name}")
     }
 
-    fn context(&self) -> &'static str {
-        "trace"
+    fn context(&self) -> KeyContext {
+        KeyContext::TraceView
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<TraceViewMsg>) {

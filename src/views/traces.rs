@@ -16,7 +16,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use uuid::Uuid;
 
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::ListQuery;
 use crate::opik::error::ApiError;
 use crate::opik::filter_string::{self, Entity};
@@ -400,8 +400,8 @@ impl Screen for TracesScreen {
         format!("Traces · {}", sanitize::one_line(&self.project))
     }
 
-    fn context(&self) -> &'static str {
-        "traces"
+    fn context(&self) -> KeyContext {
+        KeyContext::Traces
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<TracesMsg>) {

@@ -23,7 +23,7 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState};
 use uuid::Uuid;
 
 use super::{Conversation, ThumbOp, USER_FEEDBACK};
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::{ListQuery, OpikClient, ProjectRef};
 use crate::opik::conversations::Grouping;
 use crate::opik::error::ApiError;
@@ -640,8 +640,8 @@ impl Screen for ConversationScreen {
         )
     }
 
-    fn context(&self) -> &'static str {
-        "conversation"
+    fn context(&self) -> KeyContext {
+        KeyContext::Conversation
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<ConversationMsg>) {
