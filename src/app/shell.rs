@@ -599,7 +599,7 @@ impl App {
         best
     }
 
-    /// Let the top screen react to the frame just drawn (see [`Screen::after_draw`]). Only
+    /// Let the top screen react to the frame just drawn (see [`DynScreen::after_draw`]). Only
     /// marks the app dirty if the screen started work.
     pub fn after_draw(&mut self, now: DateTime<Utc>) {
         let was_dirty = self.dirty;
