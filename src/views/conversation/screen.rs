@@ -90,6 +90,8 @@ type EventWait = (
 );
 
 /// What the conversation screen's tasks return.
+// Each message is moved once and travels boxed through the task channel: its size is moot.
+#[allow(clippy::large_enum_variant)]
 pub enum ConversationMsg {
     /// The conversation's traces, oldest first.
     Traces(Result<Vec<Trace>, ApiError>),
