@@ -179,6 +179,14 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
     ///
     /// The future must return the screen's message type:
     ///
+    /// ```
+    /// # use opik_tui::app::Ctx;
+    /// enum Msg { Page(u32) }
+    /// fn load(ctx: &mut Ctx<'_, Msg>) {
+    ///     ctx.spawn("page", async { Msg::Page(7) });
+    /// }
+    /// ```
+    ///
     /// ```compile_fail
     /// # use opik_tui::app::Ctx;
     /// enum Msg { Page(u32) }
