@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, Transaction};
 
-use super::errors::ApiError;
+use super::errors::ServerError;
 
 /// The schema, applied in order at open. Append a module's `SCHEMA` here.
 pub const SCHEMA_PARTS: &[&str] = &[
@@ -294,10 +294,10 @@ impl Db {
 
     /// Run `f` in one write transaction on a blocking thread. Commits when `f` returns `Ok`,
     /// rolls back on `Err`. Writers are serialised.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ServerError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, ServerError> + Send + 'static,
     {
         let writer = self.writer.clone();
         tokio::task::spawn_blocking(move || {
@@ -308,25 +308,25 @@ impl Db {
             Ok(out)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("write task failed: {e}")))?
+        .map_err(|e| ServerError::internal(format!("write task failed: {e}")))?
     }
 
     /// Run `f` on a read connection (a consistent snapshot if `f` opens a transaction).
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ServerError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ServerError> + Send + 'static,
     {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.read_blocking(f))
             .await
-            .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
+            .map_err(|e| ServerError::internal(format!("read task failed: {e}")))?
     }
 
     /// [`Db::read`] for code already on a blocking thread (e.g. a stream producer).
-    pub fn read_blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub fn read_blocking<T, F>(&self, f: F) -> Result<T, ServerError>
     where
-        F: FnOnce(&Connection) -> Result<T, ApiError>,
+        F: FnOnce(&Connection) -> Result<T, ServerError>,
     {
         let conn = self.take_reader()?;
         let out = f(&conn);
@@ -337,7 +337,7 @@ impl Db {
         out
     }
 
-    fn take_reader(&self) -> Result<Connection, ApiError> {
+    fn take_reader(&self) -> Result<Connection, ServerError> {
         if let Some(c) = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             return Ok(c);
         }
@@ -377,13 +377,13 @@ mod tests {
         })
         .await
         .unwrap();
-        let r: Result<(), ApiError> = db
+        let r: Result<(), ServerError> = db
             .write(|tx| {
                 tx.execute(
                     "INSERT INTO projects(id,name,created_at,last_updated_at) VALUES('b','q','t','t')",
                     [],
                 )?;
-                Err(ApiError::bad_request("no"))
+                Err(ServerError::bad_request("no"))
             })
             .await;
         assert!(r.is_err());

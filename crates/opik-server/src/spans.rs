@@ -21,10 +21,8 @@ use super::common::{
 use super::filters::{self, Ctx, Entity, Where};
 use super::ingest::{self, CreateMode, CreateRec, Kind, PatchRec, SPAN_TYPES};
 use super::traces::stream_limit;
-use super::{ApiError, AppState, Caller, LJson, comments, projects, scores};
-use crate::opik::model::{
-    Filter, Sorting, SpanBatch, SpanSearchRequest, SpanUpdate, SpanWrite, Timestamp,
-};
+use super::{AppState, Caller, LJson, ServerError, comments, projects, scores};
+use opik_model::{Filter, Sorting, SpanBatch, SpanSearchRequest, SpanUpdate, SpanWrite, Timestamp};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -42,9 +40,9 @@ async fn create_batch(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<SpanBatch>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.spans.is_empty() || b.spans.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "spans size must be between 1 and 1000",
         ));
     }
@@ -63,7 +61,7 @@ async fn create_one(
     State(st): State<AppState>,
     caller: Caller,
     LJson(w): LJson<SpanWrite>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let rec = CreateRec::from_span_owned(w)?;
     let id = rec.id.clone();
     st.db
@@ -79,10 +77,10 @@ async fn patch_one(
     caller: Caller,
     Path(id): Path<String>,
     LJson(u): LJson<SpanUpdate>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id, "span id")?;
     if u.trace_id.is_none() {
-        return Err(ApiError::unprocessable("trace_id must not be null"));
+        return Err(ServerError::unprocessable("trace_id must not be null"));
     }
     let p = PatchRec::from_span(&u);
     st.db
@@ -104,14 +102,14 @@ async fn patch_batch(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<BatchUpdate>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.ids.is_empty() || b.ids.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "ids size must be between 1 and 1000",
         ));
     }
     let Some(mut u) = b.update else {
-        return Err(ApiError::unprocessable("update must not be null"));
+        return Err(ServerError::unprocessable("update must not be null"));
     };
     if b.merge_tags == Some(true)
         && let Some(tags) = u.tags.take()
@@ -197,7 +195,7 @@ pub struct SpanQuery {
     pub with_total: bool,
 }
 
-pub fn query(conn: &Connection, q: &SpanQuery) -> Result<(Vec<Value>, Option<i64>), ApiError> {
+pub fn query(conn: &Connection, q: &SpanQuery) -> Result<(Vec<Value>, Option<i64>), ServerError> {
     let ctx = Ctx::detect(conn);
     let mut w = Where::default();
     w.push("s.has_create = 1", []);
@@ -249,7 +247,7 @@ fn enrich(
     rows: Vec<Map<String, Value>>,
     truncate: bool,
     exclude: &[String],
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<Value>, ServerError> {
     let ids: Vec<String> = rows
         .iter()
         .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_string))
@@ -294,7 +292,7 @@ fn enrich(
 async fn get_one(
     State(st): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let id = parse_uuid(&id, "span id")?.to_string();
     let v = st
         .db
@@ -307,17 +305,17 @@ async fn get_one(
             enrich(c, rows, false, &[])?
                 .into_iter()
                 .next()
-                .ok_or_else(|| ApiError::not_found("Span not found"))
+                .ok_or_else(|| ServerError::not_found("Span not found"))
         })
         .await?;
     Ok(Json(v))
 }
 
-fn check_type(t: Option<&str>) -> Result<Option<String>, ApiError> {
+fn check_type(t: Option<&str>) -> Result<Option<String>, ServerError> {
     match t.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(t) if SPAN_TYPES.contains(&t) => Ok(Some(t.to_string())),
-        Some(t) => Err(ApiError::bad_request(format!(
+        Some(t) => Err(ServerError::bad_request(format!(
             "Invalid span type {t:?}: use general, tool, llm or guardrail"
         ))),
     }
@@ -342,7 +340,7 @@ const SORTABLE: &[&str] = &[
 async fn list(
     State(st): State<AppState>,
     Query(lq): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let (page, size) = lq.paging()?;
     let mut q = SpanQuery {
         trace_id: match lq.trace_id.as_deref().filter(|s| !s.is_empty()) {
@@ -384,7 +382,7 @@ async fn list(
 async fn search(
     State(st): State<AppState>,
     LJson(r): LJson<SpanSearchRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let mut q = SpanQuery {
         trace_id: r.trace_id.map(|t| t.to_string()),
         span_type: check_type(r.span_type.as_deref())?,
@@ -437,7 +435,7 @@ struct ExistsQuery {
 async fn exists(
     State(st): State<AppState>,
     Query(q): Query<ExistsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let v = st
         .db
         .read(move |c| {

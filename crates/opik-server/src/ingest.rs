@@ -23,8 +23,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::common::{add_usage, check_v7, duration_ms, now_ts};
-use super::{ApiError, cost, projects};
-use crate::opik::model::{SpanUpdate, SpanWrite, TraceUpdate, TraceWrite, new_id, ts};
+use super::{ServerError, cost, projects};
+use opik_model::{SpanUpdate, SpanWrite, TraceUpdate, TraceWrite, new_id, ts};
 
 /// Which table a write goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +177,7 @@ struct Existing {
     fields: Map<String, Value>,
 }
 
-fn load(conn: &Connection, kind: Kind, id: &str) -> Result<Option<Existing>, ApiError> {
+fn load(conn: &Connection, kind: Kind, id: &str) -> Result<Option<Existing>, ServerError> {
     let mut stmt = conn.prepare_cached(kind.select_sql())?;
     let fields = kind.fields();
     let r = stmt
@@ -284,7 +284,7 @@ impl Touched {
     /// Apply the deferred work: project and thread activity, then the trace aggregates.
     /// Every record of a batch has the same `now`, so doing each once is the same as doing
     /// it per record.
-    fn flush(self, tx: &Connection, now: &str, user: &str) -> Result<(), ApiError> {
+    fn flush(self, tx: &Connection, now: &str, user: &str) -> Result<(), ServerError> {
         for p in &self.projects {
             projects::touch_trace(tx, p, now)?;
         }
@@ -336,7 +336,7 @@ fn save_row(
     client_lu: Option<&str>,
     has_create: bool,
     pending: &Map<String, Value>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, ServerError> {
     let nf = kind.fields().len();
     let now_v = SqlValue::Text(now.to_string());
     let user_v = SqlValue::Text(user.to_string());
@@ -381,7 +381,7 @@ fn save(
     client_lu: Option<&str>,
     has_create: bool,
     pending: &Map<String, Value>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     let row = row_values(kind, fields);
     save_row(
         tx,
@@ -421,40 +421,44 @@ pub struct CreateRec {
     row: Vec<SqlValue>,
 }
 
-fn validate_fields(kind: Kind, idx: Option<usize>, f: &Map<String, Value>) -> Result<(), ApiError> {
+fn validate_fields(
+    kind: Kind,
+    idx: Option<usize>,
+    f: &Map<String, Value>,
+) -> Result<(), ServerError> {
     let prefix = match idx {
         Some(i) => format!("{}s[{i}].", kind.name()),
         None => String::new(),
     };
     if is_empty(f.get("start_time")) {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "{prefix}start_time must not be null"
         )));
     }
     if let Some(Value::Array(tags)) = f.get("tags")
         && tags.len() > 50
     {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "{prefix}tags size must be between 0 and 50"
         )));
     }
     if kind == Kind::Span {
         if is_empty(f.get("trace_id")) {
-            return Err(ApiError::unprocessable(format!(
+            return Err(ServerError::unprocessable(format!(
                 "{prefix}trace_id must not be null"
             )));
         }
         if let Some(t) = f.get("type").and_then(Value::as_str)
             && !SPAN_TYPES.contains(&t)
         {
-            return Err(ApiError::bad_request(format!(
+            return Err(ServerError::bad_request(format!(
                 "Unable to process JSON. Unknown span type {t:?}; expected one of general, tool, llm, guardrail"
             )));
         }
         if let Some(c) = f.get("total_estimated_cost").and_then(Value::as_f64)
             && c < 0.0
         {
-            return Err(ApiError::unprocessable(format!(
+            return Err(ServerError::unprocessable(format!(
                 "{prefix}total_estimated_cost must be greater than or equal to 0.0"
             )));
         }
@@ -501,14 +505,14 @@ impl CreateRec {
             row,
         }
     }
-    pub fn from_trace(w: &TraceWrite) -> Result<CreateRec, ApiError> {
+    pub fn from_trace(w: &TraceWrite) -> Result<CreateRec, ServerError> {
         CreateRec::from_trace_owned(w.clone())
     }
-    pub fn from_span(w: &SpanWrite) -> Result<CreateRec, ApiError> {
+    pub fn from_span(w: &SpanWrite) -> Result<CreateRec, ServerError> {
         CreateRec::from_span_owned(w.clone())
     }
     /// [`CreateRec::from_trace`] without copying the record's JSON values.
-    pub fn from_trace_owned(mut w: TraceWrite) -> Result<CreateRec, ApiError> {
+    pub fn from_trace_owned(mut w: TraceWrite) -> Result<CreateRec, ServerError> {
         let id = w.id.unwrap_or_else(new_id);
         check_v7(&id, "trace")?;
         let big = [
@@ -525,7 +529,7 @@ impl CreateRec {
         ))
     }
     /// [`CreateRec::from_span`] without copying the record's JSON values.
-    pub fn from_span_owned(mut w: SpanWrite) -> Result<CreateRec, ApiError> {
+    pub fn from_span_owned(mut w: SpanWrite) -> Result<CreateRec, ServerError> {
         let id = w.id.unwrap_or_else(new_id);
         check_v7(&id, "span")?;
         if let Some(t) = &w.trace_id {
@@ -546,9 +550,9 @@ impl CreateRec {
     }
 }
 
-fn check_trace_ref(id: &Uuid) -> Result<(), ApiError> {
+fn check_trace_ref(id: &Uuid) -> Result<(), ServerError> {
     if id.get_version_num() != 7 {
-        return Err(ApiError::BadRequestDetails(
+        return Err(ServerError::BadRequestDetails(
             "Invalid UUID for trace_id".into(),
             format!("trace id must be a version 7 UUID (got {id})"),
         ));
@@ -567,7 +571,7 @@ pub fn create_all(
     recs: Vec<CreateRec>,
     mode: CreateMode,
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     let now = now_ts();
     let mut touched = Touched::default();
     let mut project_ids: HashMap<Option<String>, String> = HashMap::new();
@@ -601,7 +605,7 @@ pub fn create_all(
             continue;
         }
         let Some(existing) = load(tx, kind, &rec.id)? else {
-            return Err(ApiError::internal(format!(
+            return Err(ServerError::internal(format!(
                 "{} {} neither inserted nor found",
                 kind.name(),
                 rec.id
@@ -713,7 +717,7 @@ pub fn touch_thread(
     thread_id: &str,
     now: &str,
     user: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ServerError> {
     let model_id = ensure_thread(tx, project_id, thread_id, now, user)?;
     tx.prepare_cached(
         "UPDATE threads SET closed = 0, last_activity_at = ?3, last_updated_at = ?3 WHERE project_id = ?1 AND thread_id = ?2",
@@ -729,7 +733,7 @@ pub fn ensure_thread(
     thread_id: &str,
     now: &str,
     user: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ServerError> {
     if let Some(id) = tx
         .prepare_cached(
             "SELECT thread_model_id FROM threads WHERE project_id = ?1 AND thread_id = ?2",
@@ -748,7 +752,7 @@ pub fn ensure_thread(
 }
 
 /// Recompute a trace's span aggregates (the row is only written when they changed).
-pub fn recompute_trace(tx: &Connection, trace_id: &str) -> Result<(), ApiError> {
+pub fn recompute_trace(tx: &Connection, trace_id: &str) -> Result<(), ServerError> {
     let mut stmt = tx.prepare_cached(
         "SELECT type, est_cost, usage, provider, error_info IS NOT NULL FROM spans WHERE trace_id = ?1 AND has_create = 1",
     )?;
@@ -860,9 +864,9 @@ pub fn patch(
     id: &Uuid,
     p: PatchRec,
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     if id.get_version_num() != 7 {
-        return Err(ApiError::BadRequestDetails(
+        return Err(ServerError::BadRequestDetails(
             "Invalid UUID for id".into(),
             format!("{} id must be a version 7 UUID (got {id})", kind.name()),
         ));
@@ -870,7 +874,7 @@ pub fn patch(
     if let Some(Value::String(t)) = p.fields.get("type")
         && !SPAN_TYPES.contains(&t.as_str())
     {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServerError::bad_request(format!(
             "Unable to process JSON. Unknown span type {t:?}; expected one of general, tool, llm, guardrail"
         )));
     }
@@ -922,7 +926,7 @@ pub fn patch(
 }
 
 /// Delete traces with their spans, scores and comments.
-pub fn delete_traces(tx: &Connection, ids: &[String]) -> Result<(), ApiError> {
+pub fn delete_traces(tx: &Connection, ids: &[String]) -> Result<(), ServerError> {
     for id in ids {
         let spans: Vec<String> = tx
             .prepare_cached("SELECT id FROM spans WHERE trace_id = ?1")?

@@ -26,8 +26,8 @@ use axum::{
 use serde_json::json;
 
 use super::AppState;
-use super::errors::ApiError;
-use crate::opik::model::{WorkspaceNameHolder, WorkspaceUserPermissions};
+use super::errors::ServerError;
+use opik_model::{WorkspaceNameHolder, WorkspaceUserPermissions};
 
 pub const DEFAULT_USER: &str = "admin";
 pub const DEFAULT_WORKSPACE: &str = "default";
@@ -78,12 +78,12 @@ impl Auth {
     }
 
     /// Resolve the `authorization` header value to a user.
-    pub fn resolve(&self, header: Option<&str>) -> Result<Caller, ApiError> {
+    pub fn resolve(&self, header: Option<&str>) -> Result<Caller, ServerError> {
         if self.is_open() {
             return Ok(Caller::default());
         }
         let Some(raw) = header.map(str::trim).filter(|h| !h.is_empty()) else {
-            return Err(ApiError::Unauthorized(
+            return Err(ServerError::Unauthorized(
                 "API key is missing: send it in the Authorization header (OPIK_API_KEY for the SDK)"
                     .into(),
             ));
@@ -95,7 +95,7 @@ impl Auth {
             .trim();
         match self.keys.get(key) {
             Some(caller) => Ok(caller.clone()),
-            None => Err(ApiError::Unauthorized(
+            None => Err(ServerError::Unauthorized(
                 "API key is wrong: check OPIK_API_KEY / the Authorization header".into(),
             )),
         }
@@ -143,11 +143,11 @@ impl Caller {
     }
 
     /// 403 unless [`Self::may_act_for`] `author`.
-    pub fn check_owner(&self, author: &str, what: &str) -> Result<(), ApiError> {
+    pub fn check_owner(&self, author: &str, what: &str) -> Result<(), ServerError> {
         if self.may_act_for(author) {
             return Ok(());
         }
-        Err(ApiError::Forbidden(format!(
+        Err(ServerError::Forbidden(format!(
             "{what} belongs to {author:?}: users can change and delete only their own; \
              use the server's --api-key to act on everyone's"
         )))
@@ -155,7 +155,7 @@ impl Caller {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = ApiError;
+    type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(parts
@@ -240,9 +240,9 @@ mod tests {
         assert_eq!(a.resolve(Some("root")).unwrap().user, DEFAULT_USER);
         assert!(matches!(
             a.resolve(Some("zz")),
-            Err(ApiError::Unauthorized(_))
+            Err(ServerError::Unauthorized(_))
         ));
-        assert!(matches!(a.resolve(None), Err(ApiError::Unauthorized(_))));
+        assert!(matches!(a.resolve(None), Err(ServerError::Unauthorized(_))));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod listen;
 pub mod metrics;
 pub mod otlp;
 pub mod otlp_limits;
+pub mod private_fs;
 pub mod projects;
 pub mod scores;
 pub mod spans;
@@ -33,8 +34,6 @@ pub mod traces;
 
 pub mod attachments;
 pub mod demo;
-mod demo_content;
-pub mod demo_dify;
 pub mod embedded;
 pub mod feedback_definitions;
 pub mod queues;
@@ -49,7 +48,7 @@ use tokio::net::TcpListener;
 
 pub use auth::Caller;
 pub use db::Db;
-pub use errors::{ApiError, LJson};
+pub use errors::{LJson, ServerError};
 
 /// Environment variable that sets the thread inactivity timeout (Opik's name). Accepts
 /// seconds (`900`), or a number with a unit suffix `s`, `m`, `h` (`15m`), or an ISO-8601

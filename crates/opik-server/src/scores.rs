@@ -19,8 +19,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{SPAN, THREAD, TRACE, entity_kind, now_ts, parse_uuid, put_str};
-use super::{ApiError, AppState, Caller, LJson, ingest, projects};
-use crate::opik::model::{
+use super::{AppState, Caller, LJson, ServerError, ingest, projects};
+use opik_model::{
     DeleteFeedbackScore, DeleteThreadFeedbackScores, FeedbackScoreBatch, FeedbackScoreItem,
 };
 
@@ -76,20 +76,20 @@ pub fn routes() -> Router<AppState> {
 const SOURCES: &[&str] = &["ui", "sdk", "online_scoring"];
 
 /// Validate one score item; returns (name, value, source).
-fn check_item(i: usize, it: &FeedbackScoreItem) -> Result<(String, f64, String), ApiError> {
+fn check_item(i: usize, it: &FeedbackScoreItem) -> Result<(String, f64, String), ServerError> {
     let name = it.name.trim();
     if name.is_empty() {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "scores[{i}].name must not be blank"
         )));
     }
     let Some(value) = it.value.filter(|v| v.is_finite()) else {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "scores[{i}].value must not be null"
         )));
     };
     if value.abs() > 999_999_999.999_999_999 {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "scores[{i}].value must be between -999999999.999999999 and 999999999.999999999"
         )));
     }
@@ -99,7 +99,7 @@ fn check_item(i: usize, it: &FeedbackScoreItem) -> Result<(String, f64, String),
         .unwrap_or_else(|| "sdk".into())
         .to_ascii_lowercase();
     if !SOURCES.contains(&source.as_str()) {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServerError::bad_request(format!(
             "Unable to process JSON. Unknown score source {source:?}; expected ui, sdk or online_scoring"
         )));
     }
@@ -119,7 +119,7 @@ fn upsert(
     it: &FeedbackScoreItem,
     source: &str,
     now: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     tx.prepare_cached(
         "INSERT INTO feedback_scores(entity_type, entity_id, project_id, name, author, value, reason, category_name, source, source_queue_id, created_at, last_updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
@@ -144,7 +144,7 @@ fn upsert(
     Ok(())
 }
 
-fn entity_project(tx: &Connection, table: &str, id: &str) -> Result<Option<String>, ApiError> {
+fn entity_project(tx: &Connection, table: &str, id: &str) -> Result<Option<String>, ServerError> {
     Ok(tx
         .query_row(
             &format!("SELECT project_id FROM {table} WHERE id = ?1"),
@@ -160,9 +160,9 @@ pub fn put_entity_scores(
     entity_type: &str,
     items: &[FeedbackScoreItem],
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     if items.is_empty() || items.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "scores size must be between 1 and 1000",
         ));
     }
@@ -175,7 +175,7 @@ pub fn put_entity_scores(
     for (i, it) in items.iter().enumerate() {
         let (name, value, source) = check_item(i, it)?;
         let Some(id) = it.id else {
-            return Err(ApiError::unprocessable(format!(
+            return Err(ServerError::unprocessable(format!(
                 "scores[{i}].id must not be null"
             )));
         };
@@ -207,7 +207,7 @@ async fn put_batch<const K: u8>(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<FeedbackScoreBatch>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     st.db
         .write(move |tx| put_entity_scores(tx, entity_kind(K), &b.scores, &caller.user))
         .await?;
@@ -219,7 +219,7 @@ async fn put_one<const K: u8>(
     caller: Caller,
     Path(id): Path<String>,
     LJson(mut it): LJson<FeedbackScoreItem>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let kind = entity_kind(K);
     it.id = Some(parse_uuid(&id, &format!("{kind} id"))?);
     st.db
@@ -233,9 +233,9 @@ pub fn put_thread_scores(
     tx: &Connection,
     items: &[FeedbackScoreItem],
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     if items.is_empty() || items.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "scores size must be between 1 and 1000",
         ));
     }
@@ -248,7 +248,7 @@ pub fn put_thread_scores(
             .map(str::trim)
             .filter(|t| !t.is_empty())
         else {
-            return Err(ApiError::unprocessable(format!(
+            return Err(ServerError::unprocessable(format!(
                 "scores[{i}].thread_id must not be blank"
             )));
         };
@@ -277,7 +277,7 @@ async fn put_thread_batch(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<FeedbackScoreBatch>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     st.db
         .write(move |tx| put_thread_scores(tx, &b.scores, &caller.user))
         .await?;
@@ -290,7 +290,7 @@ fn delete_scores(
     entity_id: &str,
     name: &str,
     author: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     match author {
         Some(a) => tx.execute(
             "DELETE FROM feedback_scores WHERE entity_type = ?1 AND entity_id = ?2 AND name = ?3 AND author = ?4",
@@ -306,7 +306,7 @@ fn delete_scores(
 
 /// Whose scores a delete removes: a named author (only oneself unless admin), else all
 /// authors for the admin and only one's own for a user.
-fn delete_author(caller: &Caller, named: Option<&str>) -> Result<Option<String>, ApiError> {
+fn delete_author(caller: &Caller, named: Option<&str>) -> Result<Option<String>, ServerError> {
     match named.map(str::trim).filter(|a| !a.is_empty()) {
         Some(a) => {
             caller.check_owner(a, "this feedback score")?;
@@ -322,11 +322,11 @@ async fn delete_entity<const K: u8>(
     caller: Caller,
     Path(id): Path<String>,
     LJson(b): LJson<DeleteFeedbackScore>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let kind = entity_kind(K);
     let id = parse_uuid(&id, &format!("{kind} id"))?.to_string();
     if b.name.trim().is_empty() {
-        return Err(ApiError::unprocessable("name must not be blank"));
+        return Err(ServerError::unprocessable("name must not be blank"));
     }
     let author = delete_author(&caller, b.author.as_deref())?;
     st.db
@@ -339,9 +339,9 @@ async fn delete_thread(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<DeleteThreadFeedbackScores>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.names.is_empty() {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "names size must be between 1 and 1000",
         ));
     }
@@ -384,7 +384,7 @@ pub fn load(
     conn: &Connection,
     entity_type: &str,
     ids: &[String],
-) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+) -> Result<HashMap<String, Vec<Value>>, ServerError> {
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
@@ -500,7 +500,7 @@ fn aggregate(name: &str, rows: &[ScoreRow]) -> Value {
 pub fn load_span_averages(
     conn: &Connection,
     trace_ids: &[String],
-) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+) -> Result<HashMap<String, Vec<Value>>, ServerError> {
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
     for chunk in trace_ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
@@ -537,7 +537,7 @@ struct NamesQuery {
 async fn names<const K: u8>(
     State(st): State<AppState>,
     Query(q): Query<NamesQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let entity_type = entity_kind(K);
     let project_ids = ids_of(&q)?;
     let v = st
@@ -568,7 +568,7 @@ async fn names<const K: u8>(
     Ok(Json(v))
 }
 
-fn ids_of(q: &NamesQuery) -> Result<Vec<String>, ApiError> {
+fn ids_of(q: &NamesQuery) -> Result<Vec<String>, ServerError> {
     let mut out = Vec::new();
     if let Some(p) = q.project_id.as_deref().filter(|s| !s.is_empty()) {
         out.push(parse_uuid(p, "project_id")?.to_string());

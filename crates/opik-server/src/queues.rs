@@ -30,10 +30,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::errors::{ApiError, LJson};
+use super::errors::{LJson, ServerError};
 use super::feedback_definitions::{created, page_params};
 use super::{AppState, Caller};
-use crate::opik::model::{
+use opik_model::{
     AnnotationQueue, AnnotationQueueUpdate, BatchDelete, FeedbackScoreAverage, Filter, ItemIds,
     ItemLocks, LockResponse, LocksResponse, Page, Reviewer, Sorting, Timestamp, ts,
 };
@@ -217,7 +217,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
     })
 }
 
-pub fn get_row(conn: &Connection, id: &Uuid) -> Result<Option<QueueRow>, ApiError> {
+pub fn get_row(conn: &Connection, id: &Uuid) -> Result<Option<QueueRow>, ServerError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLS} FROM annotation_queues WHERE id = ?1"),
@@ -227,15 +227,15 @@ pub fn get_row(conn: &Connection, id: &Uuid) -> Result<Option<QueueRow>, ApiErro
         .optional()?)
 }
 
-fn queue_not_found(id: &Uuid) -> ApiError {
-    ApiError::not_found(format!("Annotation queue not found: no queue with id {id}"))
+fn queue_not_found(id: &Uuid) -> ServerError {
+    ServerError::not_found(format!("Annotation queue not found: no queue with id {id}"))
 }
 
-fn require_row(conn: &Connection, id: &Uuid) -> Result<QueueRow, ApiError> {
+fn require_row(conn: &Connection, id: &Uuid) -> Result<QueueRow, ServerError> {
     get_row(conn, id)?.ok_or_else(|| queue_not_found(id))
 }
 
-fn project_name(conn: &Connection, project_id: &str) -> Result<Option<String>, ApiError> {
+fn project_name(conn: &Connection, project_id: &str) -> Result<Option<String>, ServerError> {
     Ok(conn
         .query_row(
             "SELECT name FROM projects WHERE id = ?1",
@@ -245,7 +245,7 @@ fn project_name(conn: &Connection, project_id: &str) -> Result<Option<String>, A
         .optional()?)
 }
 
-fn project_id_by_name(conn: &Connection, name: &str) -> Result<Option<String>, ApiError> {
+fn project_id_by_name(conn: &Connection, name: &str) -> Result<Option<String>, ServerError> {
     Ok(conn
         .query_row("SELECT id FROM projects WHERE name = ?1", [name], |r| {
             r.get(0)
@@ -290,7 +290,7 @@ fn done_sql(scope: &str) -> &'static str {
 pub fn done_by(
     conn: &Connection,
     q: &QueueRow,
-) -> Result<BTreeMap<String, BTreeSet<String>>, ApiError> {
+) -> Result<BTreeMap<String, BTreeSet<String>>, ServerError> {
     let names = serde_json::to_string(&q.feedback_definition_names)?;
     let mut stmt = conn.prepare_cached(done_sql(&q.scope))?;
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -306,7 +306,10 @@ pub fn done_by(
     Ok(out)
 }
 
-fn score_averages(conn: &Connection, q: &QueueRow) -> Result<Vec<FeedbackScoreAverage>, ApiError> {
+fn score_averages(
+    conn: &Connection,
+    q: &QueueRow,
+) -> Result<Vec<FeedbackScoreAverage>, ServerError> {
     let names = serde_json::to_string(&q.feedback_definition_names)?;
     let (entity, join) = if q.scope == "thread" {
         (
@@ -339,7 +342,7 @@ fn score_averages(conn: &Connection, q: &QueueRow) -> Result<Vec<FeedbackScoreAv
 }
 
 /// The public view of a stored queue, with its computed fields.
-pub fn to_public(conn: &Connection, q: &QueueRow) -> Result<AnnotationQueue, ApiError> {
+pub fn to_public(conn: &Connection, q: &QueueRow) -> Result<AnnotationQueue, ServerError> {
     let items_count: i64 = conn.query_row(
         "SELECT count(*) FROM annotation_queue_items WHERE queue_id = ?1",
         [q.id.to_string()],
@@ -398,7 +401,7 @@ fn validate_numbers(annotators: Option<i64>, timeout: Option<i64>, errors: &mut 
 }
 
 /// Insert a queue (create or batch item). Returns its id.
-pub fn insert(conn: &Connection, q: &AnnotationQueue, user: &str) -> Result<Uuid, ApiError> {
+pub fn insert(conn: &Connection, q: &AnnotationQueue, user: &str) -> Result<Uuid, ServerError> {
     let mut errors = Vec::new();
     if q.name.trim().is_empty() {
         errors.push("name must not be blank".to_string());
@@ -415,7 +418,7 @@ pub fn insert(conn: &Connection, q: &AnnotationQueue, user: &str) -> Result<Uuid
         (Some(p), _) => Some(p.to_string()),
         (None, Some(name)) if !name.trim().is_empty() => {
             Some(project_id_by_name(conn, name.trim())?.ok_or_else(|| {
-                ApiError::not_found(format!("Project not found: no project named `{name}`"))
+                ServerError::not_found(format!("Project not found: no project named `{name}`"))
             })?)
         }
         _ => {
@@ -424,11 +427,11 @@ pub fn insert(conn: &Connection, q: &AnnotationQueue, user: &str) -> Result<Uuid
         }
     };
     if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(errors));
+        return Err(ServerError::Unprocessable(errors));
     }
     let project_id = project_id.unwrap_or_default();
     if project_name(conn, &project_id)?.is_none() {
-        return Err(ApiError::not_found(format!(
+        return Err(ServerError::not_found(format!(
             "Project not found: no project with id {project_id}"
         )));
     }
@@ -436,12 +439,12 @@ pub fn insert(conn: &Connection, q: &AnnotationQueue, user: &str) -> Result<Uuid
     if let Some(v) = q.id
         && v.get_version_num() != 7
     {
-        return Err(ApiError::bad_request(
+        return Err(ServerError::bad_request(
             "Invalid UUID for id: annotation queue ids must be UUIDv7",
         ));
     }
     if get_row(conn, &id)?.is_some() {
-        return Err(ApiError::conflict(format!(
+        return Err(ServerError::conflict(format!(
             "Annotation queue already exists: id {id} is taken"
         )));
     }
@@ -453,7 +456,7 @@ pub fn insert(conn: &Connection, q: &AnnotationQueue, user: &str) -> Result<Uuid
         )
         .optional()?;
     if clash.is_some() {
-        return Err(ApiError::conflict(format!(
+        return Err(ServerError::conflict(format!(
             "Annotation queue already exists: this project already has a queue named `{}`",
             q.name.trim()
         )));
@@ -485,7 +488,7 @@ pub fn update(
     id: &Uuid,
     u: &AnnotationQueueUpdate,
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     let cur = require_row(conn, id)?;
     let mut errors = Vec::new();
     if u.name.as_deref().map(|n| n.trim().is_empty()) == Some(true) {
@@ -493,7 +496,7 @@ pub fn update(
     }
     validate_numbers(u.annotators_per_item, u.lock_timeout_seconds, &mut errors);
     if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(errors));
+        return Err(ServerError::Unprocessable(errors));
     }
     let name = u
         .name
@@ -510,7 +513,7 @@ pub fn update(
             )
             .optional()?;
         if clash.is_some() {
-            return Err(ApiError::conflict(format!(
+            return Err(ServerError::conflict(format!(
                 "Annotation queue already exists: this project already has a queue named `{name}`"
             )));
         }
@@ -540,7 +543,7 @@ pub fn update(
     Ok(())
 }
 
-pub fn delete(conn: &Connection, ids: &[Uuid]) -> Result<(), ApiError> {
+pub fn delete(conn: &Connection, ids: &[Uuid]) -> Result<(), ServerError> {
     for id in ids {
         let id = id.to_string();
         conn.execute("DELETE FROM annotation_queues WHERE id = ?1", [&id])?;
@@ -556,9 +559,9 @@ pub fn delete(conn: &Connection, ids: &[Uuid]) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_ids(ids: &[Uuid]) -> Result<(), ApiError> {
+fn check_ids(ids: &[Uuid]) -> Result<(), ServerError> {
     if ids.is_empty() || ids.len() > MAX_BATCH {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "ids size must be between 1 and {MAX_BATCH}, got {}",
             ids.len()
         )));
@@ -566,7 +569,7 @@ fn check_ids(ids: &[Uuid]) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn add_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<(), ApiError> {
+pub fn add_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<(), ServerError> {
     check_ids(items)?;
     require_row(conn, id)?;
     let now = ts::format(&Utc::now());
@@ -579,7 +582,7 @@ pub fn add_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<(), Api
     Ok(())
 }
 
-pub fn delete_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<(), ApiError> {
+pub fn delete_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<(), ServerError> {
     check_ids(items)?;
     require_row(conn, id)?;
     for item in items {
@@ -596,7 +599,11 @@ pub fn delete_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<(), 
 }
 
 /// Which of `items` are in the queue (in the order given).
-pub fn search_items(conn: &Connection, id: &Uuid, items: &[Uuid]) -> Result<Vec<Uuid>, ApiError> {
+pub fn search_items(
+    conn: &Connection,
+    id: &Uuid,
+    items: &[Uuid],
+) -> Result<Vec<Uuid>, ServerError> {
     check_ids(items)?;
     require_row(conn, id)?;
     let mut stmt = conn.prepare_cached(
@@ -622,7 +629,7 @@ pub fn claim_lock(
     item: &Uuid,
     user: &str,
     now: Timestamp,
-) -> Result<LockResponse, ApiError> {
+) -> Result<LockResponse, ServerError> {
     let q = require_row(conn, queue)?;
     let in_queue = conn
         .query_row(
@@ -633,7 +640,7 @@ pub fn claim_lock(
         .optional()?
         .is_some();
     if !in_queue {
-        return Err(ApiError::not_found(format!(
+        return Err(ServerError::not_found(format!(
             "Item not found: {item} is not in annotation queue {queue}"
         )));
     }
@@ -679,7 +686,7 @@ pub fn claim_lock(
     }
 }
 
-fn item_locks(conn: &Connection, queue: &Uuid, item: &Uuid) -> Result<Vec<Lock>, ApiError> {
+fn item_locks(conn: &Connection, queue: &Uuid, item: &Uuid) -> Result<Vec<Lock>, ServerError> {
     let mut stmt = conn.prepare_cached(
         "SELECT locked_by, expires_at FROM annotation_queue_locks WHERE queue_id = ?1 AND item_id = ?2",
     )?;
@@ -704,7 +711,7 @@ pub fn active_locks(
     conn: &Connection,
     queue: &Uuid,
     now: Timestamp,
-) -> Result<LocksResponse, ApiError> {
+) -> Result<LocksResponse, ServerError> {
     require_row(conn, queue)?;
     let mut stmt = conn.prepare_cached(
         "SELECT item_id, locked_by FROM annotation_queue_locks WHERE queue_id = ?1 AND expires_at > ?2 ORDER BY item_id, expires_at",
@@ -737,16 +744,16 @@ pub struct ListQuery {
 fn parse_json_param<T: serde::de::DeserializeOwned>(
     what: &str,
     s: Option<&str>,
-) -> Result<Vec<T>, ApiError> {
+) -> Result<Vec<T>, ServerError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(Vec::new()),
         Some(s) => serde_json::from_str::<Vec<T>>(s)
-            .map_err(|e| ApiError::bad_request(format!("Invalid {what} query parameter: {e}"))),
+            .map_err(|e| ServerError::bad_request(format!("Invalid {what} query parameter: {e}"))),
     }
 }
 
 /// Translate queue filters into SQL conditions (with bound values).
-fn filter_sql(filters: &[Filter]) -> Result<(Vec<String>, Vec<String>), ApiError> {
+fn filter_sql(filters: &[Filter]) -> Result<(Vec<String>, Vec<String>), ServerError> {
     let mut conds = Vec::new();
     let mut vals = Vec::new();
     for f in filters {
@@ -759,7 +766,7 @@ fn filter_sql(filters: &[Filter]) -> Result<(Vec<String>, Vec<String>), ApiError
             "instructions" => "q.instructions",
             "created_by" => "q.created_by",
             other => {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServerError::bad_request(format!(
                     "Invalid filters query parameter: unknown field `{other}` (annotation queues filter on id, project_id, name, scope, description, instructions, created_by)"
                 )));
             }
@@ -778,7 +785,7 @@ fn filter_sql(filters: &[Filter]) -> Result<(Vec<String>, Vec<String>), ApiError
             "is_empty" => format!("({col} IS NULL OR {col} = '' OR ?{n} IS NULL)"),
             "is_not_empty" => format!("({col} IS NOT NULL AND {col} <> '' AND ?{n} IS NOT NULL)"),
             other => {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServerError::bad_request(format!(
                     "Invalid filters query parameter: operator `{other}` is not supported for field `{}`",
                     f.field
                 )));
@@ -790,7 +797,7 @@ fn filter_sql(filters: &[Filter]) -> Result<(Vec<String>, Vec<String>), ApiError
     Ok((conds, vals))
 }
 
-pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page<AnnotationQueue>, ApiError> {
+pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page<AnnotationQueue>, ServerError> {
     let (page, size) = page_params(q.page.as_deref(), q.size.as_deref(), 10)?;
     let filters: Vec<Filter> = parse_json_param("filters", q.filters.as_deref())?;
     let sorting: Vec<Sorting> = parse_json_param("sorting", q.sorting.as_deref())?;
@@ -817,7 +824,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page<AnnotationQueue>, A
                 "(SELECT count(*) FROM annotation_queue_items i WHERE i.queue_id = q.id)"
             }
             other => {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServerError::bad_request(format!(
                     "Invalid sorting query parameter: cannot sort annotation queues by `{other}`"
                 )));
             }
@@ -878,16 +885,16 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page<AnnotationQueue>, A
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-fn parse_uuid(s: &str) -> Result<Uuid, ApiError> {
+fn parse_uuid(s: &str) -> Result<Uuid, ServerError> {
     Uuid::parse_str(s.trim())
-        .map_err(|_| ApiError::bad_request(format!("Invalid UUID `{s}` in the path")))
+        .map_err(|_| ServerError::bad_request(format!("Invalid UUID `{s}` in the path")))
 }
 
 async fn list_handler(
     State(st): State<AppState>,
     _c: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Page<AnnotationQueue>>, ApiError> {
+) -> Result<Json<Page<AnnotationQueue>>, ServerError> {
     Ok(Json(st.db.read(move |c| list(c, &q)).await?))
 }
 
@@ -895,7 +902,7 @@ async fn get_handler(
     State(st): State<AppState>,
     _c: Caller,
     Path(id): Path<String>,
-) -> Result<Json<AnnotationQueue>, ApiError> {
+) -> Result<Json<AnnotationQueue>, ServerError> {
     let id = parse_uuid(&id)?;
     Ok(Json(
         st.db
@@ -908,7 +915,7 @@ async fn create_handler(
     State(st): State<AppState>,
     c: Caller,
     LJson(q): LJson<AnnotationQueue>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let id = st.db.write(move |tx| insert(tx, &q, &c.user)).await?;
     Ok(created(format!("/v1/private/annotation-queues/{id}")))
 }
@@ -923,9 +930,9 @@ async fn batch_handler(
     State(st): State<AppState>,
     c: Caller,
     LJson(b): LJson<QueueBatch>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.annotation_queues.is_empty() || b.annotation_queues.len() > MAX_BATCH {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "annotation_queues size must be between 1 and {MAX_BATCH}"
         )));
     }
@@ -945,7 +952,7 @@ async fn update_handler(
     c: Caller,
     Path(id): Path<String>,
     LJson(u): LJson<AnnotationQueueUpdate>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id)?;
     st.db.write(move |tx| update(tx, &id, &u, &c.user)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -955,7 +962,7 @@ async fn delete_handler(
     State(st): State<AppState>,
     _c: Caller,
     LJson(b): LJson<BatchDelete>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     check_ids(&b.ids)?;
     st.db.write(move |tx| delete(tx, &b.ids)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -966,7 +973,7 @@ async fn items_add_handler(
     _c: Caller,
     Path(id): Path<String>,
     LJson(b): LJson<ItemIds>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id)?;
     st.db.write(move |tx| add_items(tx, &id, &b.ids)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -977,7 +984,7 @@ async fn items_delete_handler(
     _c: Caller,
     Path(id): Path<String>,
     LJson(b): LJson<ItemIds>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id)?;
     st.db.write(move |tx| delete_items(tx, &id, &b.ids)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -988,7 +995,7 @@ async fn items_search_handler(
     _c: Caller,
     Path(id): Path<String>,
     LJson(b): LJson<ItemIds>,
-) -> Result<Json<ItemIds>, ApiError> {
+) -> Result<Json<ItemIds>, ServerError> {
     let id = parse_uuid(&id)?;
     let ids = st.db.read(move |c| search_items(c, &id, &b.ids)).await?;
     Ok(Json(ItemIds { ids }))
@@ -998,7 +1005,7 @@ async fn locks_handler(
     State(st): State<AppState>,
     _c: Caller,
     Path(id): Path<String>,
-) -> Result<Json<LocksResponse>, ApiError> {
+) -> Result<Json<LocksResponse>, ServerError> {
     let id = parse_uuid(&id)?;
     Ok(Json(
         st.db
@@ -1011,7 +1018,7 @@ async fn lock_handler(
     State(st): State<AppState>,
     c: Caller,
     Path((id, item)): Path<(String, String)>,
-) -> Result<Json<LockResponse>, ApiError> {
+) -> Result<Json<LockResponse>, ServerError> {
     let id = parse_uuid(&id)?;
     let item = parse_uuid(&item)?;
     Ok(Json(
@@ -1179,7 +1186,7 @@ mod tests {
         let item = Uuid::now_v7();
         assert!(matches!(
             claim_lock(&c, &id, &item, "alice", t(0)),
-            Err(ApiError::NotFound(_))
+            Err(ServerError::NotFound(_))
         ));
         add_items(&c, &id, &[item]).unwrap();
         let r = claim_lock(&c, &id, &item, "alice", t(0)).unwrap();

@@ -45,10 +45,10 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::opik::model::{ErrorInfo, SpanWrite, TraceWrite, parse_lenient};
+use opik_model::{ErrorInfo, SpanWrite, TraceWrite, parse_lenient};
 
 use super::ingest::{self, CreateMode, CreateRec, Kind, PatchRec};
-use super::{ApiError, AppState, Caller};
+use super::{AppState, Caller, ServerError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -194,7 +194,7 @@ pub fn encode_response(enc: Encoding, rejected: i64, message: &str) -> Vec<u8> {
 /// be lowerCamelCase (the spec) or the proto's snake_case names; unknown keys are ignored.
 pub fn decode_json(raw: &[u8]) -> Result<ExportTraceServiceRequest, OtlpError> {
     super::body_limits::check_json(raw).map_err(|e| match e {
-        ApiError::PayloadTooLarge(m) => OtlpError::Limit(m),
+        ServerError::PayloadTooLarge(m) => OtlpError::Limit(m),
         other => OtlpError::Json(other.to_string()),
     })?;
     let v: Value = parse_lenient(raw).map_err(|e| OtlpError::Json(e.to_string()))?;
@@ -1344,7 +1344,7 @@ impl TraceIdResolver for DbResolver<'_> {
                     project,
                     otel_trace_id,
                     fresh.to_string(),
-                    crate::opik::model::ts::format(&Utc::now())
+                    opik_model::ts::format(&Utc::now())
                 ])?;
             Ok(fresh)
         })();
@@ -1370,7 +1370,7 @@ fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Store what a request maps to, in one transaction (all or nothing).
-pub fn store(tx: &rusqlite::Connection, m: Mapped, user: &str) -> Result<(), ApiError> {
+pub fn store(tx: &rusqlite::Connection, m: Mapped, user: &str) -> Result<(), ServerError> {
     let traces = m
         .traces
         .into_iter()
@@ -1434,7 +1434,7 @@ async fn export(
             )
                 .into_response();
         }
-        Err(e) => return ApiError::internal(format!("decode task failed: {e}")).into_response(),
+        Err(e) => return ServerError::internal(format!("decode task failed: {e}")).into_response(),
     };
     let user = caller.user;
     let r = st

@@ -31,8 +31,8 @@ use super::common::{
 };
 use super::filters::{self, Ctx, Entity, Where};
 use super::traces::{load_queues, stream_limit};
-use super::{ApiError, AppState, Caller, LJson, comments, projects, scores};
-use crate::opik::model::{
+use super::{AppState, Caller, LJson, ServerError, comments, projects, scores};
+use opik_model::{
     Filter, Sorting, ThreadBatchIdentifier, ThreadIdentifier, ThreadSearchRequest, ThreadUpdate,
     Timestamp, ts,
 };
@@ -139,7 +139,7 @@ pub fn query(
     conn: &Connection,
     timeout: chrono::Duration,
     q: &ThreadQuery,
-) -> Result<(Vec<Value>, Option<i64>), ApiError> {
+) -> Result<(Vec<Value>, Option<i64>), ServerError> {
     let ctx = Ctx::detect(conn);
     let mut w = Where::default();
     filters::build(Entity::Thread, &q.filters, ctx, &mut w)?;
@@ -252,7 +252,7 @@ const SORTABLE: &[&str] = &[
 async fn list(
     State(st): State<AppState>,
     Query(lq): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let (page, size) = lq.paging()?;
     let mut q = ThreadQuery {
         filters: lq.filters()?,
@@ -287,7 +287,7 @@ fn project_of(
     c: &Connection,
     id: Option<uuid::Uuid>,
     name: Option<&str>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, ServerError> {
     let id = id.map(|i| i.to_string());
     let name = if id.is_none() && name.is_none() {
         Some(projects::DEFAULT_PROJECT)
@@ -300,13 +300,13 @@ fn project_of(
 async fn retrieve(
     State(st): State<AppState>,
     LJson(b): LJson<ThreadIdentifier>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let timeout = st.settings.thread_timeout;
     let v = st
         .db
         .read(move |c| {
             let Some(pid) = project_of(c, b.project_id, b.project_name.as_deref())? else {
-                return Err(ApiError::not_found("Thread not found"));
+                return Err(ServerError::not_found("Thread not found"));
             };
             let q = ThreadQuery {
                 project_id: pid,
@@ -319,7 +319,7 @@ async fn retrieve(
                 .0
                 .into_iter()
                 .next()
-                .ok_or_else(|| ApiError::not_found("Thread not found"))
+                .ok_or_else(|| ServerError::not_found("Thread not found"))
         })
         .await?;
     Ok(Json(v))
@@ -330,7 +330,7 @@ fn resolve_cursor(
     c: &Connection,
     project_id: &str,
     cursor: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, ServerError> {
     if let Ok(u) = uuid::Uuid::parse_str(cursor) {
         let id = u.to_string();
         let hit: Option<String> = c
@@ -355,7 +355,7 @@ fn resolve_cursor(
 async fn search(
     State(st): State<AppState>,
     LJson(r): LJson<ThreadSearchRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let timeout = st.settings.thread_timeout;
     let limit = stream_limit(r.limit)?;
     filters::validate(
@@ -373,7 +373,7 @@ async fn search(
                 Some(cur) => match resolve_cursor(c, &pid, cur)? {
                     Some(m) => Some(m),
                     None => {
-                        return Err(ApiError::bad_request(format!(
+                        return Err(ServerError::bad_request(format!(
                             "Invalid last_retrieved_thread_model_id {cur:?}: no such thread in the project"
                         )));
                     }
@@ -399,18 +399,18 @@ async fn search(
 async fn open(
     State(st): State<AppState>,
     LJson(b): LJson<ThreadIdentifier>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     st.db
         .write(move |tx| {
             let Some(pid) = project_of(tx, b.project_id, b.project_name.as_deref())? else {
-                return Err(ApiError::not_found("Thread not found"));
+                return Err(ServerError::not_found("Thread not found"));
             };
             let n = tx.execute(
                 "UPDATE threads SET closed = 0, last_activity_at = ?3, last_updated_at = ?3 WHERE project_id = ?1 AND thread_id = ?2",
                 params![pid, b.thread_id, now_ts()],
             )?;
             if n == 0 {
-                return Err(ApiError::not_found("Thread not found"));
+                return Err(ServerError::not_found("Thread not found"));
             }
             Ok(())
         })
@@ -421,20 +421,20 @@ async fn open(
 async fn close(
     State(st): State<AppState>,
     LJson(b): LJson<ThreadBatchIdentifier>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let mut ids: Vec<String> = b.thread_ids.clone().unwrap_or_default();
     if let Some(t) = &b.thread_id {
         ids.push(t.clone());
     }
     if ids.is_empty() || ids.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "thread_ids size must be between 1 and 1000",
         ));
     }
     st.db
         .write(move |tx| {
             let Some(pid) = project_of(tx, b.project_id, b.project_name.as_deref())? else {
-                return Err(ApiError::not_found("Project not found"));
+                return Err(ServerError::not_found("Project not found"));
             };
             let now = now_ts();
             let mut found = 0;
@@ -445,7 +445,7 @@ async fn close(
                 )?;
             }
             if found == 0 {
-                return Err(ApiError::not_found("Thread not found"));
+                return Err(ServerError::not_found("Thread not found"));
             }
             Ok(())
         })
@@ -458,7 +458,7 @@ fn apply_tags(
     model_id: &str,
     u: &ThreadUpdate,
     user: &str,
-) -> Result<usize, ApiError> {
+) -> Result<usize, ServerError> {
     let cur: Option<Option<String>> = tx
         .query_row(
             "SELECT tags FROM threads WHERE thread_model_id = ?1",
@@ -482,7 +482,7 @@ fn apply_tags(
         tags.retain(|t| !rm.contains(t));
     }
     if tags.len() > 50 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "tags size must be between 0 and 50",
         ));
     }
@@ -497,12 +497,12 @@ async fn patch_one(
     caller: Caller,
     Path(id): Path<String>,
     LJson(u): LJson<ThreadUpdate>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id, "thread model id")?.to_string();
     st.db
         .write(move |tx| {
             if apply_tags(tx, &id, &u, &caller.user)? == 0 {
-                return Err(ApiError::not_found("Thread not found"));
+                return Err(ServerError::not_found("Thread not found"));
             }
             Ok(())
         })
@@ -523,14 +523,14 @@ async fn patch_batch(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<BatchUpdate>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.ids.is_empty() || b.ids.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "ids size must be between 1 and 1000",
         ));
     }
     let Some(mut u) = b.update else {
-        return Err(ApiError::unprocessable("update must not be null"));
+        return Err(ServerError::unprocessable("update must not be null"));
     };
     if b.merge_tags == Some(true)
         && let Some(t) = u.tags.take()
@@ -561,9 +561,9 @@ struct DeleteThreads {
 async fn delete(
     State(st): State<AppState>,
     LJson(b): LJson<DeleteThreads>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.thread_ids.is_empty() || b.thread_ids.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "thread_ids size must be between 1 and 1000",
         ));
     }
@@ -605,7 +605,7 @@ async fn delete(
 async fn stats(
     State(st): State<AppState>,
     Query(lq): Query<ListQuery>,
-) -> Result<Json<crate::opik::model::ProjectStats>, ApiError> {
+) -> Result<Json<opik_model::ProjectStats>, ServerError> {
     let mut q = ThreadQuery {
         filters: lq.filters()?,
         search: lq.search.clone(),
@@ -638,8 +638,8 @@ async fn stats(
     Ok(Json(thread_stats(&rows)))
 }
 
-fn thread_stats(rows: &[Value]) -> crate::opik::model::ProjectStats {
-    use crate::opik::model::{ProjectStats, StatItem};
+fn thread_stats(rows: &[Value]) -> opik_model::ProjectStats {
+    use opik_model::{ProjectStats, StatItem};
     let num = |r: &Value, k: &str| r.get(k).and_then(Value::as_f64);
     let avg = |v: &[f64]| {
         if v.is_empty() {

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{ListQuery, created, now_ts, parse_uuid, put_str};
-use super::{ApiError, AppState, Caller, LJson};
-use crate::opik::model::new_id;
+use super::{AppState, Caller, LJson, ServerError};
+use opik_model::new_id;
 
 pub const DEFAULT_PROJECT: &str = "Default Project";
 
@@ -22,10 +22,10 @@ pub const DEFAULT_PROJECT: &str = "Default Project";
 pub const MAX_NAME_CHARS: usize = 150;
 
 /// 422 when a project name is longer than [`MAX_NAME_CHARS`].
-pub fn check_name_length(name: &str) -> Result<(), ApiError> {
+pub fn check_name_length(name: &str) -> Result<(), ServerError> {
     let n = name.chars().count();
     if n > MAX_NAME_CHARS {
-        return Err(ApiError::unprocessable(format!(
+        return Err(ServerError::unprocessable(format!(
             "project name is too long ({n} characters): it must be between 1 and {MAX_NAME_CHARS}"
         )));
     }
@@ -37,7 +37,7 @@ pub fn get_or_create(
     conn: &Connection,
     name: Option<&str>,
     user: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ServerError> {
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -65,7 +65,7 @@ pub fn resolve(
     conn: &Connection,
     project_id: Option<&str>,
     project_name: Option<&str>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, ServerError> {
     if let Some(id) = project_id.map(str::trim).filter(|s| !s.is_empty()) {
         let id = parse_uuid(id, "project_id")?.to_string();
         return Ok(Some(id));
@@ -76,13 +76,13 @@ pub fn resolve(
             .query_row([name], |r| r.get::<_, String>(0))
             .optional()?);
     }
-    Err(ApiError::bad_request(
+    Err(ServerError::bad_request(
         "Either project_name or project_id must be provided",
     ))
 }
 
 /// Record that a trace was written into the project now.
-pub fn touch_trace(conn: &Connection, project_id: &str, now: &str) -> Result<(), ApiError> {
+pub fn touch_trace(conn: &Connection, project_id: &str, now: &str) -> Result<(), ServerError> {
     conn.prepare_cached(
         "UPDATE projects SET last_updated_trace_at = ?2 WHERE id = ?1 AND (last_updated_trace_at IS NULL OR last_updated_trace_at < ?2)",
     )?
@@ -108,7 +108,11 @@ fn row_json(r: &rusqlite::Row) -> rusqlite::Result<Map<String, Value>> {
 
 /// Add trace/thread counts (index-only) and, when `totals`, the cost and error totals (these
 /// read every trace row, so only single-project answers carry them).
-fn add_stats(conn: &Connection, m: &mut Map<String, Value>, totals: bool) -> Result<(), ApiError> {
+fn add_stats(
+    conn: &Connection,
+    m: &mut Map<String, Value>,
+    totals: bool,
+) -> Result<(), ServerError> {
     let Some(id) = m.get("id").and_then(Value::as_str).map(str::to_string) else {
         return Ok(());
     };
@@ -163,12 +167,12 @@ fn sort_sql(field: &str) -> Option<&'static str> {
 async fn list(
     State(st): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let (page, size) = q.paging()?;
     let mut order = Vec::new();
     for s in q.sorting()? {
         let col = sort_sql(&s.field).ok_or_else(|| {
-            ApiError::bad_request(format!("Invalid sorting field '{}' for projects", s.field))
+            ServerError::bad_request(format!("Invalid sorting field '{}' for projects", s.field))
         })?;
         let dir = if s.direction.eq_ignore_ascii_case("asc") {
             "ASC"
@@ -216,7 +220,7 @@ async fn list(
 async fn get_one(
     State(st): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let id = parse_uuid(&id, "project id")?.to_string();
     let v = st
         .db
@@ -233,7 +237,7 @@ async fn get_one(
                     add_stats(c, &mut m, true)?;
                     Ok(Value::Object(m))
                 }
-                None => Err(ApiError::not_found("Project not found")),
+                None => Err(ServerError::not_found("Project not found")),
             }
         })
         .await?;
@@ -251,10 +255,10 @@ struct NameBody {
 async fn retrieve(
     State(st): State<AppState>,
     LJson(b): LJson<NameBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let name = b.name.unwrap_or_default();
     if name.trim().is_empty() {
-        return Err(ApiError::unprocessable("name must not be blank"));
+        return Err(ServerError::unprocessable("name must not be blank"));
     }
     let v = st
         .db
@@ -271,7 +275,7 @@ async fn retrieve(
                     add_stats(c, &mut m, true)?;
                     Ok(Value::Object(m))
                 }
-                None => Err(ApiError::NotFoundList("Project not found".into())),
+                None => Err(ServerError::NotFoundList("Project not found".into())),
             }
         })
         .await?;
@@ -282,17 +286,17 @@ async fn create(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<NameBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let name = b.name.unwrap_or_default().trim().to_string();
     if name.is_empty() {
-        return Err(ApiError::unprocessable("name must not be blank"));
+        return Err(ServerError::unprocessable("name must not be blank"));
     }
     check_name_length(&name)?;
     if b.description
         .as_deref()
         .is_some_and(|d| d.chars().count() > 255)
     {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "description size must be between 0 and 255",
         ));
     }
@@ -303,7 +307,7 @@ async fn create(
                 .query_row("SELECT id FROM projects WHERE name = ?1", [&name], |r| r.get(0))
                 .optional()?;
             if exists.is_some() {
-                return Err(ApiError::conflict("Project already exists"));
+                return Err(ServerError::conflict("Project already exists"));
             }
             let id = new_id().to_string();
             let now = now_ts();
@@ -325,7 +329,7 @@ async fn update(
     caller: Caller,
     Path(id): Path<String>,
     LJson(b): LJson<NameBody>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id, "project id")?.to_string();
     if let Some(n) = &b.name {
         check_name_length(n.trim())?;
@@ -337,10 +341,10 @@ async fn update(
                 params![id, b.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()), b.description, now_ts(), caller.user],
             );
             match n {
-                Ok(0) => Err(ApiError::not_found("Project not found")),
+                Ok(0) => Err(ServerError::not_found("Project not found")),
                 Ok(_) => Ok(()),
                 Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    Err(ApiError::conflict("Project already exists"))
+                    Err(ServerError::conflict("Project already exists"))
                 }
                 Err(e) => Err(e.into()),
             }
@@ -350,7 +354,7 @@ async fn update(
 }
 
 /// Delete a project and everything in it.
-pub fn delete_project(tx: &Connection, id: &str) -> Result<(), ApiError> {
+pub fn delete_project(tx: &Connection, id: &str) -> Result<(), ServerError> {
     tx.execute("DELETE FROM feedback_scores WHERE project_id = ?1", [id])?;
     tx.execute("DELETE FROM comments WHERE project_id = ?1", [id])?;
     tx.execute("DELETE FROM spans WHERE project_id = ?1", [id])?;
@@ -363,7 +367,7 @@ pub fn delete_project(tx: &Connection, id: &str) -> Result<(), ApiError> {
 async fn delete_one(
     State(st): State<AppState>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id, "project id")?.to_string();
     st.db.write(move |tx| delete_project(tx, &id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -371,8 +375,8 @@ async fn delete_one(
 
 async fn delete_batch(
     State(st): State<AppState>,
-    LJson(b): LJson<crate::opik::model::BatchDelete>,
-) -> Result<StatusCode, ApiError> {
+    LJson(b): LJson<opik_model::BatchDelete>,
+) -> Result<StatusCode, ServerError> {
     st.db
         .write(move |tx| {
             for id in b.ids {

@@ -12,9 +12,9 @@
 
 use rusqlite::types::Value as SqlValue;
 
-use super::ApiError;
+use super::ServerError;
 use super::common::{like_escape, sv};
-use crate::opik::model::{Filter, Sorting, ts};
+use opik_model::{Filter, Sorting, ts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
@@ -187,7 +187,7 @@ fn allowed(t: &Ty) -> &'static [&'static str] {
 }
 
 /// URL-decode a filter value as Opik does for non-string fields.
-pub fn url_decode(v: &str) -> Result<String, ApiError> {
+pub fn url_decode(v: &str) -> Result<String, ServerError> {
     let b = v.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -208,7 +208,7 @@ pub fn url_decode(v: &str) -> Result<String, ApiError> {
                         i += 3;
                     }
                     None => {
-                        return Err(ApiError::bad_request(format!(
+                        return Err(ServerError::bad_request(format!(
                             "Invalid filter value {v:?}: a '%' must start a %XX escape (encode '%' as %25 and '+' as %2B)"
                         )));
                     }
@@ -221,19 +221,19 @@ pub fn url_decode(v: &str) -> Result<String, ApiError> {
         }
     }
     String::from_utf8(out).map_err(|_| {
-        ApiError::bad_request(format!(
+        ServerError::bad_request(format!(
             "Invalid filter value {v:?}: not UTF-8 after URL-decoding"
         ))
     })
 }
 
-fn num(field: &str, v: &str) -> Result<f64, ApiError> {
+fn num(field: &str, v: &str) -> Result<f64, ServerError> {
     v.trim()
         .parse::<f64>()
         .ok()
         .filter(|f| f.is_finite())
         .ok_or_else(|| {
-            ApiError::bad_request(format!(
+            ServerError::bad_request(format!(
                 "Invalid value {v:?} for filter field '{field}': expected a number"
             ))
         })
@@ -299,7 +299,7 @@ impl Where {
 
 /// The `LIKE` pattern of a `tags contains VALUE` filter on `entity` (the same one [`build`]
 /// uses), `None` for any other filter.
-pub fn tags_contains_pattern(entity: Entity, f: &Filter) -> Result<Option<String>, ApiError> {
+pub fn tags_contains_pattern(entity: Entity, f: &Filter) -> Result<Option<String>, ServerError> {
     if f.field.trim() != "tags" || f.operator.trim() != "contains" {
         return Ok(None);
     }
@@ -311,7 +311,12 @@ pub fn tags_contains_pattern(entity: Entity, f: &Filter) -> Result<Option<String
 }
 
 /// Translate `filters` for `entity` into `w`.
-pub fn build(entity: Entity, filters: &[Filter], ctx: Ctx, w: &mut Where) -> Result<(), ApiError> {
+pub fn build(
+    entity: Entity,
+    filters: &[Filter],
+    ctx: Ctx,
+    w: &mut Where,
+) -> Result<(), ServerError> {
     for f in filters {
         let (sql, params) = one(entity, f, ctx)?;
         w.push(sql, params);
@@ -321,9 +326,9 @@ pub fn build(entity: Entity, filters: &[Filter], ctx: Ctx, w: &mut Where) -> Res
 
 /// 400 when a field name or key holds control characters (a NUL in a JSON path or an SQL
 /// expression is a storage error, not a lookup).
-fn check_name(what: &str, v: &str) -> Result<(), ApiError> {
+fn check_name(what: &str, v: &str) -> Result<(), ServerError> {
     if v.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServerError::bad_request(format!(
             "Invalid {what} {:?}: it contains control characters",
             v.escape_default().to_string()
         )));
@@ -331,19 +336,19 @@ fn check_name(what: &str, v: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), ApiError> {
+fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), ServerError> {
     check_name("filter field", &f.field)?;
     check_name("filter key", f.key.as_deref().unwrap_or(""))?;
     let field = f.field.trim();
     let ty = resolve(entity, field).ok_or_else(|| {
-        ApiError::bad_request(format!(
+        ServerError::bad_request(format!(
             "Invalid filter field '{field}' for {}",
             entity.name()
         ))
     })?;
     let op = f.operator.trim();
     if !allowed(&ty).contains(&op) {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServerError::bad_request(format!(
             "Invalid operator '{op}' for filter field '{field}' of type {}",
             type_name(&ty)
         )));
@@ -380,7 +385,7 @@ fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), 
                     .filter(|s| !s.is_empty())
                     .collect();
                 if items.is_empty() {
-                    return Err(ApiError::bad_request(format!(
+                    return Err(ServerError::bad_request(format!(
                         "Invalid value for filter field '{field}': '{op}' needs a comma-separated list"
                     )));
                 }
@@ -404,7 +409,7 @@ fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), 
         },
         Ty::Date(e) => {
             let t = ts::parse(val.trim()).ok_or_else(|| {
-                ApiError::bad_request(format!(
+                ServerError::bad_request(format!(
                     "Invalid value {val:?} for filter field '{field}': expected an ISO-8601 time"
                 ))
             })?;
@@ -497,7 +502,7 @@ fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), 
         }
         Ty::Score(kind, id) => {
             if key.trim().is_empty() {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServerError::bad_request(format!(
                     "Invalid filter on '{field}': the key (score name) is required"
                 )));
             }
@@ -519,7 +524,7 @@ fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), 
         }
         Ty::SpanScore(id) => {
             if key.trim().is_empty() {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServerError::bad_request(format!(
                     "Invalid filter on '{field}': the key (score name) is required"
                 )));
             }
@@ -571,7 +576,11 @@ pub fn search(entity: Entity, text: &str, w: &mut Where) {
 
 /// Check filters and sorting without a database (as Opik does before looking the project up):
 /// an unknown field or operator is a 400 naming it even when the project does not exist.
-pub fn validate(entity: Entity, filters: &[Filter], sorting: &[Sorting]) -> Result<(), ApiError> {
+pub fn validate(
+    entity: Entity,
+    filters: &[Filter],
+    sorting: &[Sorting],
+) -> Result<(), ServerError> {
     let mut w = Where::default();
     build(entity, filters, Ctx { queues: true }, &mut w)?;
     order_by(entity, sorting)?;
@@ -579,7 +588,10 @@ pub fn validate(entity: Entity, filters: &[Filter], sorting: &[Sorting]) -> Resu
 }
 
 /// `ORDER BY` for `sorting` (default: id DESC). Unknown sort fields are a 400.
-pub fn order_by(entity: Entity, sorting: &[Sorting]) -> Result<(String, Vec<SqlValue>), ApiError> {
+pub fn order_by(
+    entity: Entity,
+    sorting: &[Sorting],
+) -> Result<(String, Vec<SqlValue>), ServerError> {
     let a = entity.alias();
     let mut parts = Vec::new();
     let mut params = Vec::new();
@@ -588,7 +600,7 @@ pub fn order_by(entity: Entity, sorting: &[Sorting]) -> Result<(String, Vec<SqlV
             "ASC" => "ASC",
             "DESC" | "" => "DESC",
             d => {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServerError::bad_request(format!(
                     "Invalid sorting direction '{d}': use ASC or DESC"
                 )));
             }
@@ -639,7 +651,7 @@ pub fn order_by(entity: Entity, sorting: &[Sorting]) -> Result<(String, Vec<SqlV
                     | "last_updated_by",
                 ) => f,
                 _ => {
-                    return Err(ApiError::bad_request(format!(
+                    return Err(ServerError::bad_request(format!(
                         "Invalid sorting field '{f}' for {}",
                         entity.name()
                     )));
@@ -682,7 +694,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ApiError::BadRequest(m) if m.contains("bogus_col")),
+            matches!(&e, ServerError::BadRequest(m) if m.contains("bogus_col")),
             "{e}"
         );
         let e = build(
@@ -693,7 +705,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ApiError::BadRequest(m) if m.contains("'>'") && m.contains("tags")),
+            matches!(&e, ServerError::BadRequest(m) if m.contains("'>'") && m.contains("tags")),
             "{e}"
         );
         let e = build(
@@ -704,7 +716,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ApiError::BadRequest(m) if m.contains("thread_id")),
+            matches!(&e, ServerError::BadRequest(m) if m.contains("thread_id")),
             "{e}"
         );
         let e = build(
@@ -714,7 +726,7 @@ mod tests {
             &mut w,
         )
         .unwrap_err();
-        assert!(matches!(e, ApiError::BadRequest(_)));
+        assert!(matches!(e, ServerError::BadRequest(_)));
     }
 
     #[test]
@@ -813,7 +825,7 @@ mod tests {
                 ("feedback_scores","<=","x"),("input_json","starts_with","q"),("usage.total_tokens","=",""),("annotation_queue_ids","contains","")];
             let (field, op, key) = fields[ix];
             let conn = rusqlite::Connection::open_in_memory().unwrap();
-            for part in crate::server::db::SCHEMA_PARTS { conn.execute_batch(part).unwrap(); }
+            for part in crate::db::SCHEMA_PARTS { conn.execute_batch(part).unwrap(); }
             conn.execute_batch("CREATE TABLE IF NOT EXISTS annotation_queue_items(queue_id TEXT, item_id TEXT)").unwrap();
             let mut w = Where::default();
             if build(Entity::Trace, &[f(field, op, key, &v)], Ctx { queues: true }, &mut w).is_ok() {

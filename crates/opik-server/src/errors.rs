@@ -3,8 +3,8 @@
 //! Opik shapes an error body by kind (see `shared/reference/current-opik.md`, "Errors"):
 //! malformed JSON / bad UUID → 400 `{code, message}`; validation → 422 `{errors: [..]}`;
 //! conflict → 409 `{errors: [..]}`; not found → 404 `{code, message}` (project retrieve uses
-//! `{errors}`); oversize body → 413. [`ApiError`] renders all of them; handlers return
-//! `Result<_, ApiError>`.
+//! `{errors}`); oversize body → 413. [`ServerError`] renders all of them; handlers return
+//! `Result<_, ServerError>`.
 //!
 //! [`LJson`] reads a request body the way the Python SDK sends it: possibly gzip-compressed,
 //! possibly with `NaN`/`Infinity` tokens, possibly with camelCase top-level keys.
@@ -21,7 +21,7 @@ use axum::{
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::opik::model::{parse_lenient, snake_case_top_level};
+use opik_model::{parse_lenient, snake_case_top_level};
 
 /// Largest accepted request body, after gzip decompression (the SDK caps its batches at ~50 MB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -32,7 +32,7 @@ pub const INTERNAL_MESSAGE: &str =
 
 /// An error answer. Each variant renders Opik's JSON shape for it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
+pub enum ServerError {
     /// 400 `{code:400, message}`: malformed JSON, bad UUID, unknown filter field.
     BadRequest(String),
     /// 400 `{code:400, message, details}`.
@@ -57,34 +57,36 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl ApiError {
+impl ServerError {
     pub fn bad_request(msg: impl Into<String>) -> Self {
-        ApiError::BadRequest(msg.into())
+        ServerError::BadRequest(msg.into())
     }
     pub fn not_found(msg: impl Into<String>) -> Self {
-        ApiError::NotFound(msg.into())
+        ServerError::NotFound(msg.into())
     }
     pub fn unprocessable(msg: impl Into<String>) -> Self {
-        ApiError::Unprocessable(vec![msg.into()])
+        ServerError::Unprocessable(vec![msg.into()])
     }
     pub fn conflict(msg: impl Into<String>) -> Self {
-        ApiError::Conflict(vec![msg.into()])
+        ServerError::Conflict(vec![msg.into()])
     }
     pub fn internal(msg: impl Into<String>) -> Self {
-        ApiError::Internal(msg.into())
+        ServerError::Internal(msg.into())
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::BadRequestDetails(..) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::NotFoundList(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ServerError::BadRequest(_) | ServerError::BadRequestDetails(..) => {
+                StatusCode::BAD_REQUEST
+            }
+            ServerError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServerError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServerError::NotFound(_) | ServerError::NotFoundList(_) => StatusCode::NOT_FOUND,
+            ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ServerError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ServerError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -92,59 +94,61 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let code = self.status().as_u16();
         match self {
-            ApiError::BadRequest(m)
-            | ApiError::Unauthorized(m)
-            | ApiError::Forbidden(m)
-            | ApiError::NotFound(m)
-            | ApiError::PayloadTooLarge(m)
-            | ApiError::RequestTimeout(m) => json!({"code": code, "message": m}),
+            ServerError::BadRequest(m)
+            | ServerError::Unauthorized(m)
+            | ServerError::Forbidden(m)
+            | ServerError::NotFound(m)
+            | ServerError::PayloadTooLarge(m)
+            | ServerError::RequestTimeout(m) => json!({"code": code, "message": m}),
             // The details (storage errors may quote SQL) go to the server log only.
-            ApiError::Internal(_) => json!({"code": code, "message": INTERNAL_MESSAGE}),
-            ApiError::BadRequestDetails(m, d) => json!({"code": code, "message": m, "details": d}),
-            ApiError::NotFoundList(m) => json!({"errors": [m]}),
-            ApiError::Conflict(e) | ApiError::Unprocessable(e) => json!({"errors": e}),
+            ServerError::Internal(_) => json!({"code": code, "message": INTERNAL_MESSAGE}),
+            ServerError::BadRequestDetails(m, d) => {
+                json!({"code": code, "message": m, "details": d})
+            }
+            ServerError::NotFoundList(m) => json!({"errors": [m]}),
+            ServerError::Conflict(e) | ServerError::Unprocessable(e) => json!({"errors": e}),
         }
     }
 }
 
-impl std::fmt::Display for ApiError {
+impl std::fmt::Display for ServerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.status().as_u16(), self.body())
     }
 }
 
-impl std::error::Error for ApiError {}
+impl std::error::Error for ServerError {}
 
-impl IntoResponse for ApiError {
+impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(m) = &self {
+        if let ServerError::Internal(m) = &self {
             tracing::error!("server error: {m}");
         }
         (self.status(), Json(self.body())).into_response()
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
+impl From<rusqlite::Error> for ServerError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::Internal(format!("storage error: {e}"))
+        ServerError::Internal(format!("storage error: {e}"))
     }
 }
 
-impl From<anyhow::Error> for ApiError {
+impl From<anyhow::Error> for ServerError {
     fn from(e: anyhow::Error) -> Self {
-        ApiError::Internal(format!("{e:#}"))
+        ServerError::Internal(format!("{e:#}"))
     }
 }
 
-impl From<serde_json::Error> for ApiError {
+impl From<serde_json::Error> for ServerError {
     fn from(e: serde_json::Error) -> Self {
-        ApiError::BadRequest(format!("Unable to process JSON. {e}"))
+        ServerError::BadRequest(format!("Unable to process JSON. {e}"))
     }
 }
 
 /// The JSON 404 for unknown routes.
-pub async fn fallback_404(uri: axum::http::Uri) -> ApiError {
-    ApiError::NotFound(format!(
+pub async fn fallback_404(uri: axum::http::Uri) -> ServerError {
+    ServerError::NotFound(format!(
         "HTTP 404 Not Found: no such endpoint {}",
         uri.path()
     ))
@@ -161,7 +165,7 @@ pub async fn fallback_405(method: axum::http::Method, uri: axum::http::Uri) -> R
 
 /// Decode a request body: gunzip when `Content-Encoding: gzip`, enforcing [`MAX_BODY_BYTES`]
 /// on the decompressed bytes as they are produced (a plain body is passed through, not copied).
-pub fn decode_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Cow<'a, [u8]>, ApiError> {
+pub fn decode_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Cow<'a, [u8]>, ServerError> {
     let gz = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -174,7 +178,7 @@ pub fn decode_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Cow<'a, [u
     let dec = flate2::read::GzDecoder::new(body);
     let mut limited = dec.take(MAX_BODY_BYTES as u64 + 1);
     limited.read_to_end(&mut out).map_err(|e| {
-        ApiError::bad_request(format!("Unable to process JSON. Bad gzip body: {e}"))
+        ServerError::bad_request(format!("Unable to process JSON. Bad gzip body: {e}"))
     })?;
     if out.len() > MAX_BODY_BYTES {
         return Err(too_large());
@@ -183,16 +187,16 @@ pub fn decode_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Cow<'a, [u
 }
 
 /// A failed body read: too slow (408), else too large (413).
-pub fn body_error(e: axum::Error) -> ApiError {
+pub fn body_error(e: axum::Error) -> ServerError {
     let e: Box<dyn std::error::Error + Send + Sync> = e.into_inner();
     match super::listen::find_body_timeout(e.as_ref()) {
-        Some(t) => ApiError::RequestTimeout(t.to_string()),
+        Some(t) => ServerError::RequestTimeout(t.to_string()),
         None => too_large(),
     }
 }
 
-fn too_large() -> ApiError {
-    ApiError::PayloadTooLarge(format!(
+fn too_large() -> ServerError {
+    ServerError::PayloadTooLarge(format!(
         "Request body too large: the limit is {} MiB; send smaller batches",
         MAX_BODY_BYTES / (1024 * 1024)
     ))
@@ -200,7 +204,7 @@ fn too_large() -> ApiError {
 
 /// Parse a (decoded) JSON body leniently into `T`: NaN/Infinity → null, camelCase top-level keys
 /// → snake_case. An empty body parses as `{}`... only if `T` accepts it.
-pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServerError> {
     let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         b"{}"
     } else {
@@ -208,7 +212,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     };
     super::body_limits::check_json(bytes)?;
     let mut v: Value = parse_lenient(bytes)
-        .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))?;
+        .map_err(|e| ServerError::bad_request(format!("Unable to process JSON. {e}")))?;
     snake_case_top_level(&mut v);
     // batch wrappers: their records' keys are "top-level" too
     if let Value::Object(m) = &mut v {
@@ -221,7 +225,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     }
     serde_json::from_value(v)
-        .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))
+        .map_err(|e| ServerError::bad_request(format!("Unable to process JSON. {e}")))
 }
 
 /// A lenient JSON body: gzip, NaN/Infinity, camelCase top-level keys; size limit → 413; bad
@@ -234,7 +238,7 @@ where
     S: Send + Sync,
     T: DeserializeOwned,
 {
-    type Rejection = ApiError;
+    type Rejection = ServerError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
@@ -246,7 +250,7 @@ where
 }
 
 /// Read and decode a whole request body (gzip aware, size limited).
-pub async fn read_body(req: Request) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body(req: Request) -> Result<Vec<u8>, ServerError> {
     let (parts, body) = req.into_parts();
     let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
@@ -261,13 +265,16 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(
-            ApiError::bad_request("x").body(),
+            ServerError::bad_request("x").body(),
             json!({"code":400,"message":"x"})
         );
-        assert_eq!(ApiError::unprocessable("y").body(), json!({"errors":["y"]}));
-        assert_eq!(ApiError::conflict("z").status(), StatusCode::CONFLICT);
         assert_eq!(
-            ApiError::NotFoundList("n".into()).body(),
+            ServerError::unprocessable("y").body(),
+            json!({"errors":["y"]})
+        );
+        assert_eq!(ServerError::conflict("z").status(), StatusCode::CONFLICT);
+        assert_eq!(
+            ServerError::NotFoundList("n".into()).body(),
             json!({"errors":["n"]})
         );
     }
@@ -275,7 +282,7 @@ mod tests {
     #[test]
     fn internal_errors_never_show_sql() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        let e: ApiError = conn
+        let e: ServerError = conn
             .execute("SELECT json_extract('{}', 'bad path')", [])
             .unwrap_err()
             .into();
@@ -296,7 +303,7 @@ mod tests {
         assert_eq!(t.last_updated_at.as_deref(), Some("x"));
         assert_eq!(t.v, None);
         let e = parse_body::<T>(b"{bad").err().unwrap();
-        assert!(matches!(e, ApiError::BadRequest(m) if m.starts_with("Unable to process JSON")));
+        assert!(matches!(e, ServerError::BadRequest(m) if m.starts_with("Unable to process JSON")));
     }
 
     #[test]

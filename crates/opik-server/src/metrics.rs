@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::opik::model::{MetricPoint, MetricSeries, ProjectMetricResponse};
+use opik_model::{MetricPoint, MetricSeries, ProjectMetricResponse};
 
 /// Bucket width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -600,8 +600,8 @@ pub fn compute(conn: &Connection, q: &MetricQuery) -> rusqlite::Result<ProjectMe
                 let s: Option<String> = r.get(1)?;
                 let e: Option<String> = r.get(2)?;
                 if let (Some(s), Some(e)) = (
-                    s.as_deref().and_then(crate::opik::model::ts::parse),
-                    e.as_deref().and_then(crate::opik::model::ts::parse),
+                    s.as_deref().and_then(opik_model::ts::parse),
+                    e.as_deref().and_then(opik_model::ts::parse),
                 ) {
                     let d = (e - s).num_microseconds().unwrap_or(0) as f64 / 1000.0;
                     for n in &names {
@@ -723,9 +723,9 @@ pub struct KpiCardRequest {
     pub entity_type: Option<String>,
     #[serde(default)]
     pub filters: Option<String>,
-    #[serde(default, with = "crate::opik::model::ts::opt")]
+    #[serde(default, with = "opik_model::ts::opt")]
     pub interval_start: Option<DateTime<Utc>>,
-    #[serde(default, with = "crate::opik::model::ts::opt")]
+    #[serde(default, with = "opik_model::ts::opt")]
     pub interval_end: Option<DateTime<Utc>>,
 }
 
@@ -824,8 +824,8 @@ fn kpi_window(
             let s: Option<String> = r.get(0)?;
             let e: Option<String> = r.get(1)?;
             if let (Some(s), Some(e)) = (
-                s.as_deref().and_then(crate::opik::model::ts::parse),
-                e.as_deref().and_then(crate::opik::model::ts::parse),
+                s.as_deref().and_then(opik_model::ts::parse),
+                e.as_deref().and_then(opik_model::ts::parse),
             ) {
                 k.dur_sum += (e - s).num_microseconds().unwrap_or(0) as f64 / 1000.0;
                 k.dur_n += 1.0;
@@ -892,8 +892,8 @@ use axum::routing::post;
 
 use super::common::parse_uuid;
 use super::filters::{self, Ctx, Where};
-use super::{ApiError, AppState, LJson};
-use crate::opik::model::{Filter, ProjectMetricRequest};
+use super::{AppState, LJson, ServerError};
+use opik_model::{Filter, ProjectMetricRequest};
 
 /// `POST /v1/private/projects/{id}/metrics` and `POST /v1/private/projects/{id}/kpi-cards`.
 pub fn routes() -> Router<AppState> {
@@ -902,12 +902,12 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/private/projects/{id}/kpi-cards", post(kpi_handler))
 }
 
-fn project_exists(conn: &Connection, id: &Uuid) -> Result<(), ApiError> {
+fn project_exists(conn: &Connection, id: &Uuid) -> Result<(), ServerError> {
     let n: i64 = conn
         .prepare_cached("SELECT count(*) FROM projects WHERE id = ?1")?
         .query_row([id.to_string()], |r| r.get(0))?;
     if n == 0 {
-        return Err(ApiError::not_found("Project not found"));
+        return Err(ServerError::not_found("Project not found"));
     }
     Ok(())
 }
@@ -920,7 +920,7 @@ pub fn filter_sql(
     entity: Entity,
     filters: &[Filter],
     thread_scope: Option<(&Uuid, DateTime<Utc>, DateTime<Utc>, Duration)>,
-) -> Result<Option<(String, Vec<SqlValue>)>, ApiError> {
+) -> Result<Option<(String, Vec<SqlValue>)>, ServerError> {
     if filters.is_empty() {
         return Ok(None);
     }
@@ -959,7 +959,7 @@ async fn metrics_handler(
     State(st): State<AppState>,
     Path(id): Path<String>,
     LJson(req): LJson<ProjectMetricRequest>,
-) -> Result<Json<ProjectMetricResponse>, ApiError> {
+) -> Result<Json<ProjectMetricResponse>, ServerError> {
     let project_id = parse_uuid(&id, "project id")?;
     let mut q = MetricQuery::new(
         project_id,
@@ -969,7 +969,7 @@ async fn metrics_handler(
         req.interval_end,
         Utc::now(),
     )
-    .map_err(|e| ApiError::bad_request(e.0))?;
+    .map_err(|e| ServerError::bad_request(e.0))?;
     let filters = match q.entity() {
         Entity::Traces => req.trace_filters.unwrap_or_default(),
         Entity::Spans => req.span_filters.unwrap_or_default(),
@@ -996,31 +996,31 @@ async fn kpi_handler(
     State(st): State<AppState>,
     Path(id): Path<String>,
     LJson(req): LJson<KpiCardRequest>,
-) -> Result<Json<KpiCardResponse>, ApiError> {
+) -> Result<Json<KpiCardResponse>, ServerError> {
     let project_id = parse_uuid(&id, "project id")?;
     let entity = match req.entity_type.as_deref().map(str::trim) {
         Some("traces") => Entity::Traces,
         Some("spans") => Entity::Spans,
         Some("threads") => Entity::Threads,
         other => {
-            return Err(ApiError::bad_request(format!(
+            return Err(ServerError::bad_request(format!(
                 "`entity_type` must be traces, spans or threads, not {other:?}"
             )));
         }
     };
     let start = req
         .interval_start
-        .ok_or_else(|| ApiError::bad_request("`interval_start` is required"))?;
+        .ok_or_else(|| ServerError::bad_request("`interval_start` is required"))?;
     let end = req.interval_end.unwrap_or_else(Utc::now);
     if start >= end {
-        return Err(ApiError::bad_request(
+        return Err(ServerError::bad_request(
             "'start_time' must be before 'end_time'",
         ));
     }
     let filters: Vec<Filter> = match req.filters.as_deref().map(str::trim) {
         None | Some("") => Vec::new(),
         Some(s) => serde_json::from_str(s).map_err(|e| {
-            ApiError::bad_request(format!(
+            ServerError::bad_request(format!(
                 "Invalid filters: {e}; expected a JSON array of {{field, operator, key, value}}"
             ))
         })?,
@@ -1043,7 +1043,7 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> DateTime<Utc> {
-        crate::opik::model::ts::parse(s).unwrap()
+        opik_model::ts::parse(s).unwrap()
     }
 
     #[test]
@@ -1088,7 +1088,7 @@ mod tests {
 
     #[test]
     fn ids_carry_their_time_and_bounds_sort_with_them() {
-        let id = crate::server::otlp::otel_id_to_uuid_v7(b"abc", 1_763_000_000_123).to_string();
+        let id = crate::otlp::otel_id_to_uuid_v7(b"abc", 1_763_000_000_123).to_string();
         assert_eq!(id_millis(&id), Some(1_763_000_000_123));
         assert!(id_lower_bound(1_763_000_000_123) <= id);
         assert!(id < id_lower_bound(1_763_000_000_124));

@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
 use super::common::{SPAN, THREAD, TRACE, created, entity_kind, now_ts, parse_uuid, put_str};
-use super::{ApiError, AppState, Caller, LJson};
-use crate::opik::model::{BatchDelete, Comment, new_id};
+use super::{AppState, Caller, LJson, ServerError};
+use opik_model::{BatchDelete, Comment, new_id};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -71,7 +71,7 @@ pub fn load(
     conn: &Connection,
     entity_type: &str,
     ids: &[String],
-) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+) -> Result<HashMap<String, Vec<Value>>, ServerError> {
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
@@ -92,9 +92,9 @@ pub fn load(
     Ok(out)
 }
 
-fn check_text(c: &Comment) -> Result<(), ApiError> {
+fn check_text(c: &Comment) -> Result<(), ServerError> {
     if c.text.trim().is_empty() {
-        return Err(ApiError::unprocessable("text must not be blank"));
+        return Err(ServerError::unprocessable("text must not be blank"));
     }
     Ok(())
 }
@@ -108,7 +108,7 @@ pub fn insert(
     text: &str,
     source_queue_id: Option<uuid::Uuid>,
     user: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ServerError> {
     let (table, col) = match kind {
         "trace" => ("traces", "id"),
         "span" => ("spans", "id"),
@@ -122,7 +122,7 @@ pub fn insert(
         )
         .optional()?;
     if kind == "thread" && project.is_none() {
-        return Err(ApiError::not_found("Thread not found"));
+        return Err(ServerError::not_found("Thread not found"));
     }
     let cid = new_id().to_string();
     let now = now_ts();
@@ -139,7 +139,7 @@ async fn add<const K: u8>(
     caller: Caller,
     Path(id): Path<String>,
     LJson(c): LJson<Comment>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let kind = entity_kind(K);
     let eid = parse_uuid(&id, &format!("{kind} id"))?.to_string();
     check_text(&c)?;
@@ -164,7 +164,7 @@ async fn add<const K: u8>(
 async fn get_one<const K: u8>(
     State(st): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let kind = entity_kind(K);
     let eid = parse_uuid(&id, &format!("{kind} id"))?.to_string();
     let cid = parse_uuid(&cid, "comment id")?.to_string();
@@ -178,7 +178,7 @@ async fn get_one<const K: u8>(
             )
             .optional()?
             .map(|(_, v)| v)
-            .ok_or_else(|| ApiError::not_found("Comment not found"))
+            .ok_or_else(|| ServerError::not_found("Comment not found"))
         })
         .await?;
     Ok(Json(v))
@@ -189,14 +189,14 @@ async fn edit<const K: u8>(
     caller: Caller,
     Path(cid): Path<String>,
     LJson(c): LJson<Comment>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let kind = entity_kind(K);
     let cid = parse_uuid(&cid, "comment id")?.to_string();
     check_text(&c)?;
     st.db
         .write(move |tx| {
             let Some(author) = comment_author(tx, &cid, kind)? else {
-                return Err(ApiError::not_found("Comment not found"));
+                return Err(ServerError::not_found("Comment not found"));
             };
             caller.check_owner(&author, "this comment")?;
             tx.execute(
@@ -214,7 +214,7 @@ fn comment_author(
     tx: &rusqlite::Connection,
     id: &str,
     kind: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, ServerError> {
     use rusqlite::OptionalExtension;
     Ok(tx
         .query_row(
@@ -230,10 +230,10 @@ async fn delete<const K: u8>(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<BatchDelete>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let kind = entity_kind(K);
     if b.ids.is_empty() || b.ids.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "ids size must be between 1 and 1000",
         ));
     }

@@ -9,7 +9,7 @@
 //!   [`OBJECT_WEIGHT`] units (a parsed JSON object with keys costs ~600 bytes), every other
 //!   value 1 unit (~32–64 bytes); the total may not exceed [`MAX_JSON_WEIGHT`].
 
-use super::ApiError;
+use super::ServerError;
 
 /// Most items in one batch array (Opik's limit on every batch endpoint).
 pub const MAX_BATCH_ITEMS: usize = 1000;
@@ -30,18 +30,18 @@ pub const OBJECT_WEIGHT: usize = 12;
 pub const MAX_JSON_WEIGHT: usize = 2_000_000;
 
 /// Check `bytes` (JSON) against the batch and size limits; see the module docs.
-pub fn check_json(bytes: &[u8]) -> Result<(), ApiError> {
+pub fn check_json(bytes: &[u8]) -> Result<(), ServerError> {
     check_json_with(bytes, MAX_JSON_WEIGHT)
 }
 
-fn too_complex(max: usize) -> ApiError {
-    ApiError::PayloadTooLarge(format!(
+fn too_complex(max: usize) -> ServerError {
+    ServerError::PayloadTooLarge(format!(
         "Request body too complex: it holds more JSON values than the server accepts in one \
          request (weight limit {max}, an object counts {OBJECT_WEIGHT}); send smaller batches"
     ))
 }
 
-pub(crate) fn check_json_with(bytes: &[u8], max_weight: usize) -> Result<(), ApiError> {
+pub(crate) fn check_json_with(bytes: &[u8], max_weight: usize) -> Result<(), ServerError> {
     let mut depth = 0usize;
     let mut in_str = false;
     let mut esc = false;
@@ -104,7 +104,7 @@ pub(crate) fn check_json_with(bytes: &[u8], max_weight: usize) -> Result<(), Api
                 {
                     *commas += 1;
                     if *commas >= MAX_BATCH_ITEMS {
-                        return Err(ApiError::bad_request(format!(
+                        return Err(ServerError::bad_request(format!(
                             "{} size must be between 1 and {MAX_BATCH_ITEMS}; send the records in \
                              batches of at most {MAX_BATCH_ITEMS}",
                             batch_key.unwrap_or("batch")
@@ -156,12 +156,12 @@ mod tests {
         assert!(check_json(&batch("traces", 1000, "{}")).is_ok());
         let e = check_json(&batch("traces", 1001, "{}")).unwrap_err();
         assert!(
-            matches!(&e, ApiError::BadRequest(m) if m.starts_with("traces size must be between 1 and 1000")),
+            matches!(&e, ServerError::BadRequest(m) if m.starts_with("traces size must be between 1 and 1000")),
             "{e}"
         );
         let e = check_json(&batch("threadIds", 1001, "\"a,b\"")).unwrap_err();
         assert!(
-            matches!(&e, ApiError::BadRequest(m) if m.starts_with("thread_ids")),
+            matches!(&e, ServerError::BadRequest(m) if m.starts_with("thread_ids")),
             "{e}"
         );
         // commas inside items or strings don't count
@@ -179,13 +179,13 @@ mod tests {
     #[test]
     fn structure_weight_is_capped() {
         let e = check_json_with(&batch("input", 200, "{}"), 1000).unwrap_err();
-        assert!(matches!(e, ApiError::PayloadTooLarge(_)));
+        assert!(matches!(e, ServerError::PayloadTooLarge(_)));
         assert!(check_json_with(&batch("input", 70, "{}"), 1000).is_ok());
         // a bomb of empty objects in user data stops at the limit, not at the end
         let bomb = format!("{{\"input\":[{}]}}", vec!["{}"; 600_000].join(","));
         assert!(matches!(
             check_json(bomb.as_bytes()),
-            Err(ApiError::PayloadTooLarge(_))
+            Err(ServerError::PayloadTooLarge(_))
         ));
     }
 }

@@ -25,8 +25,8 @@ use serde_json::{Value, json};
 use super::common::{ListQuery, id_bound, sv};
 use super::filters::{self, Ctx, Where};
 use super::metrics::quantile;
-use super::{ApiError, AppState, projects};
-use crate::opik::model::{
+use super::{AppState, ServerError, projects};
+use opik_model::{
     ErrorCount, FeedbackScoreAverage, Percentiles, ProjectStats, ProjectStatsSummary,
     ProjectStatsSummaryItem, StatItem,
 };
@@ -70,7 +70,7 @@ fn entity_where(
     entity: filters::Entity,
     project_id: &str,
     q: &ListQuery,
-) -> Result<Where, ApiError> {
+) -> Result<Where, ServerError> {
     let a = if entity == filters::Entity::Trace {
         "t"
     } else {
@@ -126,7 +126,7 @@ pub fn compute(
     entity: filters::Entity,
     project_id: &str,
     q: &ListQuery,
-) -> Result<ProjectStats, ApiError> {
+) -> Result<ProjectStats, ServerError> {
     let trace = entity == filters::Entity::Trace;
     let (table, a, etype) = if trace {
         ("traces", "t", "trace")
@@ -273,7 +273,7 @@ async fn entity_stats(
     st: AppState,
     entity: filters::Entity,
     q: ListQuery,
-) -> Result<Json<ProjectStats>, ApiError> {
+) -> Result<Json<ProjectStats>, ServerError> {
     let out = st
         .db
         .read(move |conn| {
@@ -290,14 +290,14 @@ async fn entity_stats(
 async fn trace_stats(
     State(st): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<ProjectStats>, ApiError> {
+) -> Result<Json<ProjectStats>, ServerError> {
     entity_stats(st, filters::Entity::Trace, q).await
 }
 
 async fn span_stats(
     State(st): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<ProjectStats>, ApiError> {
+) -> Result<Json<ProjectStats>, ServerError> {
     entity_stats(st, filters::Entity::Span, q).await
 }
 
@@ -308,7 +308,7 @@ pub fn error_count(
     conn: &Connection,
     project_id: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<ErrorCount, ApiError> {
+) -> Result<ErrorCount, ServerError> {
     let week = chrono::Duration::days(7);
     let lo_recent = id_bound(&(now - week));
     let lo_past = id_bound(&(now - week - week));
@@ -333,7 +333,7 @@ pub fn error_count(
 pub fn project_summary(
     conn: &Connection,
     project_id: &str,
-) -> Result<ProjectStatsSummaryItem, ApiError> {
+) -> Result<ProjectStatsSummaryItem, ServerError> {
     let q = ListQuery::default();
     let s = compute(conn, filters::Entity::Trace, project_id, &q)?;
     let mut item = ProjectStatsSummaryItem {
@@ -378,7 +378,7 @@ pub fn project_summary(
 async fn project_stats(
     State(st): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<ProjectStatsSummary>, ApiError> {
+) -> Result<Json<ProjectStatsSummary>, ServerError> {
     let (page, size) = q.paging()?;
     let name = q.name.clone().unwrap_or_default();
     let out = st

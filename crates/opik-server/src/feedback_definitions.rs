@@ -23,9 +23,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::errors::{ApiError, LJson};
+use super::errors::{LJson, ServerError};
 use super::{AppState, Caller};
-use crate::opik::model::{BatchDelete, FeedbackDefinition, FeedbackDetails, Page, ts};
+use opik_model::{BatchDelete, FeedbackDefinition, FeedbackDetails, Page, ts};
 
 /// Table, plus the one-time seed of Opik's default "User feedback" definition.
 pub const SCHEMA: &str = r#"
@@ -75,7 +75,7 @@ fn type_name(d: &FeedbackDetails) -> &'static str {
 }
 
 /// Validation Opik applies (422 `{errors}`).
-pub fn validate(d: &FeedbackDefinition) -> Result<(), ApiError> {
+pub fn validate(d: &FeedbackDefinition) -> Result<(), ServerError> {
     let mut errors = Vec::new();
     if d.name.trim().is_empty() {
         errors.push("name must not be blank".to_string());
@@ -111,12 +111,12 @@ pub fn validate(d: &FeedbackDefinition) -> Result<(), ApiError> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Unprocessable(errors))
+        Err(ServerError::Unprocessable(errors))
     }
 }
 
 /// Split a definition into (type, details JSON) for storage.
-fn details_json(d: &FeedbackDetails) -> Result<(String, String), ApiError> {
+fn details_json(d: &FeedbackDetails) -> Result<(String, String), ServerError> {
     let v = serde_json::to_value(d)?;
     let details = v.get("details").cloned().unwrap_or(Value::Null);
     Ok((type_name(d).to_string(), details.to_string()))
@@ -155,7 +155,7 @@ const COLS: &str = "id, name, description, type, details, created_at, created_by
 pub fn get_definition(
     conn: &Connection,
     id: &Uuid,
-) -> Result<Option<FeedbackDefinition>, ApiError> {
+) -> Result<Option<FeedbackDefinition>, ServerError> {
     let row = conn
         .query_row(
             &format!("SELECT {COLS} FROM feedback_definitions WHERE id = ?1"),
@@ -167,7 +167,10 @@ pub fn get_definition(
 }
 
 /// The definitions with these names (those that exist), in the order of `names`.
-pub fn by_names(conn: &Connection, names: &[String]) -> Result<Vec<FeedbackDefinition>, ApiError> {
+pub fn by_names(
+    conn: &Connection,
+    names: &[String],
+) -> Result<Vec<FeedbackDefinition>, ServerError> {
     let mut out = Vec::new();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLS} FROM feedback_definitions WHERE name = ?1"
@@ -194,11 +197,11 @@ pub fn page_params(
     page: Option<&str>,
     size: Option<&str>,
     default_size: i64,
-) -> Result<(i64, i64), ApiError> {
+) -> Result<(i64, i64), ServerError> {
     let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
         None => 1,
         Some(s) => s.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| {
-            ApiError::bad_request(format!("page must be an integer ≥ 1, got `{s}`"))
+            ServerError::bad_request(format!("page must be an integer ≥ 1, got `{s}`"))
         })?,
     };
     super::common::check_page_range(page)?;
@@ -210,19 +213,19 @@ pub fn page_params(
             .filter(|p| *p >= 1)
             .map(|p| p.min(1000))
             .ok_or_else(|| {
-                ApiError::bad_request(format!("size must be an integer ≥ 1, got `{s}`"))
+                ServerError::bad_request(format!("size must be an integer ≥ 1, got `{s}`"))
             })?,
     };
     Ok((page, size))
 }
 
-pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page<FeedbackDefinition>, ApiError> {
+pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page<FeedbackDefinition>, ServerError> {
     let (page, size) = page_params(q.page.as_deref(), q.size.as_deref(), 10)?;
     let kind = q.kind.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if let Some(k) = kind
         && !["numerical", "categorical", "boolean"].contains(&k)
     {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServerError::bad_request(format!(
             "type must be numerical, categorical or boolean, got `{k}`"
         )));
     }
@@ -251,7 +254,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page<FeedbackDefinition>
 }
 
 /// Insert a definition; returns its id. Name conflicts → 409.
-pub fn insert(conn: &Connection, d: &FeedbackDefinition, user: &str) -> Result<Uuid, ApiError> {
+pub fn insert(conn: &Connection, d: &FeedbackDefinition, user: &str) -> Result<Uuid, ServerError> {
     validate(d)?;
     let id = d.id.unwrap_or_else(Uuid::now_v7);
     let (kind, details) = details_json(&d.details)?;
@@ -263,7 +266,7 @@ pub fn insert(conn: &Connection, d: &FeedbackDefinition, user: &str) -> Result<U
         )
         .optional()?;
     if exists.is_some() {
-        return Err(ApiError::conflict(format!(
+        return Err(ServerError::conflict(format!(
             "Feedback already exists: a feedback definition named `{}` (or with id {id}) exists",
             d.name.trim()
         )));
@@ -283,7 +286,7 @@ pub fn update(
     id: &Uuid,
     d: &FeedbackDefinition,
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     validate(d)?;
     let (kind, details) = details_json(&d.details)?;
     let clash: Option<String> = conn
@@ -294,7 +297,7 @@ pub fn update(
         )
         .optional()?;
     if clash.is_some() {
-        return Err(ApiError::conflict(format!(
+        return Err(ServerError::conflict(format!(
             "Feedback already exists: another feedback definition is named `{}`",
             d.name.trim()
         )));
@@ -319,7 +322,7 @@ pub fn update(
     Ok(())
 }
 
-pub fn delete(conn: &Connection, ids: &[Uuid]) -> Result<usize, ApiError> {
+pub fn delete(conn: &Connection, ids: &[Uuid]) -> Result<usize, ServerError> {
     let mut n = 0;
     let mut stmt = conn.prepare_cached("DELETE FROM feedback_definitions WHERE id = ?1")?;
     for id in ids {
@@ -328,22 +331,22 @@ pub fn delete(conn: &Connection, ids: &[Uuid]) -> Result<usize, ApiError> {
     Ok(n)
 }
 
-fn not_found(id: &Uuid) -> ApiError {
-    ApiError::not_found(format!(
+fn not_found(id: &Uuid) -> ServerError {
+    ServerError::not_found(format!(
         "Feedback definition not found: no definition with id {id}"
     ))
 }
 
-fn parse_id(s: &str) -> Result<Uuid, ApiError> {
+fn parse_id(s: &str) -> Result<Uuid, ServerError> {
     Uuid::parse_str(s.trim())
-        .map_err(|_| ApiError::bad_request(format!("Invalid UUID `{s}` in the path")))
+        .map_err(|_| ServerError::bad_request(format!("Invalid UUID `{s}` in the path")))
 }
 
 async fn list_handler(
     State(st): State<AppState>,
     _caller: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Page<FeedbackDefinition>>, ApiError> {
+) -> Result<Json<Page<FeedbackDefinition>>, ServerError> {
     Ok(Json(st.db.read(move |c| list(c, &q)).await?))
 }
 
@@ -351,7 +354,7 @@ async fn get_handler(
     State(st): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<FeedbackDefinition>, ApiError> {
+) -> Result<Json<FeedbackDefinition>, ServerError> {
     let id = parse_id(&id)?;
     st.db
         .read(move |c| get_definition(c, &id)?.ok_or_else(|| not_found(&id)))
@@ -372,7 +375,7 @@ async fn create_handler(
     State(st): State<AppState>,
     caller: Caller,
     LJson(d): LJson<FeedbackDefinition>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let id = st.db.write(move |tx| insert(tx, &d, &caller.user)).await?;
     Ok(created(format!("/v1/private/feedback-definitions/{id}")))
 }
@@ -382,7 +385,7 @@ async fn update_handler(
     caller: Caller,
     Path(id): Path<String>,
     LJson(d): LJson<FeedbackDefinition>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_id(&id)?;
     st.db
         .write(move |tx| update(tx, &id, &d, &caller.user))
@@ -394,7 +397,7 @@ async fn delete_handler(
     State(st): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_id(&id)?;
     st.db.write(move |tx| delete(tx, &[id])).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -404,9 +407,9 @@ async fn delete_batch_handler(
     State(st): State<AppState>,
     _caller: Caller,
     LJson(b): LJson<BatchDelete>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.ids.is_empty() {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "ids size must be between 1 and 1000",
         ));
     }
@@ -458,7 +461,7 @@ mod tests {
         let id = insert(&c, &numerical("relevance"), "alice").unwrap();
         assert!(matches!(
             insert(&c, &numerical("relevance"), "bob"),
-            Err(ApiError::Conflict(_))
+            Err(ServerError::Conflict(_))
         ));
         let got = get_definition(&c, &id).unwrap().unwrap();
         assert_eq!(got.created_by.as_deref(), Some("alice"));
@@ -472,11 +475,11 @@ mod tests {
         );
         assert!(matches!(
             update(&c, &id, &numerical("User feedback"), "bob"),
-            Err(ApiError::Conflict(_))
+            Err(ServerError::Conflict(_))
         ));
         assert!(matches!(
             update(&c, &Uuid::now_v7(), &numerical("x"), "bob"),
-            Err(ApiError::NotFound(_))
+            Err(ServerError::NotFound(_))
         ));
         let q = ListQuery {
             name: Some("RELEV".into()),
@@ -506,7 +509,7 @@ mod tests {
     #[test]
     fn validation() {
         let mut d = numerical(" ");
-        assert!(matches!(validate(&d), Err(ApiError::Unprocessable(_))));
+        assert!(matches!(validate(&d), Err(ServerError::Unprocessable(_))));
         d.name = "x".into();
         d.details = FeedbackDetails::Numerical { min: 2.0, max: 1.0 };
         assert!(validate(&d).is_err());

@@ -5,9 +5,12 @@
 //! few with errors), multi-turn threads with markdown/table/code answers, feedback
 //! definitions, scores from several authors, comments, one trace queue and one thread
 //! queue, and a Dify chatbot and a session-id app whose conversations live only in metadata
-//! ([`super::demo_dify`]). Ids are UUIDv7 whose embedded time is the record's start time,
+//! ([`dify`]). Ids are UUIDv7 whose embedded time is the record's start time,
 //! with random bits from a seeded generator. [`fill_demo`] writes that data set into a server through the same
 //! ingest functions the HTTP handlers use (never raw SQL of other modules' tables).
+
+mod content;
+pub mod dify;
 
 use std::collections::BTreeMap;
 
@@ -15,8 +18,8 @@ use chrono::{Duration, Timelike};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::demo_content::{self as content, Conversation};
-use crate::opik::model::{
+use self::content::Conversation;
+use opik_model::{
     AnnotationQueue, ErrorInfo, FeedbackDefinition, FeedbackDetails, FeedbackScoreItem, SpanWrite,
     Timestamp, TraceWrite, ts,
 };
@@ -367,9 +370,9 @@ pub fn generate(now: Timestamp) -> DemoData {
 impl Gen {
     /// Projects whose conversations live in metadata, not `thread_id`: a Dify chatbot
     /// (`metadata.conversation_id`) and an app with `metadata.session_id`
-    /// ([`super::demo_dify`]).
+    /// ([`dify`]).
     fn conversation_key_projects(&mut self) {
-        use super::demo_dify;
+        use self::dify as demo_dify;
         for f in [
             demo_dify::dify(demo_dify::DIFY_PROJECT, self.now),
             demo_dify::sessions(demo_dify::SESSION_PROJECT, self.now),
@@ -1323,29 +1326,29 @@ impl Gen {
 /// Fill a (fresh) server's database with [`generate`]'s data set as of now, through the same
 /// functions the HTTP handlers use, in one transaction. Scores and comments keep their demo
 /// authors (alice, bob, admin).
-pub async fn fill_demo(handle: &super::ServerHandle) -> anyhow::Result<()> {
+pub async fn fill_demo(handle: &crate::ServerHandle) -> anyhow::Result<()> {
     fill_demo_at(handle, chrono::Utc::now()).await
 }
 
 /// [`fill_demo`] as of a fixed time (stable screenshots).
-pub async fn fill_demo_at(handle: &super::ServerHandle, now: Timestamp) -> anyhow::Result<()> {
+pub async fn fill_demo_at(handle: &crate::ServerHandle, now: Timestamp) -> anyhow::Result<()> {
     fill_db(&handle.db, generate(now)).await
 }
 
 /// [`fill_demo`] on a database handle.
-pub async fn fill_db(db: &super::Db, data: DemoData) -> anyhow::Result<()> {
+pub async fn fill_db(db: &crate::Db, data: DemoData) -> anyhow::Result<()> {
     db.write(move |tx| write_all(tx, &data))
         .await
         .map_err(|e| anyhow::anyhow!("writing the demo data failed: {e:?}"))
 }
 
-fn write_all(tx: &rusqlite::Connection, data: &DemoData) -> Result<(), super::ApiError> {
-    use super::ingest::{CreateMode, CreateRec, Kind, create_all};
-    use super::{feedback_definitions, ingest, projects, queues, scores};
+fn write_all(tx: &rusqlite::Connection, data: &DemoData) -> Result<(), crate::ServerError> {
+    use crate::ingest::{CreateMode, CreateRec, Kind, create_all};
+    use crate::{feedback_definitions, ingest, projects, queues, scores};
 
     for d in &data.definitions {
         match feedback_definitions::insert(tx, d, ADMIN) {
-            Ok(_) | Err(super::ApiError::Conflict(_)) => {}
+            Ok(_) | Err(crate::ServerError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
     }
@@ -1390,7 +1393,7 @@ fn write_all(tx: &rusqlite::Connection, data: &DemoData) -> Result<(), super::Ap
         }
     }
     let now = ts::format(&chrono::Utc::now());
-    let thread_model_id = |project: &str, thread: &str| -> Result<String, super::ApiError> {
+    let thread_model_id = |project: &str, thread: &str| -> Result<String, crate::ServerError> {
         let pid = projects::get_or_create(tx, Some(project), ADMIN)?;
         ingest::ensure_thread(tx, &pid, thread, &now, ADMIN)
     };
@@ -1417,7 +1420,7 @@ fn write_all(tx: &rusqlite::Connection, data: &DemoData) -> Result<(), super::Ap
                 thread_id,
             } => ("thread", thread_model_id(project_name, thread_id)?),
         };
-        super::comments::insert(tx, kind, &entity, &c.text, c.source_queue_id, &c.author)?;
+        crate::comments::insert(tx, kind, &entity, &c.text, c.source_queue_id, &c.author)?;
     }
     // Threads go quiet when their last turn ends, not when the demo was loaded: the last
     // activity of each demo thread is its last trace's end (ingest stamps the load time).
@@ -1559,10 +1562,7 @@ mod tests {
         assert!(!d.queues[0].trace_items.is_empty() && !d.queues[1].thread_items.is_empty());
         assert!(d.comments.len() >= 5);
         // Conversations keyed in metadata only (Dify, session ids).
-        for p in [
-            super::super::demo_dify::DIFY_PROJECT,
-            super::super::demo_dify::SESSION_PROJECT,
-        ] {
+        for p in [super::dify::DIFY_PROJECT, super::dify::SESSION_PROJECT] {
             let ts: Vec<_> = d
                 .traces
                 .iter()

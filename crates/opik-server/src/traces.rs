@@ -25,8 +25,8 @@ use super::common::{
 };
 use super::filters::{self, Ctx, Entity, Where};
 use super::ingest::{self, CreateMode, CreateRec, Kind, PatchRec};
-use super::{ApiError, AppState, Caller, LJson, comments, projects, scores};
-use crate::opik::model::{
+use super::{AppState, Caller, LJson, ServerError, comments, projects, scores};
+use opik_model::{
     BatchDelete, Filter, Sorting, Timestamp, TraceBatch, TraceSearchRequest, TraceUpdate,
     TraceWrite,
 };
@@ -53,9 +53,9 @@ async fn create_batch(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<TraceBatch>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.traces.is_empty() || b.traces.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "traces size must be between 1 and 1000",
         ));
     }
@@ -76,7 +76,7 @@ async fn create_one(
     State(st): State<AppState>,
     caller: Caller,
     LJson(w): LJson<TraceWrite>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let rec = CreateRec::from_trace_owned(w)?;
     let id = rec.id.clone();
     st.db
@@ -92,7 +92,7 @@ async fn patch_one(
     caller: Caller,
     Path(id): Path<String>,
     LJson(u): LJson<TraceUpdate>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id, "trace id")?;
     let p = PatchRec::from_trace(&u);
     st.db
@@ -114,14 +114,14 @@ async fn patch_batch(
     State(st): State<AppState>,
     caller: Caller,
     LJson(b): LJson<BatchUpdate<TraceUpdate>>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.ids.is_empty() || b.ids.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "ids size must be between 1 and 1000",
         ));
     }
     let Some(mut u) = b.update else {
-        return Err(ApiError::unprocessable("update must not be null"));
+        return Err(ServerError::unprocessable("update must not be null"));
     };
     if b.merge_tags == Some(true)
         && let Some(tags) = u.tags.take()
@@ -142,7 +142,7 @@ async fn patch_batch(
 async fn delete_one(
     State(st): State<AppState>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let id = parse_uuid(&id, "trace id")?.to_string();
     st.db
         .write(move |tx| ingest::delete_traces(tx, &[id]))
@@ -153,9 +153,9 @@ async fn delete_one(
 async fn delete_batch(
     State(st): State<AppState>,
     LJson(b): LJson<BatchDelete>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     if b.ids.is_empty() || b.ids.len() > 1000 {
-        return Err(ApiError::unprocessable(
+        return Err(ServerError::unprocessable(
             "ids size must be between 1 and 1000",
         ));
     }
@@ -222,7 +222,7 @@ pub fn load_queues(
     conn: &Connection,
     ctx: Ctx,
     ids: &[String],
-) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+) -> Result<HashMap<String, Vec<Value>>, ServerError> {
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
     if !ctx.queues {
         return Ok(out);
@@ -270,7 +270,7 @@ pub struct TraceQuery {
 }
 
 /// Run a trace query: (rows, total if asked).
-pub fn query(conn: &Connection, q: &TraceQuery) -> Result<(Vec<Value>, Option<i64>), ApiError> {
+pub fn query(conn: &Connection, q: &TraceQuery) -> Result<(Vec<Value>, Option<i64>), ServerError> {
     let ctx = Ctx::detect(conn);
     let mut w = Where::default();
     w.push(
@@ -322,7 +322,7 @@ const MAX_DISTINCT_TAGS: usize = 500;
 /// pattern with the same `LIKE` the filter uses, and the traces carrying a matching tag are
 /// counted on index ranges. `None` when the query is not of that shape (or the project has
 /// very many distinct tags): the caller counts the general way.
-pub fn tag_filter_count(conn: &Connection, q: &TraceQuery) -> Result<Option<i64>, ApiError> {
+pub fn tag_filter_count(conn: &Connection, q: &TraceQuery) -> Result<Option<i64>, ServerError> {
     if q.filters.is_empty() || q.search.is_some() {
         return Ok(None);
     }
@@ -417,7 +417,7 @@ fn enrich(
     rows: Vec<Map<String, Value>>,
     truncate: bool,
     exclude: &[String],
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<Value>, ServerError> {
     let ids: Vec<String> = rows
         .iter()
         .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_string))
@@ -476,7 +476,7 @@ fn enrich(
 }
 
 /// Fetch one trace (visible only once its create arrived).
-pub fn get_trace(conn: &Connection, id: &str) -> Result<Option<Value>, ApiError> {
+pub fn get_trace(conn: &Connection, id: &str) -> Result<Option<Value>, ServerError> {
     let sql = format!("SELECT {SELECT} FROM traces t WHERE t.id = ?1 AND t.has_create = 1");
     let rows: Vec<Map<String, Value>> = conn
         .prepare_cached(&sql)?
@@ -489,11 +489,11 @@ pub fn get_trace(conn: &Connection, id: &str) -> Result<Option<Value>, ApiError>
 async fn get_one(
     State(st): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let id = parse_uuid(&id, "trace id")?.to_string();
     let v = st
         .db
-        .read(move |c| get_trace(c, &id)?.ok_or_else(|| ApiError::not_found("Trace not found")))
+        .read(move |c| get_trace(c, &id)?.ok_or_else(|| ServerError::not_found("Trace not found")))
         .await?;
     Ok(Json(v))
 }
@@ -517,7 +517,7 @@ const SORTABLE: &[&str] = &[
 async fn list(
     State(st): State<AppState>,
     Query(lq): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let (page, size) = lq.paging()?;
     let mut q = TraceQuery {
         filters: lq.filters()?,
@@ -551,10 +551,10 @@ async fn list(
 }
 
 /// Clamp a stream `limit` (default 500, at most 2000 as in Opik).
-pub fn stream_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+pub fn stream_limit(limit: Option<i64>) -> Result<i64, ServerError> {
     match limit {
         None => Ok(500),
-        Some(l) if l < 1 => Err(ApiError::unprocessable(
+        Some(l) if l < 1 => Err(ServerError::unprocessable(
             "limit must be greater than or equal to 1",
         )),
         Some(l) => Ok(l.min(2000)),
@@ -564,7 +564,7 @@ pub fn stream_limit(limit: Option<i64>) -> Result<i64, ApiError> {
 async fn search(
     State(st): State<AppState>,
     LJson(r): LJson<TraceSearchRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let mut q = TraceQuery {
         filters: r.filters.unwrap_or_default(),
         from_time: r.from_time,
@@ -615,7 +615,7 @@ struct ExistsQuery {
 async fn exists(
     State(st): State<AppState>,
     Query(q): Query<ExistsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, ServerError> {
     let v = st
         .db
         .read(move |c| {
@@ -653,7 +653,7 @@ mod tests {
     #[test]
     fn default_page_uses_the_project_index() {
         let conn = Connection::open_in_memory().unwrap();
-        for part in crate::server::db::SCHEMA_PARTS {
+        for part in crate::db::SCHEMA_PARTS {
             conn.execute_batch(part).unwrap();
         }
         let plan = |sql: &str| -> String {
@@ -717,9 +717,9 @@ mod tests {
     /// PATCH tag changes, a PATCH before the create, and deletes.
     #[test]
     fn tag_count_matches_the_row_count() {
-        use crate::opik::model::new_id;
+        use opik_model::new_id;
         let conn = Connection::open_in_memory().unwrap();
-        for part in crate::server::db::SCHEMA_PARTS {
+        for part in crate::db::SCHEMA_PARTS {
             conn.execute_batch(part).unwrap();
         }
         let ids: Vec<uuid::Uuid> = (0..8).map(|_| new_id()).collect();

@@ -36,12 +36,10 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use super::errors::{ApiError, LJson};
+use super::errors::{LJson, ServerError};
 use super::feedback_definitions::page_params;
 use super::{AppState, Caller};
-use crate::opik::model::{
-    Attachment, AttachmentUploadStart, AttachmentUploadStartResponse, Page, ts,
-};
+use opik_model::{Attachment, AttachmentUploadStart, AttachmentUploadStartResponse, Page, ts};
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS attachments (
@@ -103,29 +101,29 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn entity_type(s: Option<&str>) -> Result<String, ApiError> {
+fn entity_type(s: Option<&str>) -> Result<String, ServerError> {
     match s.map(|s| s.trim().to_ascii_lowercase()) {
         Some(t) if t == "trace" || t == "span" => Ok(t),
-        Some(t) => Err(ApiError::bad_request(format!(
+        Some(t) => Err(ServerError::bad_request(format!(
             "entity_type must be `trace` or `span`, got `{t}`"
         ))),
-        None => Err(ApiError::bad_request(
+        None => Err(ServerError::bad_request(
             "entity_type is required (`trace` or `span`)",
         )),
     }
 }
 
-fn uuid_param(name: &str, s: Option<&str>) -> Result<Uuid, ApiError> {
+fn uuid_param(name: &str, s: Option<&str>) -> Result<Uuid, ServerError> {
     let s = s.map(str::trim).unwrap_or("");
     Uuid::parse_str(s)
-        .map_err(|_| ApiError::bad_request(format!("{name} must be a UUID, got `{s}`")))
+        .map_err(|_| ServerError::bad_request(format!("{name} must be a UUID, got `{s}`")))
 }
 
 async fn upload_start(
     State(st): State<AppState>,
     _c: Caller,
     LJson(r): LJson<AttachmentUploadStart>,
-) -> Result<Json<AttachmentUploadStartResponse>, ApiError> {
+) -> Result<Json<AttachmentUploadStartResponse>, ServerError> {
     let mut errors = Vec::new();
     if r.file_name.trim().is_empty() {
         errors.push("file_name must not be blank".to_string());
@@ -134,7 +132,7 @@ async fn upload_start(
         errors.push("entity_id must not be null".to_string());
     }
     if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(errors));
+        return Err(ServerError::Unprocessable(errors));
     }
     let et = entity_type(r.entity_type.as_deref())?;
     let base = base_url(&st);
@@ -183,12 +181,12 @@ pub fn store_file(
     m: &UploadMeta,
     file: &mut std::fs::File,
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     let size = file
         .seek(std::io::SeekFrom::End(0))
-        .map_err(|e| ApiError::internal(format!("attachment spool: {e}")))?;
+        .map_err(|e| ServerError::internal(format!("attachment spool: {e}")))?;
     file.rewind()
-        .map_err(|e| ApiError::internal(format!("attachment spool: {e}")))?;
+        .map_err(|e| ServerError::internal(format!("attachment spool: {e}")))?;
     let rowid: i64 = conn.query_row(
         "INSERT INTO attachments (entity_type, entity_id, file_name, project_name, mime_type, file_size, data, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, zeroblob(?6), ?7, ?8)
@@ -210,9 +208,9 @@ pub fn store_file(
     )?;
     let mut blob = conn.blob_open(rusqlite::MAIN_DB, "attachments", "data", rowid, false)?;
     std::io::copy(file, &mut blob)
-        .map_err(|e| ApiError::internal(format!("storing the attachment: {e}")))?;
+        .map_err(|e| ServerError::internal(format!("storing the attachment: {e}")))?;
     blob.flush()
-        .map_err(|e| ApiError::internal(format!("storing the attachment: {e}")))?;
+        .map_err(|e| ServerError::internal(format!("storing the attachment: {e}")))?;
     Ok(())
 }
 
@@ -227,7 +225,7 @@ pub fn store(
     mime_type: &str,
     data: &[u8],
     user: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServerError> {
     conn.execute(
         "INSERT INTO attachments (entity_type, entity_id, file_name, project_name, mime_type, file_size, data, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -254,13 +252,13 @@ async fn upload(
     c: Caller,
     Query(q): Query<UploadQuery>,
     req: Request,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let file_name = q
         .file_name
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::bad_request("file_name is required in the query string"))?
+        .ok_or_else(|| ServerError::bad_request("file_name is required in the query string"))?
         .to_string();
     let et = entity_type(q.entity_type.as_deref())?;
     let entity_id = uuid_param("entity_id", q.entity_id.as_deref())?;
@@ -283,13 +281,13 @@ async fn upload(
         .get(header::CONTENT_ENCODING)
         .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
     {
-        return Err(ApiError::bad_request(
+        return Err(ServerError::bad_request(
             "send attachments without Content-Encoding (the raw file bytes)",
         ));
     }
     let limit = max_attachment_bytes();
     let too_large = || {
-        ApiError::PayloadTooLarge(format!(
+        ServerError::PayloadTooLarge(format!(
             "Attachment too large: the limit is {} MiB (opik-tui serve --max-attachment-mb)",
             limit / (1024 * 1024)
         ))
@@ -306,10 +304,10 @@ async fn upload(
     let _permit = UPLOADS
         .acquire()
         .await
-        .map_err(|_| ApiError::internal("upload limiter closed"))?;
+        .map_err(|_| ServerError::internal("upload limiter closed"))?;
     // Spool to a temporary file as the bytes arrive: memory stays at one chunk per upload.
     let spool = tempfile::tempfile()
-        .map_err(|e| ApiError::internal(format!("cannot create a temporary file: {e}")))?;
+        .map_err(|e| ServerError::internal(format!("cannot create a temporary file: {e}")))?;
     let mut out = tokio::fs::File::from_std(spool);
     let mut stream = req.into_body().into_data_stream();
     let mut received = 0u64;
@@ -321,11 +319,11 @@ async fn upload(
         }
         tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
             .await
-            .map_err(|e| ApiError::internal(format!("cannot spool the upload: {e}")))?;
+            .map_err(|e| ServerError::internal(format!("cannot spool the upload: {e}")))?;
     }
     tokio::io::AsyncWriteExt::flush(&mut out)
         .await
-        .map_err(|e| ApiError::internal(format!("cannot spool the upload: {e}")))?;
+        .map_err(|e| ServerError::internal(format!("cannot spool the upload: {e}")))?;
     let mut file = out.into_std().await;
     let meta = UploadMeta {
         entity_type: et,
@@ -340,7 +338,7 @@ async fn upload(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn upload_complete(_c: Caller, req: Request) -> Result<StatusCode, ApiError> {
+async fn upload_complete(_c: Caller, req: Request) -> Result<StatusCode, ServerError> {
     // The body (`{file_name, entity_type, entity_id, upload_id, uploaded_file_parts, …}`) is only
     // meaningful for S3 multipart uploads, which this server never hands out.
     let _ = axum::body::to_bytes(req.into_body(), 1024 * 1024).await;
@@ -365,7 +363,7 @@ pub fn list(
     entity_id: &Uuid,
     (page, size): (i64, i64),
     base: &str,
-) -> Result<Page<Attachment>, ApiError> {
+) -> Result<Page<Attachment>, ServerError> {
     let total: i64 = conn.query_row(
         "SELECT count(*) FROM attachments WHERE entity_type = ?1 AND entity_id = ?2",
         params![entity_type, entity_id.to_string()],
@@ -412,7 +410,7 @@ async fn list_handler(
     State(st): State<AppState>,
     _c: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Page<Attachment>>, ApiError> {
+) -> Result<Json<Page<Attachment>>, ServerError> {
     let et = entity_type(q.entity_type.as_deref())?;
     let entity_id = uuid_param("entity_id", q.entity_id.as_deref())?;
     let project_id = match q
@@ -452,7 +450,7 @@ pub fn locate(
     entity_type: &str,
     entity_id: &Uuid,
     file_name: &str,
-) -> Result<Option<(i64, String, usize)>, ApiError> {
+) -> Result<Option<(i64, String, usize)>, ServerError> {
     Ok(conn
         .query_row(
             "SELECT rowid, mime_type, length(data) FROM attachments WHERE entity_type = ?1 AND entity_id = ?2 AND file_name = ?3",
@@ -468,7 +466,7 @@ pub fn fetch(
     entity_type: &str,
     entity_id: &Uuid,
     file_name: &str,
-) -> Result<Option<(String, Vec<u8>)>, ApiError> {
+) -> Result<Option<(String, Vec<u8>)>, ServerError> {
     Ok(conn
         .query_row(
             "SELECT mime_type, data FROM attachments WHERE entity_type = ?1 AND entity_id = ?2 AND file_name = ?3",
@@ -482,21 +480,21 @@ async fn download(
     State(st): State<AppState>,
     _c: Caller,
     Query(q): Query<DownloadQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServerError> {
     let et = entity_type(q.entity_type.as_deref())?;
     let entity_id = uuid_param("entity_id", q.entity_id.as_deref())?;
     let file_name = q
         .file_name
         .clone()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::bad_request("file_name is required"))?;
+        .ok_or_else(|| ServerError::bad_request("file_name is required"))?;
     let fname = file_name.clone();
     let found = st
         .db
         .read(move |c| locate(c, &et, &entity_id, &fname))
         .await?;
     let Some((rowid, mime, size)) = found else {
-        return Err(ApiError::not_found(format!(
+        return Err(ServerError::not_found(format!(
             "Attachment not found: no file `{file_name}` on {entity_id}"
         )));
     };
@@ -579,11 +577,11 @@ async fn delete_handler(
     State(st): State<AppState>,
     _c: Caller,
     LJson(d): LJson<DeleteRequest>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServerError> {
     let et = entity_type(d.entity_type.as_deref())?;
     let entity_id = d
         .entity_id
-        .ok_or_else(|| ApiError::unprocessable("entity_id must not be null"))?;
+        .ok_or_else(|| ServerError::unprocessable("entity_id must not be null"))?;
     st.db
         .write(move |tx| {
             for f in &d.file_names {

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::errors::ApiError;
-use crate::opik::model::{Filter, Sorting, Timestamp, ts};
+use super::errors::ServerError;
+use opik_model::{Filter, Sorting, Timestamp, ts};
 
 /// The current time in the stored format.
 pub fn now_ts() -> String {
@@ -31,9 +31,9 @@ const MAX_FUTURE_MS: i64 = 24 * 3600 * 1000;
 /// Check an ingested id as Opik does: it must be a version 7 UUID, and its embedded time must
 /// not lie more than a day in the future. (Opik's ingestion window may also reject ids older
 /// than its window; we accept old ids so imports and demo data with historical times work.)
-pub fn check_v7(id: &Uuid, resource: &str) -> Result<(), ApiError> {
+pub fn check_v7(id: &Uuid, resource: &str) -> Result<(), ServerError> {
     if id.get_version_num() != 7 {
-        return Err(ApiError::BadRequestDetails(
+        return Err(ServerError::BadRequestDetails(
             "Invalid UUID for id".into(),
             format!("{resource} id must be a version 7 UUID (got {id}); generate ids with uuid7"),
         ));
@@ -41,7 +41,7 @@ pub fn check_v7(id: &Uuid, resource: &str) -> Result<(), ApiError> {
     if let Some(ms) = v7_millis(id)
         && ms - Utc::now().timestamp_millis() > MAX_FUTURE_MS
     {
-        return Err(ApiError::BadRequestDetails(
+        return Err(ServerError::BadRequestDetails(
             "Invalid UUID for id".into(),
             format!("{resource} id {id} carries a time more than 24 hours in the future"),
         ));
@@ -89,9 +89,9 @@ pub fn push_id_window(
 }
 
 /// Parse a UUID path/query value; 400 naming the field otherwise.
-pub fn parse_uuid(s: &str, what: &str) -> Result<Uuid, ApiError> {
+pub fn parse_uuid(s: &str, what: &str) -> Result<Uuid, ServerError> {
     Uuid::parse_str(s.trim())
-        .map_err(|_| ApiError::bad_request(format!("Invalid UUID for {what}: {s:?}")))
+        .map_err(|_| ServerError::bad_request(format!("Invalid UUID for {what}: {s:?}")))
 }
 
 /// Common list query parameters (`GET /traces`, `/spans`, `/traces/threads`, `/projects`).
@@ -117,50 +117,50 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// `(page, size)`, 1-based page; defaults 1 and 10.
-    pub fn paging(&self) -> Result<(i64, i64), ApiError> {
+    pub fn paging(&self) -> Result<(i64, i64), ServerError> {
         let page = parse_int(self.page.as_deref(), "page", 1)?;
         let size = parse_int(self.size.as_deref(), "size", 10)?;
         if page < 1 {
-            return Err(ApiError::unprocessable(
+            return Err(ServerError::unprocessable(
                 "page must be greater than or equal to 1",
             ));
         }
         check_page_range(page)?;
         if size < 1 {
-            return Err(ApiError::unprocessable(
+            return Err(ServerError::unprocessable(
                 "size must be greater than or equal to 1",
             ));
         }
         Ok((page, size.min(10_000)))
     }
 
-    pub fn filters(&self) -> Result<Vec<Filter>, ApiError> {
+    pub fn filters(&self) -> Result<Vec<Filter>, ServerError> {
         match self.filters.as_deref().map(str::trim) {
             None | Some("") => Ok(Vec::new()),
             Some(s) => serde_json::from_str(s).map_err(|e| {
-                ApiError::bad_request(format!(
+                ServerError::bad_request(format!(
                     "Invalid filters query parameter: {e}; expected a JSON array of {{field, operator, key, value}}"
                 ))
             }),
         }
     }
 
-    pub fn sorting(&self) -> Result<Vec<Sorting>, ApiError> {
+    pub fn sorting(&self) -> Result<Vec<Sorting>, ServerError> {
         match self.sorting.as_deref().map(str::trim) {
             None | Some("") => Ok(Vec::new()),
             Some(s) => serde_json::from_str(s).map_err(|e| {
-                ApiError::bad_request(format!(
+                ServerError::bad_request(format!(
                     "Invalid sorting query parameter: {e}; expected a JSON array of {{field, direction}}"
                 ))
             }),
         }
     }
 
-    pub fn exclude(&self) -> Result<Vec<String>, ApiError> {
+    pub fn exclude(&self) -> Result<Vec<String>, ServerError> {
         match self.exclude.as_deref().map(str::trim) {
             None | Some("") => Ok(Vec::new()),
             Some(s) if s.starts_with('[') => serde_json::from_str(s).map_err(|e| {
-                ApiError::bad_request(format!("Invalid exclude query parameter: {e}"))
+                ServerError::bad_request(format!("Invalid exclude query parameter: {e}"))
             }),
             Some(s) => Ok(s.split(',').map(|x| x.trim().to_string()).collect()),
         }
@@ -170,7 +170,7 @@ impl ListQuery {
         matches!(self.truncate.as_deref(), Some("true") | Some("1"))
     }
 
-    pub fn time(&self, which: &str) -> Result<Option<Timestamp>, ApiError> {
+    pub fn time(&self, which: &str) -> Result<Option<Timestamp>, ServerError> {
         let v = if which == "from_time" {
             &self.from_time
         } else {
@@ -179,7 +179,7 @@ impl ListQuery {
         match v.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(s) => ts::parse(s).map(Some).ok_or_else(|| {
-                ApiError::bad_request(format!("Invalid {which}: {s:?} is not an ISO-8601 time"))
+                ServerError::bad_request(format!("Invalid {which}: {s:?} is not an ISO-8601 time"))
             }),
         }
     }
@@ -190,21 +190,21 @@ impl ListQuery {
 pub const MAX_PAGE: i64 = i32::MAX as i64;
 
 /// 400 when `page` is beyond [`MAX_PAGE`].
-pub fn check_page_range(page: i64) -> Result<(), ApiError> {
+pub fn check_page_range(page: i64) -> Result<(), ServerError> {
     if page > MAX_PAGE {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServerError::bad_request(format!(
             "page {page} is out of range: the largest page is {MAX_PAGE}"
         )));
     }
     Ok(())
 }
 
-fn parse_int(v: Option<&str>, name: &str, default: i64) -> Result<i64, ApiError> {
+fn parse_int(v: Option<&str>, name: &str, default: i64) -> Result<i64, ServerError> {
     match v.map(str::trim) {
         None | Some("") => Ok(default),
-        Some(s) => s
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("Invalid {name}: {s:?} is not an integer"))),
+        Some(s) => s.parse().map_err(|_| {
+            ServerError::bad_request(format!("Invalid {name}: {s:?} is not an integer"))
+        }),
     }
 }
 
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn v7_checks() {
-        assert!(check_v7(&crate::opik::model::new_id(), "trace").is_ok());
+        assert!(check_v7(&opik_model::new_id(), "trace").is_ok());
         let v4 = Uuid::new_v4();
         let e = check_v7(&v4, "trace").unwrap_err();
         assert_eq!(e.body()["message"], "Invalid UUID for id");
@@ -353,7 +353,7 @@ mod tests {
 
     #[test]
     fn id_bounds_order_like_ids() {
-        let id = crate::opik::model::new_id();
+        let id = opik_model::new_id();
         let ms = v7_millis(&id).unwrap();
         let t = chrono::DateTime::from_timestamp_millis(ms).unwrap();
         let lo = id_bound(&t);
