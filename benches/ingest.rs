@@ -17,6 +17,7 @@
 //!    same payloads in the same run, for the ratio.
 //!
 //! Output: a human summary and one `RESULT key=value` line per figure.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@
 //! - `server`: the embedded Opik-compatible server: the UI-free `opik-server` crate, re-exported;
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod annotate;
 pub mod app;

@@ -14,6 +14,7 @@
 //!
 //! The SDK half needs the venv made by `.ci/run`; without it it fails and says so, unless
 //! `OPIK_TUI_SKIP_PY=1`.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! Attachments over real HTTP: the SDK's local flow (upload-start → chunked PUT to the returned
 //! absolute URL → list → download by link), replacement, errors and delete.
+#![allow(clippy::unwrap_used)]
 
 use base64::Engine;
 use opik_tui::server::{ServerConfig, spawn};

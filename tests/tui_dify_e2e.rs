@@ -7,6 +7,7 @@
 //! `+` on its second turn is read back from the REST API as "User feedback" = 1 (source ui)
 //! on that turn's trace, and `-` on the third as 0. Then the trace view of the turn
 //! (`t`) names the spans readably.
+#![allow(clippy::unwrap_used)]
 
 use opik_tui::server::demo::dify::{self as demo_dify, BILLING, RECIPES, TRIP};
 use serde_json::{Value, json};

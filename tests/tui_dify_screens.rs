@@ -8,6 +8,7 @@
 //!   model and provider exist only in `metadata.ls_model_name` / `ls_provider`;
 //! - a conversation grouped by `metadata.conversation_id`: the user's queries and the answers
 //!   (not the raw prompt-message lists), oldest first, without the `generate_name_trace`.
+#![allow(clippy::unwrap_used)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::testing::{buffer_text, fixed_now, no_opener, render_app, test_app};

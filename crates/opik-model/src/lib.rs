@@ -7,6 +7,7 @@
 //!   camelCase spellings that Opik's spec shows are accepted as aliases, and
 //!   `NaN`/`Infinity` tokens are tolerated via [`parse_lenient`];
 //! - timestamps are RFC 3339, written as UTC with microseconds and a trailing `Z`.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 use std::collections::BTreeMap;
 

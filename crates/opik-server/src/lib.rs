@@ -9,6 +9,7 @@
 //! - [`serve_forever`] is `opik-tui serve`: prints the URL and the `OPIK_URL_OVERRIDE=…` line,
 //!   refuses a non-loopback bind without an API key, and shuts down gracefully on Ctrl-C or
 //!   SIGTERM (in-flight requests finish, so their writes are committed).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod auth;
 pub mod body_limits;
