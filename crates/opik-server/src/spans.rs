@@ -1,4 +1,4 @@
-//! Span endpoints: writes (batch/single create, PATCH, batch PATCH; logic in `ingest.rs`) and
+//! Span endpoints: writes (batch/single create, PATCH, batch PATCH; logic in `ingest`) and
 //! reads (list page, get, NDJSON search stream, exists) with filters, sorting, text search,
 //! `type`/`trace_id` selection, time window on the id's time, `truncate` and `exclude`.
 //! A span's `total_estimated_cost` is the client's, else estimated (see `cost.rs`).

@@ -1,5 +1,5 @@
 //! Static text of the demo data set (`opik-tui demo`): questions, multi-turn conversations and
-//! their markdown answers. Kept apart from the generator in `demo.rs` so that file stays about
+//! their markdown answers. Kept apart from the generator in `apps.rs` so that file stays about
 //! shape (timing, nesting, scores) and this one about words.
 
 /// A scripted conversation: (user message, assistant answer in markdown) per turn.

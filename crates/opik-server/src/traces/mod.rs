@@ -1,5 +1,5 @@
 //! Trace endpoints: writes (batch/single create, PATCH, batch PATCH, delete; logic in
-//! `ingest.rs`) and reads (list page, get, the NDJSON search stream, exists), with filters,
+//! `ingest`) and reads (list page, get, the NDJSON search stream, exists), with filters,
 //! sorting, text search, time window on the id's time, `truncate` and `exclude`.
 //!
 //! The read model carries the denormalised aggregates (duration, usage, span counts, cost,
