@@ -21,6 +21,7 @@
 //! Defaults: `BENCH_SPANS=1000000`, `BENCH_SDK_SPANS=200000`, `BENCH_PHOENIX_SPANS=20000`.
 //! `BENCH_KEEP_DB=path` builds the database there and keeps it (to study query plans).
 //! Output: a human summary and one `RESULT key=value` line per figure.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -8,6 +8,11 @@
 //! - memory: resident set size with 100k traces loaded (JSON pages parsed with the client's
 //!   lenient parser, turned into table rows);
 //! - idle: whether the loop would wake up at all with nothing to do.
+//!
+//! `cargo bench` passes `--bench`; without it (`cargo test --all-targets` runs harness-less
+//! bench binaries too, unoptimised) a smoke run with 1k traces, 200 spans and a few keys per
+//! measurement only checks that the benchmark still works.
+#![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
 
@@ -78,8 +83,19 @@ fn drive(
 }
 
 fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    // Sizes and key presses: the real benchmark, or a smoke run a few iterations long.
+    let (n_traces, n_spans) = if full {
+        (100_000, 10_000)
+    } else {
+        (1_000, 200)
+    };
+    let keys = |n: usize| if full { n } else { n.min(10) };
     let now = fixed_now();
-    println!("opik-tui TUI benchmark (160x45 TestBackend)\n");
+    println!(
+        "opik-tui TUI benchmark (160x45 TestBackend){}\n",
+        if full { "" } else { ", smoke run (no --bench)" }
+    );
 
     // First frame.
     let t = Instant::now();
@@ -107,13 +123,13 @@ fn main() {
 
     // Memory with 100k traces: parse JSON pages as they come from the server, keep rows.
     let base = rss_mb();
-    let mut rows: Vec<TraceRow> = Vec::with_capacity(100_000);
-    for start in (0..100_000).step_by(100) {
+    let mut rows: Vec<TraceRow> = Vec::with_capacity(n_traces);
+    for start in (0..n_traces).step_by(100) {
         let page = Page {
             page: Some(1),
             size: Some(100),
-            total: Some(100_000),
-            content: fixtures::traces_range(start, 100, 100_000, now),
+            total: Some(n_traces as i64),
+            content: fixtures::traces_range(start, 100, n_traces, now),
             sortable_by: None,
         };
         let bytes = serde_json::to_vec(&page).expect("json");
@@ -121,14 +137,15 @@ fn main() {
         rows.extend(parsed.content.iter().map(TraceRow::from_trace));
     }
     let t = Instant::now();
-    let mut screen = TracesScreen::with_rows("bench", rows, Some(100_000));
+    assert_eq!(rows.len(), n_traces, "every trace became a row");
+    let mut screen = TracesScreen::with_rows("bench", rows, Some(n_traces as i64));
     screen.state.selected = 0;
     println!(
-        "built 100k-row traces screen in {:.1} ms",
+        "built {n_traces}-row traces screen in {:.1} ms",
         t.elapsed().as_secs_f64() * 1e3
     );
     println!(
-        "memory: RSS {:.1} MB with 100k traces loaded ({:.1} MB before loading)",
+        "memory: RSS {:.1} MB with {n_traces} traces loaded ({:.1} MB before loading)",
         rss_mb(),
         base
     );
@@ -137,42 +154,42 @@ fn main() {
     app.push(Box::new(screen), now);
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("backend");
     term.draw(|f| app.draw(f, now)).expect("draw");
-    let down = drive(&mut app, &mut term, &[KeyCode::Char('j')], 5_000);
-    report("traces 100k: j (down)", down);
-    let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], 1_000);
-    report("traces 100k: PgDn", pages);
+    let down = drive(&mut app, &mut term, &[KeyCode::Char('j')], keys(5_000));
+    report("traces: j (down)", down);
+    let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], keys(1_000));
+    report("traces: PgDn", pages);
     let jumps = drive(
         &mut app,
         &mut term,
         &[KeyCode::Char('G'), KeyCode::Char('g')],
-        400,
+        keys(400),
     );
-    report("traces 100k: G / g (last / first)", jumps);
+    report("traces: G / g (last / first)", jumps);
     drop(app);
 
     // 10k-span tree.
-    let (trace, spans) = fixtures::agent_trace(now, 10_000);
+    let (trace, spans) = fixtures::agent_trace(now, n_spans);
     let t = Instant::now();
     let screen =
         TraceViewScreen::with_data("bench", trace.id.unwrap_or_default(), Some(trace), spans);
     println!(
-        "\nbuilt 10k-span tree in {:.1} ms",
+        "\nbuilt {n_spans}-span tree in {:.1} ms",
         t.elapsed().as_secs_f64() * 1e3
     );
     let mut app = test_app(no_opener());
     app.push(Box::new(screen), now);
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("backend");
     term.draw(|f| app.draw(f, now)).expect("draw");
-    let down = drive(&mut app, &mut term, &[KeyCode::Char('j')], 5_000);
-    report("span tree 10k: j (down)", down);
-    let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], 500);
-    report("span tree 10k: PgDn", pages);
+    let down = drive(&mut app, &mut term, &[KeyCode::Char('j')], keys(5_000));
+    report("span tree: j (down)", down);
+    let pages = drive(&mut app, &mut term, &[KeyCode::PageDown], keys(500));
+    report("span tree: PgDn", pages);
     let folds = drive(
         &mut app,
         &mut term,
         &[KeyCode::Char('-'), KeyCode::Char('+')],
-        200,
+        keys(200),
     );
-    report("span tree 10k: fold all / unfold all", folds);
+    report("span tree: fold all / unfold all", folds);
     println!("\nRSS at end: {:.1} MB", rss_mb());
 }

@@ -1,6 +1,7 @@
 //! Regenerates `screenshots/*.svg`: every screen of the trace browser rendered from the
 //! deterministic demo fixtures through the real shell into a ratatui TestBackend, written as
 //! SVG. Run: `cargo run --example screenshots` (after UI changes; the README shows them).
+#![allow(clippy::unwrap_used)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::testing::{buffer_to_svg, fixed_now, no_opener, render_app, test_app};

@@ -1,12 +1,13 @@
 //! opik-tui: a terminal UI for Opik, and an embedded Opik-compatible server.
 //!
 //! Modules:
-//! - `opik`: the wire model shared by client and server, and the REST client;
+//! - `opik`: the wire model (re-exported from the `opik-model` crate) and the REST client;
 //! - `config`, `settings`, `logging`, `cli`: connection resolution, app settings, the log
 //!   file and the command line (used by `main.rs`);
-//! - `server`: the embedded Opik-compatible server (axum + SQLite);
+//! - `server`: the embedded Opik-compatible server: the UI-free `opik-server` crate, re-exported;
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod annotate;
 pub mod app;
@@ -16,10 +17,12 @@ pub mod dashboard;
 pub mod logging;
 pub mod opik;
 pub mod outbox;
-pub mod private_fs;
 pub mod render;
-pub mod server;
 pub mod settings;
 pub mod theme;
 pub mod views;
 pub mod widgets;
+
+pub use opik_server as server;
+/// Private (owner-only) files: shared with the server, which owns the module.
+pub use opik_server::private_fs;

@@ -3,6 +3,7 @@
 //! headless, `demo` opens the TUI on a demo-filled embedded server, and the screen commands
 //! (`projects` by default) open the TUI on the configured Opik — or, with no URL configured,
 //! on the embedded local server.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 use std::process::ExitCode;
 

@@ -1,6 +1,7 @@
 //! The REST client against a small axum fixture for the error paths: refused connection,
 //! timeout, 500 then success, 429 with `Retry-After`, malformed JSON, an NDJSON error object
 //! mid-stream, 401, 404, paging through a stream cursor, a stream that breaks mid-way, gzip.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

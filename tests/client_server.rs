@@ -1,6 +1,7 @@
 //! The REST client against the real embedded server (in-process, real HTTP on a free port):
 //! every call the screens rely on round-trips, search streams page through the cursor, filter
 //! strings parse into filters the server applies, and errors come back typed.
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

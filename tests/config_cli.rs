@@ -1,6 +1,7 @@
 //! The real binary's command line: `opik-tui config` prints the resolved connection with each
 //! value's source and the API key masked (flags > env > file), and invalid arguments get clap's
 //! error and a non-zero exit. Runs with a temporary HOME, never the real one.
+#![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Output};
 

@@ -1,6 +1,7 @@
 //! Connection resolution exactly as the Opik SDKs do it: flags > environment >
 //! `~/.opik.config` (or `OPIK_CONFIG_PATH`) > defaults, with the source of each value; URL
 //! normalisation; bad files never stop resolution. Uses a temporary home, never the real one.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::path::PathBuf;

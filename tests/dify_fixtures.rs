@@ -1,4 +1,4 @@
-//! Dify-shaped data (`opik_tui::server::demo_dify`: the dicts Dify's Opik integration hands
+//! Dify-shaped data (`opik_tui::server::demo::dify`: the dicts Dify's Opik integration hands
 //! to `Opik().trace(...)` / `.span(...)`) and a session_id-in-metadata app, logged into the
 //! embedded server (a) through the REST batch endpoints and (b) through the real Opik Python
 //! SDK's low-level client (`tests/sdk/dify_log.py`, the calls Dify makes), then read back with
@@ -14,6 +14,7 @@
 //!
 //! The SDK half needs the venv made by `.ci/run`; without it it fails and says so, unless
 //! `OPIK_TUI_SKIP_PY=1`.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ use opik_tui::opik::conversations::{self, Grouping};
 use opik_tui::opik::dify;
 use opik_tui::opik::messages::{self, Kind};
 use opik_tui::opik::model::{Span, SpanSearchRequest, Trace};
-use opik_tui::server::demo_dify::{self, BILLING, Fixture, RECIPES, TRIP};
+use opik_tui::server::demo::dify::{self as demo_dify, BILLING, Fixture, RECIPES, TRIP};
 use opik_tui::server::{self, ServerConfig, ServerHandle};
 use serde_json::{Value, json};
 

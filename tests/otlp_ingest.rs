@@ -1,6 +1,7 @@
 //! OTLP/HTTP ingest against the real embedded server over HTTP: protobuf and JSON bodies,
 //! gzip, both routes, orphans before their parent, re-sends, the project header, malformed
 //! bodies; then the metrics, KPI cards and stats endpoints over what was ingested.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 

@@ -6,6 +6,7 @@
 //!
 //! Needs the venv that `.ci/run` installs (`OPIK_TUI_VENV` or `$HOME/.cache/opik-tui/venv`);
 //! without it the test fails and says so, unless `OPIK_TUI_SKIP_PY=1`.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 //! comment edits follow their create, and the fault test — the server goes away mid-queue,
 //! writes keep being queued (and survive reopening the outbox file), the server comes back on
 //! the same address and database, and every score and comment arrives exactly once.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
 

@@ -1,6 +1,7 @@
 //! Durability of the real `opik-tui serve` binary: every write answered 2xx survives `kill -9`
 //! (ingest, SIGKILL mid-stream, restart, count), batches stay all-or-nothing across the crash,
 //! and SIGTERM shuts down gracefully.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -106,7 +107,13 @@ async fn acknowledged_writes_survive_sigkill() {
         })
     };
     // kill once the writer is well under way (no fixed sleep: wait until batches land)
+    let start = std::time::Instant::now();
     while count(&c, &url).await < acked + 3 * BATCH as i64 {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the writer got fewer than 3 batches in within 30 s");
+        }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     child.kill().unwrap();

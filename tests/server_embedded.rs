@@ -1,5 +1,6 @@
 //! The embedded default over real HTTP: start-or-reuse on a local address, refusal when a
 //! non-Opik program holds the port, and the demo server with its data set.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 

@@ -1,6 +1,7 @@
 //! Nothing panics on input: random JSON documents (and random bytes) posted to the ingest,
 //! score, search and thread endpoints get a 2xx or a 4xx, never a 5xx or a panic. Requests go
 //! through the real router in-process (`tower::ServiceExt::oneshot`) to keep the run fast.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 

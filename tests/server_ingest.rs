@@ -1,6 +1,7 @@
 //! The embedded server's ingest and read paths over real HTTP: upserts, PATCH before create,
 //! spans before their trace, aggregates and estimated cost, search streams with cursors,
 //! per-author scores, threads, comments, filters and Opik's error shapes.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -1,6 +1,7 @@
 //! Hostile bodies against `opik-tui serve` (a child process, so its memory can be measured):
 //! JSON and OTLP protobuf "bombs" get a fast 4xx, attachments stream to disk, and the server's
 //! peak RSS (VmHWM) stays bounded after all of it.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

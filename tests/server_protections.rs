@@ -2,6 +2,7 @@
 //! pages (Origin, Content-Type, DNS-rebinding Host), slow and idle clients, one user undoing
 //! another's work, and the small hardening items (no SQL in errors, page range, project name
 //! length, filters validated first, private files, the version behind the key).
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -1,5 +1,6 @@
 //! Annotation queues and feedback definitions over real HTTP against the embedded server:
 //! CRUD, paging, filters, items, progress (reviewers) and item locks with several users.
+#![allow(clippy::unwrap_used)]
 
 use opik_tui::server::{ServerConfig, ServerHandle, spawn};
 use reqwest::StatusCode;

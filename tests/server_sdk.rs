@@ -4,6 +4,7 @@
 //!
 //! Needs the venv made by `.ci/run` (`$OPIK_TUI_VENV` or `~/.cache/opik-tui/venv`); without it
 //! these tests fail and say so, unless `OPIK_TUI_SKIP_PY=1`.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -3,6 +3,7 @@
 //! (tests/sdk/extras_attachments.py). The venv comes from `.ci/run` (`OPIK_TUI_VENV` or
 //! `$HOME/.cache/opik-tui/venv`); without it these tests fail with a hint, unless
 //! `OPIK_TUI_SKIP_PY=1`.
+#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,6 +1,7 @@
 //! `OPIK_TRACE_THREAD_TIMEOUT_TO_MARK_AS_INACTIVE` drives thread status: with a zero timeout a
 //! thread is inactive as soon as its trace is written (its own test binary, since it sets the
 //! environment before starting the server).
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 

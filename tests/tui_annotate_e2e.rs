@@ -10,6 +10,7 @@
 //! `thread_model_id`), then `:annotate` works through them (the conversation and the thread
 //! status are on screen) and the thread scores (by thread id and project) and the comment (on
 //! the thread) are read back with the queue id.
+#![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
 

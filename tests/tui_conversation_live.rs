@@ -8,6 +8,7 @@
 //! selected turn's trace, `+` again deletes it, `-` on the next turn writes 0; `x` closes the
 //! active thread; `#` adds a tag; `c` adds a comment; a metadata-keyed conversation (no
 //! thread_id) is found by `b` and opened with its turns.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::rc::Rc;

@@ -8,6 +8,7 @@
 //! writes the conversation's Opik web URL with OSC 52 (tmux, with `set-clipboard on`, stores
 //! it as a paste buffer, read back here); `e` in the trace view writes the trace as JSON into
 //! the working directory and the toast says where.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -9,6 +9,7 @@
 //! of a metadata conversation (threads list and conversation view), of a trace (traces list)
 //! and of a span (trace view), with the real project id; `e` in the trace view writes the
 //! trace, its spans and their scores as JSON and says where.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::rc::Rc;

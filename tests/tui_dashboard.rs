@@ -2,6 +2,7 @@
 //! embedded server over HTTP (in process): `:dashboard` opens the all-projects overview,
 //! `]`/`[` change the range and refetch, `Enter` drills into a project's dashboard, the live
 //! refresh picks up new traces on a tick without a key press, and `p` pauses it.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::rc::Rc;

@@ -1,5 +1,5 @@
 //! End to end in tmux against `opik-tui serve` (the real binary, run headless on a free
-//! port): a Dify chatbot's project (`opik_tui::server::demo_dify`: what Dify's Opik
+//! port): a Dify chatbot's project (`opik_tui::server::demo::dify`: what Dify's Opik
 //! integration logs, no `thread_id` anywhere) is logged through the REST API; the real binary
 //! opens the threads screen on it, which finds no Opik threads and shows the three Dify
 //! conversations by `metadata.conversation_id`; one opens with the user's queries and the
@@ -7,8 +7,9 @@
 //! `+` on its second turn is read back from the REST API as "User feedback" = 1 (source ui)
 //! on that turn's trace, and `-` on the third as 0. Then the trace view of the turn
 //! (`t`) names the spans readably.
+#![allow(clippy::unwrap_used)]
 
-use opik_tui::server::demo_dify::{self, BILLING, RECIPES, TRIP};
+use opik_tui::server::demo::dify::{self as demo_dify, BILLING, RECIPES, TRIP};
 use serde_json::{Value, json};
 
 mod common;

@@ -1,4 +1,4 @@
-//! Snapshots of Dify-logged data (the fixture of `opik_tui::server::demo_dify`, the records
+//! Snapshots of Dify-logged data (the fixture of `opik_tui::server::demo::dify`, the records
 //! Dify's Opik integration builds), rendered through the whole shell into a TestBackend:
 //!
 //! - a chatflow turn's span tree: node rows named by title and node type
@@ -8,13 +8,14 @@
 //!   model and provider exist only in `metadata.ls_model_name` / `ls_provider`;
 //! - a conversation grouped by `metadata.conversation_id`: the user's queries and the answers
 //!   (not the raw prompt-message lists), oldest first, without the `generate_name_trace`.
+#![allow(clippy::unwrap_used)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::testing::{buffer_text, fixed_now, no_opener, render_app, test_app};
 use opik_tui::app::{App, DynScreen};
 use opik_tui::opik::conversations::Grouping;
 use opik_tui::opik::model::{Span, Timestamp, Trace};
-use opik_tui::server::demo_dify::{self, BILLING, DIFY_PROJECT, Fixture, TRIP};
+use opik_tui::server::demo::dify::{self as demo_dify, BILLING, DIFY_PROJECT, Fixture, TRIP};
 use opik_tui::views::conversation::{Conversation, ConversationScreen};
 use opik_tui::views::trace_view::TraceViewScreen;
 use uuid::Uuid;

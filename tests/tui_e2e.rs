@@ -5,6 +5,7 @@
 //!
 //! Needs tmux and the SDK venv (both installed by `.ci/run`). Without the venv the test fails
 //! and says so, unless `OPIK_TUI_SKIP_PY=1`: then the same data is logged over REST.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,6 +3,7 @@
 //! with counts, the traces table pages as you scroll (`1–… of 250`), search and filter go to
 //! the server, a trace opens with its span tree, and errors mid-session keep the data and
 //! raise a toast.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::rc::Rc;

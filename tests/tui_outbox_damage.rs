@@ -1,5 +1,6 @@
 //! The real binary in tmux: an outbox file found damaged at start is reported on screen with
 //! the number of writes that could not be recovered, and the damaged file is kept aside.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

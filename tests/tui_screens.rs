@@ -1,6 +1,7 @@
 //! Snapshot tests of every screen of the trace browser at 80×24 and 160×45, rendered through
 //! the whole shell (status bar, hint bar) into a ratatui TestBackend with fixed data and a
 //! fixed "now". Also checks that hostile text never reaches the buffer.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 

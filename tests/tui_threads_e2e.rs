@@ -4,6 +4,7 @@
 //! "User feedback" = 1, source ui), presses it again (read back as removed), gives a thumbs
 //! down on the second turn, and scores the thread with a categorical feedback definition
 //! (read back on the thread).
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 

@@ -57,6 +57,7 @@ pub mod screen;
 pub mod shell;
 pub mod tasks;
 pub mod terminal;
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
 pub use action::Action;

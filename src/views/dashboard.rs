@@ -834,6 +834,7 @@ pub fn overview_row(data: &OverviewData, i: usize) -> Option<&OverviewRow> {
 
 /// Deterministic dashboards (fixed "now" of the test helpers) for snapshots and
 /// `examples/screenshots.rs`.
+#[cfg(any(test, feature = "test-support"))]
 pub mod samples {
     use super::*;
     use crate::app::testing::fixed_now;

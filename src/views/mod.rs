@@ -5,6 +5,7 @@
 pub mod annotate;
 pub mod conversation;
 pub mod dashboard;
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 #[cfg(test)]
 mod hostile_numbers;
