@@ -236,9 +236,11 @@ impl<R> ListCore<R> {
         more && !self.loading && self.table.selected + margin >= self.rows.len()
     }
 
-    /// `space`: mark or unmark `id`, then move down.
-    pub fn toggle_mark(&mut self, id: Uuid) {
-        if !self.marks.remove(&id) {
+    /// `space`: mark or unmark `id` (the selected row's, if it has one), then move down.
+    pub fn mark(&mut self, id: Option<Uuid>) {
+        if let Some(id) = id
+            && !self.marks.remove(&id)
+        {
             self.marks.insert(id);
         }
         self.table.down(1, self.rows.len());

@@ -146,12 +146,15 @@ fn marks_toggle_move_down_and_stand_for_the_selection() {
     let mut l = list(5);
     assert_eq!(l.marked_or(Some(Uuid::from_u128(9))), [Uuid::from_u128(9)]);
     assert!(l.marked_or(None).is_empty());
-    l.toggle_mark(Uuid::from_u128(1));
+    l.mark(Some(Uuid::from_u128(1)));
     assert_eq!(l.table.selected, 1);
-    l.toggle_mark(Uuid::from_u128(2));
+    l.mark(Some(Uuid::from_u128(2)));
     l.table.first();
-    l.toggle_mark(Uuid::from_u128(1));
+    l.mark(Some(Uuid::from_u128(1)));
     assert_eq!(l.marked_or(Some(Uuid::from_u128(5))), [Uuid::from_u128(2)]);
+    l.mark(None);
+    assert_eq!(l.table.selected, 2, "a row without an id is passed over");
+    assert_eq!(l.marks.len(), 1);
     let t = Theme::dark();
     assert_eq!(
         l.marks_span(" · a: add", &t)
@@ -225,7 +228,7 @@ fn wheel_moves_click_selects_then_opens() {
 #[test]
 fn draws_marks_sort_search_and_the_prompt() {
     let mut l = list(4);
-    l.toggle_mark(Uuid::from_u128(1));
+    l.mark(Some(Uuid::from_u128(1)));
     l.prompts.search = "row".into();
     l.handle(Action::Filter);
     l.handle_key(key(KeyCode::Char('?')));
