@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::render::format;
+use crate::opik::model::FeedbackScore;
+use crate::render::{format, sanitize};
 
 /// Longest preview a row keeps (memory stays flat with 100k rows).
 pub const PREVIEW_CHARS: usize = 160;
@@ -43,6 +44,29 @@ pub fn score_value(v: f64) -> String {
     }
 }
 
+/// Scores in one cell: `helpfulness 0.8 · relevance 1` (names sanitised).
+pub fn compact_scores(scores: &[FeedbackScore]) -> String {
+    scores
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                sanitize::one_line(&s.name),
+                s.value.map(score_value).unwrap_or_else(dash)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Tags in one cell: `prod,beta` (sanitised).
+pub fn tags(tags: &[String]) -> String {
+    tags.iter()
+        .map(|t| sanitize::one_line(t))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +87,20 @@ mod tests {
         assert_eq!(c.chars().count(), PREVIEW_CHARS);
         assert!(c.ends_with('…'));
         assert_eq!(clip("short".into()), "short");
+    }
+
+    #[test]
+    fn scores_and_tags_fit_one_line() {
+        let s = |name: &str, value| FeedbackScore {
+            name: name.into(),
+            value,
+            ..FeedbackScore::default()
+        };
+        assert_eq!(
+            compact_scores(&[s("help\u{1b}[1mful", Some(0.8)), s("safe", None)]),
+            "helpful 0.8 · safe –"
+        );
+        assert_eq!(tags(&["prod".into(), "a\nb".into()]), "prod,a b");
     }
 
     #[test]
