@@ -1,21 +1,25 @@
-//! Ingest and query benchmark for the embedded server (a release-mode bench binary, not a
-//! test: `benches/run.sh` runs it; `cargo test --all-targets` only builds it).
+//! Ingest and query benchmark for the embedded server (a release-mode bench binary:
+//! `benches/run.sh` runs it with `cargo bench`). Without `--bench` (as `cargo test
+//! --all-targets` runs harness-less bench binaries) it makes a smoke run only: at most 2000
+//! spans per phase and 2 timing runs, to check that the benchmark still works.
 //!
 //! The server runs in a child process (this binary re-executed with `BENCH_ROLE=server`), so
 //! its memory is measured alone. Measured, over real HTTP with 4 concurrent senders:
 //! 1. OTLP/HTTP protobuf ingest of `BENCH_SPANS` spans (10 per trace, 1000 per request),
 //!    counted as acknowledged **and** queryable: the clock stops when every request has been
 //!    answered and `spans/stats` reports every span (a 200 is only sent after the commit);
-//! 2. the SDK batch endpoints (`traces/batch` + `spans/batch`, 1000 records per request;
-//!    bodies serialised before the clock starts);
+//! 2. the SDK batch endpoints on `BENCH_SDK_SPANS` more spans (`traces/batch` +
+//!    `spans/batch`, 1000 records per request; bodies serialised before the clock starts);
 //! 3. at that size: a filtered, sorted page of 100 traces (p50/p90 of 30 runs) and 30-day
 //!    metrics requests (p50 of 20 runs);
 //! 4. the server's peak RSS while ingesting, the database size per million spans, and the
 //!    server's CPU time per 1000 spans (a figure the machine's load does not inflate);
-//! 5. with `PHOENIX_BIN` set: Arize Phoenix (`phoenix serve`, SQLite) on the same OTLP
-//!    payloads, acknowledged and then queryable (rows in its `spans` table), and ours on the
+//! 5. with `PHOENIX_BIN` set: Arize Phoenix (`phoenix serve`, SQLite) on `BENCH_PHOENIX_SPANS`
+//!    OTLP spans, acknowledged and then queryable (rows in its `spans` table), and ours on the
 //!    same payloads in the same run, for the ratio.
 //!
+//! Defaults: `BENCH_SPANS=1000000`, `BENCH_SDK_SPANS=200000`, `BENCH_PHOENIX_SPANS=20000`.
+//! `BENCH_KEEP_DB=path` builds the database there and keeps it (to study query plans).
 //! Output: a human summary and one `RESULT key=value` line per figure.
 
 use std::net::SocketAddr;

@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::testing::{buffer_to_svg, fixed_now, no_opener, render_app, test_app};
-use opik_tui::app::{App, Screen, ScreenRequest};
+use opik_tui::app::{App, DynScreen, ScreenRequest};
 use opik_tui::theme::Theme;
 use opik_tui::views::fixtures;
 use opik_tui::views::projects::ProjectsScreen;
@@ -22,7 +22,7 @@ fn keys(app: &mut App, s: &str) {
     }
 }
 
-fn shot(name: &str, screen: Box<dyn Screen>, theme: &str, keys_in: &str) -> std::io::Result<()> {
+fn shot(name: &str, screen: Box<dyn DynScreen>, theme: &str, keys_in: &str) -> std::io::Result<()> {
     let mut app = test_app(no_opener());
     app.theme = Theme::builtin(theme).unwrap_or_default();
     app.push(screen, fixed_now());
@@ -35,7 +35,7 @@ fn shot(name: &str, screen: Box<dyn Screen>, theme: &str, keys_in: &str) -> std:
     Ok(())
 }
 
-fn traces() -> Box<dyn Screen> {
+fn traces() -> Box<dyn DynScreen> {
     let rows: Vec<TraceRow> = fixtures::traces(80, fixed_now())
         .iter()
         .map(TraceRow::from_trace)
@@ -43,7 +43,7 @@ fn traces() -> Box<dyn Screen> {
     Box::new(TracesScreen::with_rows("support-bot", rows, Some(12_345)))
 }
 
-fn trace_view() -> Box<dyn Screen> {
+fn trace_view() -> Box<dyn DynScreen> {
     let (trace, spans) = fixtures::agent_trace(fixed_now(), 0);
     Box::new(TraceViewScreen::with_data(
         "support-bot",
@@ -84,7 +84,7 @@ fn main() -> std::io::Result<()> {
         "jj",
     )?;
     shot("traces-ansi16", traces(), "ansi16", "jj")?;
-    let dashboard = |project: bool| -> Box<dyn Screen> {
+    let dashboard = |project: bool| -> Box<dyn DynScreen> {
         use opik_tui::views::dashboard::{DEFAULT_REFRESH, DashboardScreen, samples};
         let mut s =
             DashboardScreen::offline(project.then(|| "checkout-bot".into()), DEFAULT_REFRESH);

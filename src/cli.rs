@@ -77,6 +77,9 @@ pub enum Command {
         /// repeatable. Other pages' requests are refused
         #[arg(long, value_name = "URL")]
         allow_origin: Vec<String>,
+        /// Largest attachment upload accepted, in MiB (uploads are streamed to disk)
+        #[arg(long, default_value_t = 100, value_name = "MIB")]
+        max_attachment_mb: u64,
     },
     /// Open the TUI on an embedded server filled with demo data
     Demo,

@@ -95,7 +95,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
             users,
             allow_origin,
+            max_attachment_mb,
         } => {
+            server::attachments::set_max_attachment_bytes(
+                max_attachment_mb.saturating_mul(1 << 20),
+            );
             let db_path = match db {
                 Some(p) => p,
                 None => server::embedded::default_db_path()?,

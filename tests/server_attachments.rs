@@ -163,3 +163,83 @@ async fn upload_list_download() {
         .unwrap();
     assert_eq!(page["total"], 1);
 }
+
+#[tokio::test]
+async fn active_types_download_and_links_name_the_server_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = spawn(ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        db_path: dir.path().join("t.db"),
+        api_key: None,
+        users_file: None,
+    })
+    .await
+    .unwrap();
+    let base = h.base_url();
+    let http = reqwest::Client::new();
+    let trace = Uuid::now_v7();
+    // A client-given `path` and a foreign Host are not reflected into the upload URL.
+    let evil = base64::engine::general_purpose::STANDARD.encode("http://evil.example/api");
+    let start = json!({"file_name": "page.html", "mime_type": "text/html", "entity_type": "trace",
+                       "entity_id": trace, "path": evil});
+    // On a keyless loopback server a foreign Host is refused outright (DNS rebinding) …
+    let r = http
+        .post(format!("{base}/v1/private/attachment/upload-start"))
+        .header("host", "evil.example")
+        .json(&start)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 421, "a foreign Host is refused on the keyless loopback server");
+    // … and the client-given `path` never makes it into the URL handed out.
+    let r = http
+        .post(format!("{base}/v1/private/attachment/upload-start"))
+        .json(&start)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let url = v["pre_sign_urls"][0].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("{base}/v1/")), "{url}");
+    assert!(!url.contains("evil"), "{url}");
+    let r = http
+        .put(&url)
+        .body("<script>alert(1)</script>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let put = |name: &str, mime: &str| {
+        http.put(format!("{base}/v1/private/attachment/upload?file_name={name}&mime_type={mime}&entity_type=trace&entity_id={trace}"))
+            .body("x")
+            .send()
+    };
+    assert_eq!(put("a.svg", "image/svg%2Bxml").await.unwrap().status(), 204);
+    assert_eq!(put("a.png", "image/png").await.unwrap().status(), 204);
+    let page: Value = http
+        .get(format!(
+            "{base}/v1/private/attachment/list?entity_type=trace&entity_id={trace}&path={evil}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 3);
+    for f in page["content"].as_array().unwrap() {
+        let link = f["link"].as_str().unwrap();
+        assert!(link.starts_with(&base), "{link}");
+        let r = http.get(link).send().await.unwrap();
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        let disp = r
+            .headers()
+            .get("content-disposition")
+            .map(|v| v.to_str().unwrap().to_string());
+        if f["file_name"] == "a.png" {
+            assert_eq!(disp, None);
+        } else {
+            assert_eq!(disp.as_deref(), Some("attachment"), "{}", f["file_name"]);
+        }
+    }
+}

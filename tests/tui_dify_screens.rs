@@ -11,7 +11,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::testing::{buffer_text, fixed_now, no_opener, render_app, test_app};
-use opik_tui::app::{App, Screen};
+use opik_tui::app::{App, DynScreen};
 use opik_tui::opik::conversations::Grouping;
 use opik_tui::opik::model::{Span, Timestamp, Trace};
 use opik_tui::server::demo_dify::{self, BILLING, DIFY_PROJECT, Fixture, TRIP};
@@ -19,7 +19,7 @@ use opik_tui::views::conversation::{Conversation, ConversationScreen};
 use opik_tui::views::trace_view::TraceViewScreen;
 use uuid::Uuid;
 
-fn app_with(screen: Box<dyn Screen>) -> App {
+fn app_with(screen: Box<dyn DynScreen>) -> App {
     let mut app = test_app(no_opener());
     app.push(screen, fixed_now());
     app

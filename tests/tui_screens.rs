@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::connect::ConnectScreen;
 use opik_tui::app::testing::{buffer_text, fixed_now, no_opener, render_app, test_app};
-use opik_tui::app::{App, Screen, ScreenRequest};
+use opik_tui::app::{App, DynScreen, ScreenRequest};
 use opik_tui::views::fixtures;
 use opik_tui::views::projects::ProjectsScreen;
 use opik_tui::views::trace_view::TraceViewScreen;
@@ -15,7 +15,7 @@ use opik_tui::views::traces::{TraceRow, TracesScreen};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
 
-fn app_with(screen: Box<dyn Screen>) -> App {
+fn app_with(screen: Box<dyn DynScreen>) -> App {
     let mut app = test_app(no_opener());
     app.push(screen, fixed_now());
     app

@@ -1,8 +1,11 @@
 //! Annotation-queue logic shared by the queues list and the SME annotate screen: the scoring
 //! panel model ([`form`]), progress, per-item status, resume order and lock renewal
-//! ([`progress`]), and queue references (names, ids, web share links) ([`queue_ref`]).
-//! Everything here is pure; the views in `views::{queues, annotate}` drive it and send writes
-//! through the durable outbox (`crate::outbox`).
+//! ([`progress`]), queue references (names, ids, web share links) ([`queue_ref`]) and one
+//! SME's pass through a queue ([`session`]) are pure, with no terminal and no I/O.
+//! [`load`] is the one part that talks to the server: it loads a queue, its definitions,
+//! items and locks over REST, called by the views inside spawned tasks. The views in
+//! `views::{queues, annotate}` drive all of it and send writes through the durable outbox
+//! (`crate::outbox`).
 
 pub mod form;
 pub mod load;

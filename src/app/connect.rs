@@ -12,7 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::action::Action;
-use super::screen::{Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use super::key_context::KeyContext;
+use super::screen::{Ctx, DrawCtx, Handled, Screen, ScreenRequest};
 use crate::render::sanitize;
 
 /// A connection probe: resolves to `Err(message)` when the server cannot be used.
@@ -47,44 +48,48 @@ impl ConnectScreen {
         }
     }
 
-    fn try_connect(&mut self, ctx: &mut Ctx) {
+    fn try_connect(&mut self, ctx: &mut Ctx<ProbeResult>) {
         self.attempts += 1;
         let probe = self.probe.clone();
         ctx.spawn("probe", async move { probe().await });
     }
 }
 
+/// What the probe task returns: the server answered, or why not.
+pub type ProbeResult = Result<(), String>;
+
 impl Screen for ConnectScreen {
+    type Msg = ProbeResult;
+
     fn title(&self) -> String {
         "Connecting".into()
     }
 
-    fn context(&self) -> &'static str {
-        "connect"
+    fn context(&self) -> KeyContext {
+        KeyContext::Connect
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<ProbeResult>) {
         if self.error.is_none() {
             self.try_connect(ctx);
         }
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<ProbeResult>) {
         self.try_connect(ctx);
     }
 
-    fn handle_action(&mut self, _action: Action, _ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, _action: Action, _ctx: &mut Ctx<ProbeResult>) -> Handled {
         Handled::No
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        match out.take::<Result<(), String>>() {
-            Some(Ok(())) => {
+    fn on_msg(&mut self, msg: ProbeResult, ctx: &mut Ctx<ProbeResult>) {
+        match msg {
+            Ok(()) => {
                 ctx.refreshed();
                 ctx.replace_open(self.start.clone());
             }
-            Some(Err(e)) => self.error = Some(e),
-            None => {}
+            Err(e) => self.error = Some(e),
         }
     }
 

@@ -14,6 +14,7 @@ use std::fmt;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use super::key_context::KeyContext;
 
 /// A normalised key press: characters carry their case, so `SHIFT` is only kept for
 /// non-character keys.
@@ -232,11 +233,11 @@ impl fmt::Display for Key {
 }
 
 /// The keymap: global bindings plus per-context ones (a context is a screen's
-/// [`crate::app::Screen::context`] name, e.g. `traces`). Context bindings win.
+/// [`crate::app::Screen::context`], e.g. [`KeyContext::Traces`]). Context bindings win.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyMap {
     global: BTreeMap<Key, Action>,
-    contexts: BTreeMap<String, BTreeMap<Key, Action>>,
+    contexts: BTreeMap<KeyContext, BTreeMap<Key, Action>>,
 }
 
 const DEFAULTS: &[(&str, Action)] = &[
@@ -298,56 +299,56 @@ const DEFAULTS: &[(&str, Action)] = &[
 ];
 
 /// Default bindings that only apply in one screen context: (context, key, action).
-const CONTEXT_DEFAULTS: &[(&str, &str, Action)] = &[
-    ("trace", "h", Action::Collapse),
-    ("trace", "left", Action::Collapse),
-    ("trace", "l", Action::Expand),
-    ("trace", "right", Action::Expand),
-    ("conversation", "+", Action::ThumbUp),
-    ("conversation", "=", Action::ThumbUp),
-    ("conversation", "-", Action::ThumbDown),
-    ("conversation", "t", Action::OpenTrace),
-    ("conversation", "x", Action::CloseThread),
-    ("conversation", "c", Action::Comment),
-    ("conversation", "#", Action::Tag),
-    ("conversation", "s", Action::Score),
-    ("conversation", "n", Action::NextMatch),
-    ("conversation", "N", Action::PrevMatch),
-    ("threads", "b", Action::CycleGrouping),
-    ("queues", "n", Action::New),
-    ("conversation", "e", Action::Export),
-    ("trace", "e", Action::Export),
-    ("dashboard", "]", Action::RangeNext),
-    ("dashboard", "[", Action::RangePrev),
-    ("dashboard", "w", Action::RangeNext),
-    ("dashboard", "p", Action::Pause),
+const CONTEXT_DEFAULTS: &[(KeyContext, &str, Action)] = &[
+    (KeyContext::TraceView, "h", Action::Collapse),
+    (KeyContext::TraceView, "left", Action::Collapse),
+    (KeyContext::TraceView, "l", Action::Expand),
+    (KeyContext::TraceView, "right", Action::Expand),
+    (KeyContext::Conversation, "+", Action::ThumbUp),
+    (KeyContext::Conversation, "=", Action::ThumbUp),
+    (KeyContext::Conversation, "-", Action::ThumbDown),
+    (KeyContext::Conversation, "t", Action::OpenTrace),
+    (KeyContext::Conversation, "x", Action::CloseThread),
+    (KeyContext::Conversation, "c", Action::Comment),
+    (KeyContext::Conversation, "#", Action::Tag),
+    (KeyContext::Conversation, "s", Action::Score),
+    (KeyContext::Conversation, "n", Action::NextMatch),
+    (KeyContext::Conversation, "N", Action::PrevMatch),
+    (KeyContext::Threads, "b", Action::CycleGrouping),
+    (KeyContext::Queues, "n", Action::New),
+    (KeyContext::Conversation, "e", Action::Export),
+    (KeyContext::TraceView, "e", Action::Export),
+    (KeyContext::Dashboard, "]", Action::RangeNext),
+    (KeyContext::Dashboard, "[", Action::RangePrev),
+    (KeyContext::Dashboard, "w", Action::RangeNext),
+    (KeyContext::Dashboard, "p", Action::Pause),
     // SME mode (issue 12): the scoring panel's keys. Digits, `.`, `-` and Backspace are not
     // bound: they type values (see `Screen::handle_unbound_key`).
-    ("annotate", "enter", Action::Submit),
-    ("annotate", "y", Action::Yes),
-    ("annotate", "n", Action::No),
-    ("annotate", "tab", Action::NextField),
-    ("annotate", "down", Action::NextField),
-    ("annotate", "backtab", Action::PrevField),
-    ("annotate", "up", Action::PrevField),
-    ("annotate", "right", Action::Increase),
-    ("annotate", "left", Action::Decrease),
-    ("annotate", "x", Action::ClearField),
-    ("annotate", "delete", Action::ClearField),
-    ("annotate", "r", Action::Reason),
-    ("annotate", "c", Action::Comment),
-    ("annotate", "i", Action::ToggleInstructions),
-    ("annotate", "s", Action::ToggleSpans),
-    ("annotate", "a", Action::TakeOver),
-    ("annotate", "]", Action::NextItem),
-    ("annotate", "pgdn", Action::NextItem),
-    ("annotate", "[", Action::PrevItem),
-    ("annotate", "pgup", Action::PrevItem),
-    ("annotate", "j", Action::ScrollDown),
-    ("annotate", "k", Action::ScrollUp),
-    ("annotate", "D", Action::RemoveFromQueue),
-    ("annotate", "d", Action::None),
-    ("annotate", "-", Action::None),
+    (KeyContext::Annotate, "enter", Action::Submit),
+    (KeyContext::Annotate, "y", Action::Yes),
+    (KeyContext::Annotate, "n", Action::No),
+    (KeyContext::Annotate, "tab", Action::NextField),
+    (KeyContext::Annotate, "down", Action::NextField),
+    (KeyContext::Annotate, "backtab", Action::PrevField),
+    (KeyContext::Annotate, "up", Action::PrevField),
+    (KeyContext::Annotate, "right", Action::Increase),
+    (KeyContext::Annotate, "left", Action::Decrease),
+    (KeyContext::Annotate, "x", Action::ClearField),
+    (KeyContext::Annotate, "delete", Action::ClearField),
+    (KeyContext::Annotate, "r", Action::Reason),
+    (KeyContext::Annotate, "c", Action::Comment),
+    (KeyContext::Annotate, "i", Action::ToggleInstructions),
+    (KeyContext::Annotate, "s", Action::ToggleSpans),
+    (KeyContext::Annotate, "a", Action::TakeOver),
+    (KeyContext::Annotate, "]", Action::NextItem),
+    (KeyContext::Annotate, "pgdn", Action::NextItem),
+    (KeyContext::Annotate, "[", Action::PrevItem),
+    (KeyContext::Annotate, "pgup", Action::PrevItem),
+    (KeyContext::Annotate, "j", Action::ScrollDown),
+    (KeyContext::Annotate, "k", Action::ScrollUp),
+    (KeyContext::Annotate, "D", Action::RemoveFromQueue),
+    (KeyContext::Annotate, "d", Action::None),
+    (KeyContext::Annotate, "-", Action::None),
 ];
 
 impl Default for KeyMap {
@@ -363,7 +364,7 @@ impl Default for KeyMap {
         }
         for (c, k, a) in CONTEXT_DEFAULTS {
             if let Ok(key) = Key::parse(k) {
-                map.bind(Some(c), key, *a);
+                map.bind(*c, key, *a);
             }
         }
         map
@@ -416,8 +417,14 @@ impl KeyMap {
             };
             // `context.key` binds in one context; a lone `.` or `x.` is a key.
             let (ctx, key_str) = match k.split_once('.') {
-                Some((c, rest)) if !c.is_empty() && !rest.is_empty() => (Some(c), rest),
-                _ => (None, k.as_str()),
+                Some((c, rest)) if !c.is_empty() && !rest.is_empty() => match c.parse() {
+                    Ok(c) => (c, rest),
+                    Err(e) => {
+                        errors.push(format!("[keys] {k}: {e}"));
+                        continue;
+                    }
+                },
+                _ => (KeyContext::Global, k.as_str()),
             };
             match Key::parse(key_str) {
                 Ok(key) => map.bind(ctx, key, action),
@@ -427,26 +434,24 @@ impl KeyMap {
         (map, errors)
     }
 
-    /// Bind `key` to `action` (globally when `context` is `None`).
-    pub fn bind(&mut self, context: Option<&str>, key: Key, action: Action) {
+    /// Bind `key` to `action` in `context` ([`KeyContext::Global`]: everywhere a screen does
+    /// not bind it itself).
+    pub fn bind(&mut self, context: KeyContext, key: Key, action: Action) {
         match context {
-            None => {
+            KeyContext::Global => {
                 self.global.insert(key, action);
             }
-            Some(c) => {
-                self.contexts
-                    .entry(c.to_string())
-                    .or_default()
-                    .insert(key, action);
+            c => {
+                self.contexts.entry(c).or_default().insert(key, action);
             }
         }
     }
 
     /// The action for `key` in `context` (context bindings first, then global).
-    pub fn lookup(&self, context: &str, key: Key) -> Option<Action> {
+    pub fn lookup(&self, context: KeyContext, key: Key) -> Option<Action> {
         let a = self
             .contexts
-            .get(context)
+            .get(&context)
             .and_then(|m| m.get(&key))
             .or_else(|| self.global.get(&key))
             .copied()?;
@@ -454,9 +459,9 @@ impl KeyMap {
     }
 
     /// The keys that trigger `action` in `context`, context keys first.
-    pub fn keys_for(&self, context: &str, action: Action) -> Vec<Key> {
+    pub fn keys_for(&self, context: KeyContext, action: Action) -> Vec<Key> {
         let mut out = Vec::new();
-        if let Some(m) = self.contexts.get(context) {
+        if let Some(m) = self.contexts.get(&context) {
             out.extend(m.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k));
         }
         for (k, a) in &self.global {
@@ -470,7 +475,7 @@ impl KeyMap {
     }
 
     /// `j/↓`-style display of the keys for `action`, at most `max` keys; `None` if unbound.
-    pub fn describe(&self, context: &str, action: Action, max: usize) -> Option<String> {
+    pub fn describe(&self, context: KeyContext, action: Action, max: usize) -> Option<String> {
         let keys = self.keys_for(context, action);
         if keys.is_empty() {
             return None;
@@ -532,16 +537,38 @@ mod tests {
         o.insert("traces.s".to_string(), "live_tail".to_string());
         o.insert("z".to_string(), "fly".to_string());
         o.insert("ctrl-".to_string(), "up".to_string());
+        o.insert("tracez.s".to_string(), "live_tail".to_string());
+        o.insert("global.w".to_string(), "up".to_string());
         let (m, errs) = KeyMap::with_overrides(&o);
-        assert_eq!(m.lookup("any", Key::ch('x')), Some(Action::Down));
-        assert_eq!(m.lookup("any", Key::ch('j')), None);
         assert_eq!(
-            m.lookup("any", Key::plain(KeyCodeOrd::Down)),
+            m.lookup(KeyContext::Projects, Key::ch('x')),
             Some(Action::Down)
         );
-        assert_eq!(m.lookup("traces", Key::ch('s')), Some(Action::LiveTail));
-        assert_eq!(m.lookup("projects", Key::ch('s')), Some(Action::CycleSort));
-        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(m.lookup(KeyContext::Projects, Key::ch('j')), None);
+        assert_eq!(
+            m.lookup(KeyContext::Projects, Key::plain(KeyCodeOrd::Down)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            m.lookup(KeyContext::Traces, Key::ch('s')),
+            Some(Action::LiveTail)
+        );
+        assert_eq!(
+            m.lookup(KeyContext::Projects, Key::ch('s')),
+            Some(Action::CycleSort)
+        );
+        assert_eq!(
+            m.lookup(KeyContext::Dashboard, Key::ch('w')),
+            Some(Action::RangeNext)
+        );
+        assert_eq!(m.lookup(KeyContext::Traces, Key::ch('w')), Some(Action::Up));
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.contains("tracez.s")
+                && e.contains("unknown key context")
+                && e.contains("traces, trace, threads")),
+            "{errs:?}"
+        );
         assert!(errs.iter().any(|e| e.contains("unknown action")));
         assert!(
             !errs.iter().any(|e| e.contains("see `?`")),
@@ -553,10 +580,18 @@ mod tests {
             action_suggestions("live")
         );
         assert!(action_suggestions("flyaway").contains("\"down\""));
-        assert_eq!(m.describe("any", Action::Down, 3).unwrap(), "x/↓");
-        assert_eq!(m.describe("traces", Action::LiveTail, 3).unwrap(), "L/s");
         assert_eq!(
-            KeyMap::default().describe("a", Action::Quit, 2).unwrap(),
+            m.describe(KeyContext::Projects, Action::Down, 3).unwrap(),
+            "x/↓"
+        );
+        assert_eq!(
+            m.describe(KeyContext::Traces, Action::LiveTail, 3).unwrap(),
+            "L/s"
+        );
+        assert_eq!(
+            KeyMap::default()
+                .describe(KeyContext::Global, Action::Quit, 2)
+                .unwrap(),
             "^c"
         );
     }

@@ -6,19 +6,24 @@
 //!   screen captures text (search box).
 //! - **Keymap** ([`keymap::KeyMap`]): default bindings plus the settings' `[keys]` table
 //!   (`j = "down"`, `"traces.L" = "live_tail"`). Lookups go context-first (a screen's
-//!   [`Screen::context`]), then global. The hint bar and the `?` overlay are generated from
+//!   [`Screen::context`], a [`KeyContext`] whose snake_case name the settings use), then
+//!   global. The hint bar and the `?` overlay are generated from
 //!   it and from each screen's [`Screen::hints`].
 //! - **Screens** ([`screen::Screen`]): one trait — `handle_action`, `handle_key` (text
-//!   input), `handle_mouse`, `on_result`, `on_tick`, `refresh`, `draw`, `hints`. The shell
-//!   ([`shell::App`]) keeps a stack: `Enter` pushes, `Esc` goes back, `q` closes (quits on
+//!   input), `handle_mouse`, `on_msg`, `on_tick`, `refresh`, `draw`, `hints` — with one
+//!   associated message type `Msg`. The shell ([`shell::App`]) keeps a stack of
+//!   `Box<dyn DynScreen>` ([`DynScreen`] is implemented for every `Screen`): `Enter` pushes, `Esc` goes back, `q` closes (quits on
 //!   the first screen), `Ctrl-c` quits anywhere.
 //! - **Tasks** ([`tasks::Tasks`]): a screen never awaits. It calls
-//!   `ctx.spawn("page", async move { client.list_traces(&q).await })`; the output comes back
-//!   to its `on_result` as a [`screen::TaskOutput`] with that key (`out.take::<T>()`). Results
-//!   for closed screens and superseded requests (same key) are dropped by the shell. While
+//!   `ctx.spawn("page", async move { TracesMsg::Page(client.list_traces(&q).await) })`:
+//!   its `ctx` is a `Ctx<Self::Msg>`, so the future must return the screen's message (a
+//!   different type does not compile). The message comes back to its `on_msg`; the one
+//!   conversion from the shared channel's boxed value happens in `DynScreen::on_task`
+//!   (logged, and a debug assertion, if it ever fails). Results for closed screens and
+//!   superseded requests (same key) are dropped by the shell. While
 //!   anything is in flight the status bar spins.
 //! - **Effects**: through [`screen::Ctx`] a screen opens screens (`ctx.open(ScreenRequest)`
-//!   or `ctx.push(Box<dyn Screen>)`), closes itself (`ctx.pop()`), shows toasts
+//!   or `ctx.push(Box::new(screen))`), closes itself (`ctx.pop()`), shows toasts
 //!   (`ctx.toast_error`), copies to the clipboard (`ctx.copy`, OSC 52), marks the data as
 //!   refreshed (`ctx.refreshed()`, status bar time) and sets the current project.
 //! - **Loop** ([`run`]): `tokio::select!` over crossterm's `EventStream`, the task channel and
@@ -27,17 +32,25 @@
 //!   idle app uses no CPU. The terminal is restored on quit, on error and on panic.
 //!
 //! # Adding a screen
-//! 1. Write `struct MyScreen` in `src/views/my.rs` implementing [`Screen`]; keep a cloned
-//!    `OpikClient` (from [`AppEnv`]) and start loading in `on_open` with `ctx.spawn`.
+//! 1. Write `struct MyScreen` in `src/views/my.rs` and its message enum, one variant per
+//!    kind of result (`enum MyMsg { Page(Result<Page<Trace>, ApiError>), … }`; a screen that
+//!    spawns nothing uses [`NoMsg`]). Implement [`Screen`] with `type Msg = MyMsg`; keep a
+//!    cloned `OpikClient` (from [`AppEnv`]), start loading in `on_open` with
+//!    `ctx.spawn("page", async move { MyMsg::Page(…await) })`, and `match` the message in
+//!    `on_msg`. To offer `Y` / export, add a variant for [`crate::views::share::UrlReady`]
+//!    (and `ExportDone`) with a `From` impl and hand it to `share::url_ready`.
 //! 2. Add a [`ScreenRequest`] variant if it is opened by name, and an arm in
 //!    [`registry::open`] that builds it.
-//! 3. If it needs new keys, add [`Action`] variants (with label, description, default key).
+//! 3. Give it a [`KeyContext`] variant (and name) if it has keys of its own, returned by
+//!    `context()`. If it needs new keys, add [`Action`] variants (with label, description,
+//!    default key) and context defaults in `keymap.rs`.
 //! 4. Draw with `ctx.theme` styles only and pass all trace text through `render::sanitize`.
 //! 5. Snapshot it: build it with fixed data and render with [`testing::render_screen`].
 
 pub mod action;
 pub mod commands;
 pub mod connect;
+pub mod key_context;
 pub mod keymap;
 pub mod registry;
 pub mod screen;
@@ -47,8 +60,12 @@ pub mod terminal;
 pub mod testing;
 
 pub use action::Action;
+pub use key_context::KeyContext;
 pub use keymap::{Key, KeyMap};
-pub use screen::{Ctx, DrawCtx, Handled, Screen, ScreenId, ScreenRequest, TaskOutput, ToastLevel};
+pub use screen::{
+    Ctx, DrawCtx, DynScreen, Handled, NoMsg, Screen, ScreenId, ScreenRequest, TaskOutput,
+    ToastLevel,
+};
 pub use shell::App;
 
 use std::collections::BTreeMap;

@@ -4,12 +4,12 @@
 use std::rc::Rc;
 
 use super::AppEnv;
-use super::screen::{Screen, ScreenRequest};
+use super::screen::{DynScreen, ScreenRequest};
 use super::shell::Opener;
 use crate::views;
 
 /// Build the screen for `req`.
-pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn Screen>, String> {
+pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn DynScreen>, String> {
     match req {
         ScreenRequest::Projects => Ok(Box::new(views::projects::ProjectsScreen::new(env.clone()))),
         ScreenRequest::Traces { project } => Ok(Box::new(views::traces::TracesScreen::new(

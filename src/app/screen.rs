@@ -2,13 +2,16 @@
 //! [`Ctx`] a screen gets while handling input, through which it starts tasks, shows toasts,
 //! opens or closes screens and copies to the clipboard.
 //!
-//! Screens never await: they call [`Ctx::spawn`] with a future and get the output back in
-//! [`Screen::on_result`] later (on the UI task), tagged with the key they gave. A result for a
-//! screen that was closed, or one superseded by a newer request with the same key, is dropped
-//! by the shell before it reaches the screen.
+//! Screens never await: they call [`Ctx::spawn`] with a future that returns the screen's own
+//! message type ([`Screen::Msg`], checked by the compiler) and get that message back in
+//! [`Screen::on_msg`] later (on the UI task). A result for a screen that was closed, or one
+//! superseded by a newer request with the same key, is dropped by the shell before it reaches
+//! the screen. The shell stores screens as [`DynScreen`] (implemented for every [`Screen`]),
+//! whose `on_task` is the one place a finished task's value is turned back into the message.
 
 use std::any::Any;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +20,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::action::Action;
+use super::key_context::KeyContext;
 use super::keymap::KeyMap;
 use super::tasks::Tasks;
 use crate::theme::Theme;
@@ -68,27 +72,24 @@ pub enum ScreenRequest {
     },
 }
 
-/// The result of a task, handed to [`Screen::on_result`].
+/// A finished task on its way to [`DynScreen::on_task`]: the value is the screen's
+/// [`Screen::Msg`], boxed because tasks of every screen share one channel.
 pub struct TaskOutput {
     /// The key given to [`Ctx::spawn`].
     pub key: &'static str,
-    /// The future's output; downcast with [`TaskOutput::take`].
     pub value: Box<dyn Any + Send>,
 }
 
-impl TaskOutput {
-    /// The output as `T`, if it is one.
-    pub fn take<T: 'static>(self) -> Option<T> {
-        self.value.downcast::<T>().ok().map(|b| *b)
-    }
-}
+/// The message type of a screen that spawns no tasks.
+#[derive(Debug)]
+pub enum NoMsg {}
 
 /// Something a handler asked the shell to do once it returns.
 pub enum Effect {
-    Push(Box<dyn Screen>),
+    Push(Box<dyn DynScreen>),
     Open(ScreenRequest),
     /// Replace the current screen (used by the connection screen once the server answers).
-    Replace(Box<dyn Screen>),
+    Replace(Box<dyn DynScreen>),
     /// Replace the current screen by a screen opened by name.
     ReplaceOpen(ScreenRequest),
     /// Close the current screen.
@@ -116,8 +117,10 @@ pub enum ToastLevel {
     Error,
 }
 
-/// What a screen may touch while handling input or a result.
-pub struct Ctx<'a> {
+/// What a screen may touch while handling input or a result. `M` is the screen's message type:
+/// [`Ctx::spawn`] only takes futures that return it. The shell holds a `Ctx<NoMsg>` and
+/// retypes it for each screen ([`DynScreen`]).
+pub struct Ctx<'a, M> {
     pub screen: ScreenId,
     pub theme: &'a Theme,
     pub keymap: &'a KeyMap,
@@ -127,26 +130,82 @@ pub struct Ctx<'a> {
     pub project: Option<&'a str>,
     pub(crate) tasks: &'a mut Tasks,
     pub(crate) effects: &'a mut Vec<Effect>,
+    msg: PhantomData<fn(M)>,
 }
 
-impl<'a> Ctx<'a> {
+impl<'a, M> Ctx<'a, M> {
+    /// A context for screen `screen` (the shell makes a `Ctx<NoMsg>` and retypes it per screen
+    /// through [`DynScreen`]; tests make one of a screen's own type).
+    pub(crate) fn new(
+        screen: ScreenId,
+        theme: &'a Theme,
+        keymap: &'a KeyMap,
+        now: DateTime<Utc>,
+        project: Option<&'a str>,
+        tasks: &'a mut Tasks,
+        effects: &'a mut Vec<Effect>,
+    ) -> Self {
+        Ctx {
+            screen,
+            theme,
+            keymap,
+            now,
+            project,
+            tasks,
+            effects,
+            msg: PhantomData,
+        }
+    }
+}
+
+impl<'a, M: Send + 'static> Ctx<'a, M> {
+    /// The same context for a screen whose messages are `N`.
+    pub(crate) fn retype<N>(&mut self) -> Ctx<'_, N> {
+        Ctx {
+            screen: self.screen,
+            theme: self.theme,
+            keymap: self.keymap,
+            now: self.now,
+            project: self.project,
+            tasks: &mut *self.tasks,
+            effects: &mut *self.effects,
+            msg: PhantomData,
+        }
+    }
+
     /// Run `fut` in the background; its output comes back to this screen's
-    /// [`Screen::on_result`] with `key`. Starting a new task with the same key makes the
-    /// older one's result stale (dropped). Returns the request's generation.
-    pub fn spawn<T, F>(&mut self, key: &'static str, fut: F) -> u64
+    /// [`Screen::on_msg`]. Starting a new task with the same key makes the older one's
+    /// result stale (dropped). Returns the request's generation.
+    ///
+    /// The future must return the screen's message type:
+    ///
+    /// ```
+    /// # use opik_tui::app::Ctx;
+    /// enum Msg { Page(u32) }
+    /// fn load(ctx: &mut Ctx<'_, Msg>) {
+    ///     ctx.spawn("page", async { Msg::Page(7) });
+    /// }
+    /// ```
+    ///
+    /// ```compile_fail
+    /// # use opik_tui::app::Ctx;
+    /// enum Msg { Page(u32) }
+    /// fn load(ctx: &mut Ctx<'_, Msg>) {
+    ///     ctx.spawn("page", async { 7u32 }); // a u32 is not a Msg: does not compile
+    /// }
+    /// ```
+    pub fn spawn<F>(&mut self, key: &'static str, fut: F) -> u64
     where
-        T: Send + 'static,
-        F: Future<Output = T> + Send + 'static,
+        F: Future<Output = M> + Send + 'static,
     {
         self.tasks.spawn(self.screen, key, fut)
     }
 
     /// As [`Ctx::spawn`], for a listener that may wait indefinitely (the outbox's next
     /// event): it does not turn the status-bar spinner on.
-    pub fn spawn_quiet<T, F>(&mut self, key: &'static str, fut: F) -> u64
+    pub fn spawn_quiet<F>(&mut self, key: &'static str, fut: F) -> u64
     where
-        T: Send + 'static,
-        F: Future<Output = T> + Send + 'static,
+        F: Future<Output = M> + Send + 'static,
     {
         self.tasks.spawn_quiet(self.screen, key, fut)
     }
@@ -171,7 +230,7 @@ impl<'a> Ctx<'a> {
             .push(Effect::Toast(ToastLevel::Info, msg.into()));
     }
 
-    pub fn push(&mut self, screen: Box<dyn Screen>) {
+    pub fn push(&mut self, screen: Box<dyn DynScreen>) {
         self.effects.push(Effect::Push(screen));
     }
 
@@ -179,7 +238,7 @@ impl<'a> Ctx<'a> {
         self.effects.push(Effect::Open(req));
     }
 
-    pub fn replace(&mut self, screen: Box<dyn Screen>) {
+    pub fn replace(&mut self, screen: Box<dyn DynScreen>) {
         self.effects.push(Effect::Replace(screen));
     }
 
@@ -236,21 +295,25 @@ pub struct DrawCtx<'a> {
 /// the action goes to [`Screen::handle_action`]. Actions a screen leaves unhandled get the
 /// shell's default (`close`, `back`, `help`, `quit`, `command_line`).
 pub trait Screen {
+    /// What this screen's tasks return: one enum per screen (`enum TracesMsg { Page(..) }`).
+    /// [`Ctx::spawn`] takes only futures with this output; [`Screen::on_msg`] receives it.
+    type Msg: Send + 'static;
+
     /// Short title for the status bar and help (`Traces · my-project`).
     fn title(&self) -> String;
 
-    /// Keymap context name (`projects`, `traces`, `trace`, `threads`, …).
-    fn context(&self) -> &'static str;
+    /// Keymap context: whose bindings apply ([`KeyContext::Traces`], …).
+    fn context(&self) -> KeyContext;
 
     /// Called once when the screen becomes part of the stack: start loading here.
-    fn on_open(&mut self, _ctx: &mut Ctx) {}
+    fn on_open(&mut self, _ctx: &mut Ctx<Self::Msg>) {}
 
     /// The screen on top of this one was closed: this one is shown again (e.g. reload
     /// counts that the closed screen changed). The default does nothing.
-    fn on_resume(&mut self, _ctx: &mut Ctx) {}
+    fn on_resume(&mut self, _ctx: &mut Ctx<Self::Msg>) {}
 
     /// Handle a mapped action.
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled;
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<Self::Msg>) -> Handled;
 
     /// True while a text input inside the screen has focus: raw keys then go to
     /// [`Screen::handle_key`] (only Ctrl-c still quits).
@@ -271,14 +334,14 @@ pub trait Screen {
     }
 
     /// Raw key input while [`Screen::capturing_text`] is true.
-    fn handle_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Handled {
+    fn handle_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx<Self::Msg>) -> Handled {
         Handled::No
     }
 
     /// A key the keymap binds to nothing in this screen's context (and no text input has
     /// focus). Screens that type values without a text editor use it (the SME scoring panel:
     /// digits, `.`, `-`, Backspace); the default ignores it.
-    fn handle_unbound_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Handled {
+    fn handle_unbound_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx<Self::Msg>) -> Handled {
         Handled::No
     }
 
@@ -289,7 +352,7 @@ pub trait Screen {
     }
 
     /// Mouse input (wheel, click). The default maps the wheel to up/down.
-    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<Self::Msg>) -> Handled {
         use crossterm::event::MouseEventKind;
         match ev.kind {
             MouseEventKind::ScrollDown => self.handle_action(Action::Down, ctx),
@@ -298,8 +361,8 @@ pub trait Screen {
         }
     }
 
-    /// A task spawned by this screen finished.
-    fn on_result(&mut self, _out: TaskOutput, _ctx: &mut Ctx) {}
+    /// A task spawned by this screen finished (and is still wanted) with `msg`.
+    fn on_msg(&mut self, _msg: Self::Msg, _ctx: &mut Ctx<Self::Msg>) {}
 
     /// How often the screen wants [`Screen::on_tick`] (live tail), `None` for never. The app
     /// is idle (no wake-ups, no redraws) when nothing asks for ticks.
@@ -308,15 +371,15 @@ pub trait Screen {
     }
 
     /// Periodic work (see [`Screen::tick_interval`]).
-    fn on_tick(&mut self, _ctx: &mut Ctx) {}
+    fn on_tick(&mut self, _ctx: &mut Ctx<Self::Msg>) {}
 
     /// `r`: reload. The default does nothing.
-    fn refresh(&mut self, _ctx: &mut Ctx) {}
+    fn refresh(&mut self, _ctx: &mut Ctx<Self::Msg>) {}
 
     /// A `:` command asks for `req` while this screen is on top: return true to take it here
     /// (the threads screen of the same project takes `:threads by KEY` by regrouping), false
     /// to let the shell open a new screen.
-    fn take_request(&mut self, _req: &ScreenRequest, _ctx: &mut Ctx) -> bool {
+    fn take_request(&mut self, _req: &ScreenRequest, _ctx: &mut Ctx<Self::Msg>) -> bool {
         false
     }
 
@@ -329,10 +392,119 @@ pub trait Screen {
 
     /// Called after each frame is drawn: start work that depends on the layout just drawn
     /// (e.g. rendering a large payload at the new width in the background).
-    fn after_draw(&mut self, _ctx: &mut Ctx) {}
+    fn after_draw(&mut self, _ctx: &mut Ctx<Self::Msg>) {}
 
     /// Optional status text for the status bar (e.g. `live`, a filter summary).
     fn status(&self) -> Option<String> {
         None
+    }
+}
+
+/// A [`Screen`] with its message type erased, as the shell stores it (`Box<dyn DynScreen>`).
+/// Implemented for every [`Screen`]; the methods forward to the screen's own.
+pub trait DynScreen {
+    fn title(&self) -> String;
+    fn context(&self) -> KeyContext;
+    fn on_open(&mut self, ctx: &mut Ctx<NoMsg>);
+    fn on_resume(&mut self, ctx: &mut Ctx<NoMsg>);
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<NoMsg>) -> Handled;
+    fn capturing_text(&self) -> bool;
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)>;
+    fn hint_labels(&self) -> Vec<(Action, &'static str)>;
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<NoMsg>) -> Handled;
+    fn handle_unbound_key(&mut self, key: KeyEvent, ctx: &mut Ctx<NoMsg>) -> Handled;
+    fn help_extra(&self) -> Vec<(String, String)>;
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<NoMsg>) -> Handled;
+    fn tick_interval(&self) -> Option<Duration>;
+    fn on_tick(&mut self, ctx: &mut Ctx<NoMsg>);
+    fn refresh(&mut self, ctx: &mut Ctx<NoMsg>);
+    fn take_request(&mut self, req: &ScreenRequest, ctx: &mut Ctx<NoMsg>) -> bool;
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx);
+    fn hints(&self) -> Vec<Action>;
+    fn after_draw(&mut self, ctx: &mut Ctx<NoMsg>);
+    fn status(&self) -> Option<String>;
+    /// A finished task of this screen: the one place its value becomes [`Screen::Msg`] again.
+    /// A value of another type (impossible through [`Ctx::spawn`]) is logged and dropped.
+    fn on_task(&mut self, out: TaskOutput, ctx: &mut Ctx<NoMsg>);
+}
+
+impl<S: Screen> DynScreen for S {
+    fn title(&self) -> String {
+        self.title()
+    }
+    fn context(&self) -> KeyContext {
+        self.context()
+    }
+    fn on_open(&mut self, ctx: &mut Ctx<NoMsg>) {
+        self.on_open(&mut ctx.retype())
+    }
+    fn on_resume(&mut self, ctx: &mut Ctx<NoMsg>) {
+        self.on_resume(&mut ctx.retype())
+    }
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<NoMsg>) -> Handled {
+        self.handle_action(action, &mut ctx.retype())
+    }
+    fn capturing_text(&self) -> bool {
+        self.capturing_text()
+    }
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        self.typing_hints()
+    }
+    fn hint_labels(&self) -> Vec<(Action, &'static str)> {
+        self.hint_labels()
+    }
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<NoMsg>) -> Handled {
+        self.handle_key(key, &mut ctx.retype())
+    }
+    fn handle_unbound_key(&mut self, key: KeyEvent, ctx: &mut Ctx<NoMsg>) -> Handled {
+        self.handle_unbound_key(key, &mut ctx.retype())
+    }
+    fn help_extra(&self) -> Vec<(String, String)> {
+        self.help_extra()
+    }
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<NoMsg>) -> Handled {
+        self.handle_mouse(ev, &mut ctx.retype())
+    }
+    fn tick_interval(&self) -> Option<Duration> {
+        self.tick_interval()
+    }
+    fn on_tick(&mut self, ctx: &mut Ctx<NoMsg>) {
+        self.on_tick(&mut ctx.retype())
+    }
+    fn refresh(&mut self, ctx: &mut Ctx<NoMsg>) {
+        self.refresh(&mut ctx.retype())
+    }
+    fn take_request(&mut self, req: &ScreenRequest, ctx: &mut Ctx<NoMsg>) -> bool {
+        self.take_request(req, &mut ctx.retype())
+    }
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        self.draw(frame, area, ctx)
+    }
+    fn hints(&self) -> Vec<Action> {
+        self.hints()
+    }
+    fn after_draw(&mut self, ctx: &mut Ctx<NoMsg>) {
+        self.after_draw(&mut ctx.retype())
+    }
+    fn status(&self) -> Option<String> {
+        self.status()
+    }
+    fn on_task(&mut self, out: TaskOutput, ctx: &mut Ctx<NoMsg>) {
+        match out.value.downcast::<S::Msg>() {
+            Ok(msg) => self.on_msg(*msg, &mut ctx.retype()),
+            Err(_) => {
+                let screen = std::any::type_name::<S>();
+                tracing::error!(
+                    screen,
+                    key = out.key,
+                    "task result of the wrong type dropped"
+                );
+                debug_assert!(
+                    false,
+                    "task `{}` of {screen} returned a value that is not its message type",
+                    out.key
+                );
+            }
+        }
     }
 }

@@ -14,9 +14,11 @@ use throbber_widgets_tui::ThrobberState;
 
 use super::action::Action;
 use super::commands::{self, Command};
+use super::key_context::KeyContext;
 use super::keymap::{Key, KeyMap};
 use super::screen::{
-    Ctx, DrawCtx, Effect, Handled, Screen, ScreenId, ScreenRequest, TaskOutput, ToastLevel,
+    Ctx, DrawCtx, DynScreen, Effect, Handled, NoMsg, ScreenId, ScreenRequest, TaskOutput,
+    ToastLevel,
 };
 use super::tasks::{TaskMsg, Tasks};
 use crate::theme::Theme;
@@ -26,7 +28,7 @@ use crate::widgets::toast::Toasts;
 use crate::widgets::{help, hintbar, statusbar};
 
 /// Builds a screen from a [`ScreenRequest`] (see `app::registry`).
-pub type Opener = Box<dyn FnMut(&ScreenRequest) -> Result<Box<dyn Screen>, String>>;
+pub type Opener = Box<dyn FnMut(&ScreenRequest) -> Result<Box<dyn DynScreen>, String>>;
 
 /// Everything the shell shows about the connection.
 #[derive(Debug, Clone)]
@@ -53,7 +55,7 @@ pub struct App {
     /// The settings' `[conversation_keys]` (completion of `:threads by KEY`).
     conversation_keys: std::collections::BTreeMap<String, Vec<String>>,
     local_offset: FixedOffset,
-    stack: Vec<(ScreenId, Box<dyn Screen>)>,
+    stack: Vec<(ScreenId, Box<dyn DynScreen>)>,
     next_id: ScreenId,
     tasks: Tasks,
     opener: Opener,
@@ -183,7 +185,7 @@ impl App {
     }
 
     /// Push a ready-made screen.
-    pub fn push(&mut self, screen: Box<dyn Screen>, now: DateTime<Utc>) {
+    pub fn push(&mut self, screen: Box<dyn DynScreen>, now: DateTime<Utc>) {
         self.apply(vec![Effect::Push(screen)], now);
     }
 
@@ -230,20 +232,20 @@ impl App {
     fn with_top<R>(
         &mut self,
         now: DateTime<Utc>,
-        f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R,
+        f: impl FnOnce(&mut dyn DynScreen, &mut Ctx<NoMsg>) -> R,
     ) -> Option<R> {
         let mut effects = Vec::new();
         let r = {
             let (id, screen) = self.stack.last_mut()?;
-            let mut ctx = Ctx {
-                screen: *id,
-                theme: &self.theme,
-                keymap: &self.keymap,
+            let mut ctx = Ctx::new(
+                *id,
+                &self.theme,
+                &self.keymap,
                 now,
-                project: self.project.as_deref(),
-                tasks: &mut self.tasks,
-                effects: &mut effects,
-            };
+                self.project.as_deref(),
+                &mut self.tasks,
+                &mut effects,
+            );
             f(screen.as_mut(), &mut ctx)
         };
         self.dirty = true;
@@ -309,7 +311,7 @@ impl App {
         }
     }
 
-    fn push_screen(&mut self, s: Box<dyn Screen>, now: DateTime<Utc>) {
+    fn push_screen(&mut self, s: Box<dyn DynScreen>, now: DateTime<Utc>) {
         let id = self.next_id;
         self.next_id += 1;
         self.stack.push((id, s));
@@ -370,7 +372,11 @@ impl App {
             self.quit = true;
             return;
         }
-        let context = self.stack.last().map(|(_, s)| s.context()).unwrap_or("");
+        let context = self
+            .stack
+            .last()
+            .map(|(_, s)| s.context())
+            .unwrap_or(KeyContext::Global);
         let action = self.keymap.lookup(context, key);
         if let Some(scroll) = self.help_scroll.as_mut() {
             self.dirty = true;
@@ -528,16 +534,16 @@ impl App {
         let mut effects = Vec::new();
         {
             let (id, screen) = &mut self.stack[pos];
-            let mut ctx = Ctx {
-                screen: *id,
-                theme: &self.theme,
-                keymap: &self.keymap,
+            let mut ctx = Ctx::new(
+                *id,
+                &self.theme,
+                &self.keymap,
                 now,
-                project: self.project.as_deref(),
-                tasks: &mut self.tasks,
-                effects: &mut effects,
-            };
-            screen.on_result(out, &mut ctx);
+                self.project.as_deref(),
+                &mut self.tasks,
+                &mut effects,
+            );
+            screen.on_task(out, &mut ctx);
         }
         // A screen below the top that asks to close closes itself, not the screen on top.
         if pos + 1 < self.stack.len() && effects.iter().any(|e| matches!(e, Effect::Pop)) {
@@ -593,7 +599,7 @@ impl App {
         best
     }
 
-    /// Let the top screen react to the frame just drawn (see [`Screen::after_draw`]). Only
+    /// Let the top screen react to the frame just drawn (see [`DynScreen::after_draw`]). Only
     /// marks the app dirty if the screen started work.
     pub fn after_draw(&mut self, now: DateTime<Utc>) {
         let was_dirty = self.dirty;
@@ -640,7 +646,13 @@ impl App {
                     Vec::new()
                 },
             ),
-            None => (String::new(), None, "", Vec::new(), Vec::new()),
+            None => (
+                String::new(),
+                None,
+                KeyContext::Global,
+                Vec::new(),
+                Vec::new(),
+            ),
         };
         statusbar::render(
             &statusbar::StatusInfo {
@@ -701,6 +713,7 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
+    use crate::app::Screen;
     use crate::app::testing::{buffer_text, fixed_now, render_app, test_app};
     use ratatui::text::Line;
     use ratatui::widgets::Paragraph;
@@ -713,7 +726,7 @@ mod tests {
     }
 
     impl Probe {
-        fn boxed(name: &str, log: &Rc<RefCell<Vec<String>>>) -> Box<dyn Screen> {
+        fn boxed(name: &str, log: &Rc<RefCell<Vec<String>>>) -> Box<dyn DynScreen> {
             Box::new(Probe {
                 name: name.into(),
                 log: log.clone(),
@@ -723,23 +736,24 @@ mod tests {
     }
 
     impl Screen for Probe {
+        type Msg = u32;
         fn title(&self) -> String {
             self.name.clone()
         }
-        fn context(&self) -> &'static str {
-            "probe"
+        fn context(&self) -> KeyContext {
+            KeyContext::Global
         }
-        fn on_open(&mut self, ctx: &mut Ctx) {
+        fn on_open(&mut self, ctx: &mut Ctx<u32>) {
             self.gens.push(ctx.spawn("load", async { 1u32 }));
             self.gens.push(ctx.spawn("load", async { 2u32 }));
             self.log
                 .borrow_mut()
                 .push(format!("{} open {:?}", self.name, self.gens));
         }
-        fn on_resume(&mut self, _ctx: &mut Ctx) {
+        fn on_resume(&mut self, _ctx: &mut Ctx<u32>) {
             self.log.borrow_mut().push(format!("{} resumed", self.name));
         }
-        fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+        fn handle_action(&mut self, action: Action, ctx: &mut Ctx<u32>) -> Handled {
             match action {
                 Action::Down | Action::Open => {
                     self.log
@@ -753,15 +767,13 @@ mod tests {
                 _ => Handled::No,
             }
         }
-        fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-            let key = out.key;
-            let v = out.take::<u32>();
-            if v == Some(0) {
+        fn on_msg(&mut self, v: u32, ctx: &mut Ctx<u32>) {
+            if v == 0 {
                 ctx.pop();
             }
             self.log
                 .borrow_mut()
-                .push(format!("{} result {key} {v:?}", self.name));
+                .push(format!("{} result {:?}", self.name, Some(v)));
         }
         fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
             frame.render_widget(
@@ -842,13 +854,31 @@ mod tests {
         app.handle_key(code(KeyCode::Esc), now); // close b
         app.on_task(msg(2, 4, 40), now);
         let log = log.borrow();
-        assert!(
-            log.contains(&"a result load Some(20)".to_string()),
-            "{log:?}"
-        );
+        assert!(log.contains(&"a result Some(20)".to_string()), "{log:?}");
         assert!(!log.iter().any(|l| l.contains("Some(10)")), "{log:?}");
         assert!(!log.iter().any(|l| l.contains("Some(40)")), "{log:?}");
         assert_eq!(app.busy(), 0);
+    }
+
+    /// A result whose value is not the screen's message type (impossible through
+    /// `Ctx::spawn`) never reaches the screen: in debug builds it trips an assertion.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "not its message type")]
+    fn a_result_of_the_wrong_type_trips_the_debug_assertion() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = test_app(crate::app::testing::no_opener());
+        let now = fixed_now();
+        app.push(Probe::boxed("a", &log), now);
+        app.on_task(
+            TaskMsg {
+                screen: 1,
+                key: "load",
+                generation: 2,
+                value: Box::new("not a u32"),
+            },
+            now,
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use super::keymap::KeyMap;
-use super::screen::{DrawCtx, Screen, ScreenRequest};
+use super::screen::{DrawCtx, DynScreen, ScreenRequest};
 use super::shell::{App, Opener, ShellConfig};
 use super::tasks::Tasks;
 use crate::theme::Theme;
@@ -75,7 +75,7 @@ pub fn render_app(app: &mut App, w: u16, h: u16) -> Buffer {
 }
 
 /// Render one screen (without the shell) at `w`×`h` with `theme`.
-pub fn render_screen(screen: &mut dyn Screen, w: u16, h: u16, theme: &Theme) -> Buffer {
+pub fn render_screen(screen: &mut dyn DynScreen, w: u16, h: u16, theme: &Theme) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
     let keymap = KeyMap::default();
     let ctx = DrawCtx {

@@ -1,4 +1,8 @@
-//! The live dashboard's pure logic, independent of the terminal and the network:
+//! The live dashboard's logic, independent of the terminal. All of it is pure except
+//! [`fetch`], which makes the requests:
+//! - [`fetch`]: the requests of one refresh, run concurrently, each failure a note instead of
+//!   an error (the only module here that uses the network);
+//! - [`data`]: what one dashboard shows, assembled from those answers;
 //! - [`range`]: the `1h`/`24h`/`7d`/`30d` ranges, their bucket sizes, windows and the
 //!   previous-period window;
 //! - [`series`]: series on an explicit bucket grid (aligning metrics answers, client-side

@@ -196,25 +196,12 @@ fn write_value(
     cur.push(Span::styled(close, theme.json_punct));
 }
 
-/// Plain text of rendered lines (for tests and search).
-pub fn plain(lines: &[Line<'_>]) -> String {
-    lines
-        .iter()
-        .map(|l| {
-            l.spans
-                .iter()
-                .map(|s| s.content.as_ref())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::render::lines::plain;
 
     #[test]
     fn keys_strings_numbers_coloured() {

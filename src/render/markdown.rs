@@ -754,19 +754,5 @@ fn hard_wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>>
     out
 }
 
-/// Plain text of rendered lines (tests, search).
-pub fn plain(text: &Text<'_>) -> String {
-    text.lines
-        .iter()
-        .map(|l| {
-            l.spans
-                .iter()
-                .map(|s| s.content.as_ref())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests;

@@ -2,5 +2,6 @@
 pub mod format;
 pub mod highlight;
 pub mod json;
+pub mod lines;
 pub mod markdown;
 pub mod sanitize;

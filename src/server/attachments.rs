@@ -2,15 +2,19 @@
 //!
 //! The SDK's local ("BEMinIO") flow, which this server always selects:
 //! 1. `POST attachment/upload-start` → `{upload_id: "BEMinIO", pre_sign_urls: [url]}`. Whatever
-//!    `num_of_file_parts` says, one absolute URL is returned, built from the base URL the SDK
-//!    was configured with (the request's base64 `path` field), or else from the `Host` header;
+//!    `num_of_file_parts` says, one absolute URL is returned, built from the server's own
+//!    listening address (never from the request's `Host` or its base64 `path` field);
 //! 2. the file is `PUT` (chunked) to that URL, `attachment/upload?file_name&project_name&
-//!    mime_type&entity_type&entity_id` → 204;
+//!    mime_type&entity_type&entity_id` → 204. The body is spooled to a temporary file as it
+//!    arrives and copied into SQLite with incremental BLOB I/O, so memory stays flat; at most
+//!    [`MAX_CONCURRENT_UPLOADS`] uploads are received at once, each up to
+//!    `serve --max-attachment-mb` (default 100 MiB, 413 beyond);
 //! 3. `POST attachment/upload-complete` is accepted (204) for clients that send it.
 //!
 //! `GET attachment/list` answers `{page,size,total,content:[{link,file_name,file_size,
 //! mime_type}]}` with absolute `link`s to `GET attachment/download`, which streams the bytes
-//! back with their MIME type. `POST attachment/delete` removes files. Bytes live in SQLite
+//! back with their MIME type, `X-Content-Type-Options: nosniff`, and active types (HTML, SVG,
+//! XML, JavaScript…) as downloads (`Content-Disposition: attachment`). `POST attachment/delete` removes files. Bytes live in SQLite
 //! (table `attachments`), so an acknowledged upload is as durable as any other write. The
 //! project is kept by name (an attachment may arrive before its trace creates the project).
 
@@ -18,17 +22,21 @@ use axum::{
     Json, Router,
     body::Body,
     extract::{Query, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post, put},
 };
-use base64::Engine;
+use std::io::{Seek, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::Utc;
+use futures::StreamExt;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use super::errors::{ApiError, LJson, decode_body};
+use super::errors::{ApiError, LJson};
 use super::feedback_definitions::page_params;
 use super::{AppState, Caller};
 use crate::opik::model::{
@@ -50,8 +58,23 @@ CREATE TABLE IF NOT EXISTS attachments (
 );
 "#;
 
-/// Largest attachment accepted (the SDK splits big files in 5 MiB parts only for S3).
-pub const MAX_ATTACHMENT_BYTES: usize = 256 * 1024 * 1024;
+/// Default largest attachment accepted (`serve --max-attachment-mb`). The SDK splits big files
+/// in parts only for S3; here one PUT carries the whole file, streamed to disk as it arrives.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 100 * 1024 * 1024;
+/// How many uploads are received at once; more wait their turn.
+pub const MAX_CONCURRENT_UPLOADS: usize = 4;
+
+static MAX_ATTACHMENT_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_ATTACHMENT_BYTES);
+static UPLOADS: Semaphore = Semaphore::const_new(MAX_CONCURRENT_UPLOADS);
+
+/// Set the upload size limit (`serve --max-attachment-mb`).
+pub fn set_max_attachment_bytes(n: u64) {
+    MAX_ATTACHMENT_BYTES.store(n, Ordering::Relaxed);
+}
+
+pub fn max_attachment_bytes() -> u64 {
+    MAX_ATTACHMENT_BYTES.load(Ordering::Relaxed)
+}
 /// The `upload_id` that makes the SDK PUT the whole file to our URL.
 pub const LOCAL_UPLOAD_ID: &str = "BEMinIO";
 const DEFAULT_PROJECT: &str = "Default Project";
@@ -69,35 +92,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/private/attachment/delete", post(delete_handler))
 }
 
-/// The API base URL (`http://host:port/api`) clients use to reach us: the base64 `path` the
-/// SDK sends (its configured URL) when it decodes to an http(s) URL, else the `Host` header,
-/// else the listening address.
-pub fn base_url(path_b64: Option<&str>, headers: &HeaderMap, st: &AppState) -> String {
-    if let Some(p) = path_b64.map(str::trim).filter(|p| !p.is_empty()) {
-        let engines = [
-            base64::engine::general_purpose::STANDARD,
-            base64::engine::general_purpose::URL_SAFE,
-        ];
-        for e in engines {
-            if let Ok(bytes) = e.decode(p)
-                && let Ok(s) = String::from_utf8(bytes)
-            {
-                let s = s.trim().trim_end_matches('/').to_string();
-                if (s.starts_with("http://") || s.starts_with("https://"))
-                    && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-                {
-                    return s;
-                }
-            }
-        }
-    }
-    if let Some(host) = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
-    {
-        return format!("http://{host}/api");
-    }
+/// The API base URL handed out in upload and download links: always the server's own listening
+/// address, never the request's `Host` header or a client-given `path` (a page or a proxy could
+/// otherwise make the server hand out links to a host of its choosing).
+pub fn base_url(st: &AppState) -> String {
     st.base_url()
 }
 
@@ -126,7 +124,6 @@ fn uuid_param(name: &str, s: Option<&str>) -> Result<Uuid, ApiError> {
 async fn upload_start(
     State(st): State<AppState>,
     _c: Caller,
-    headers: HeaderMap,
     LJson(r): LJson<AttachmentUploadStart>,
 ) -> Result<Json<AttachmentUploadStartResponse>, ApiError> {
     let mut errors = Vec::new();
@@ -140,14 +137,14 @@ async fn upload_start(
         return Err(ApiError::Unprocessable(errors));
     }
     let et = entity_type(r.entity_type.as_deref())?;
-    let base = base_url(r.path.as_deref(), &headers, &st);
+    let base = base_url(&st);
     let project = r
         .project_name
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .unwrap_or(DEFAULT_PROJECT);
-    let mut url = format!(
+    let url = format!(
         "{base}/v1/private/attachment/upload?file_name={}&project_name={}&mime_type={}&entity_type={}&entity_id={}",
         enc(&r.file_name),
         enc(project),
@@ -155,10 +152,6 @@ async fn upload_start(
         et,
         r.entity_id.map(|u| u.to_string()).unwrap_or_default(),
     );
-    if let Some(p) = r.path.as_deref().filter(|p| !p.is_empty()) {
-        url.push_str("&path=");
-        url.push_str(&enc(p));
-    }
     Ok(Json(AttachmentUploadStartResponse {
         upload_id: LOCAL_UPLOAD_ID.into(),
         pre_sign_urls: vec![url],
@@ -172,6 +165,55 @@ pub struct UploadQuery {
     pub mime_type: Option<String>,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
+}
+
+/// Where and what one upload is.
+pub struct UploadMeta {
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub file_name: String,
+    pub project_name: String,
+    pub mime_type: String,
+}
+
+/// Store (or replace) one attachment from a file, copying it into the database in pieces
+/// (incremental BLOB I/O) so that it is never held in memory whole.
+pub fn store_file(
+    conn: &Connection,
+    m: &UploadMeta,
+    file: &mut std::fs::File,
+    user: &str,
+) -> Result<(), ApiError> {
+    let size = file
+        .seek(std::io::SeekFrom::End(0))
+        .map_err(|e| ApiError::internal(format!("attachment spool: {e}")))?;
+    file.rewind()
+        .map_err(|e| ApiError::internal(format!("attachment spool: {e}")))?;
+    let rowid: i64 = conn.query_row(
+        "INSERT INTO attachments (entity_type, entity_id, file_name, project_name, mime_type, file_size, data, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, zeroblob(?6), ?7, ?8)
+         ON CONFLICT(entity_type, entity_id, file_name) DO UPDATE SET project_name = excluded.project_name,
+             mime_type = excluded.mime_type, file_size = excluded.file_size, data = excluded.data,
+             created_at = excluded.created_at, created_by = excluded.created_by
+         RETURNING rowid",
+        params![
+            m.entity_type,
+            m.entity_id.to_string(),
+            m.file_name,
+            m.project_name,
+            m.mime_type,
+            size as i64,
+            ts::format(&Utc::now()),
+            user
+        ],
+        |r| r.get(0),
+    )?;
+    let mut blob = conn.blob_open(rusqlite::MAIN_DB, "attachments", "data", rowid, false)?;
+    std::io::copy(file, &mut blob)
+        .map_err(|e| ApiError::internal(format!("storing the attachment: {e}")))?;
+    blob.flush()
+        .map_err(|e| ApiError::internal(format!("storing the attachment: {e}")))?;
+    Ok(())
 }
 
 /// Store (or replace) one attachment.
@@ -236,27 +278,64 @@ async fn upload(
         .filter(|m| !m.is_empty())
         .unwrap_or("application/octet-stream")
         .to_string();
-    let (parts, body) = req.into_parts();
-    let raw = axum::body::to_bytes(body, MAX_ATTACHMENT_BYTES)
+    if req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+    {
+        return Err(ApiError::bad_request(
+            "send attachments without Content-Encoding (the raw file bytes)",
+        ));
+    }
+    let limit = max_attachment_bytes();
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "Attachment too large: the limit is {} MiB (opik-tui serve --max-attachment-mb)",
+            limit / (1024 * 1024)
+        ))
+    };
+    if req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > limit)
+    {
+        return Err(too_large());
+    }
+    let _permit = UPLOADS
+        .acquire()
         .await
-        .map_err(|_| {
-            ApiError::PayloadTooLarge(format!(
-                "Attachment too large: the limit is {} MiB",
-                MAX_ATTACHMENT_BYTES / (1024 * 1024)
-            ))
-        })?;
-    // A JSON client might gzip; a file upload normally is raw bytes.
-    let data = if parts.headers.contains_key(header::CONTENT_ENCODING) {
-        decode_body(&parts.headers, &raw)?
-    } else {
-        raw.to_vec()
+        .map_err(|_| ApiError::internal("upload limiter closed"))?;
+    // Spool to a temporary file as the bytes arrive: memory stays at one chunk per upload.
+    let spool = tempfile::tempfile()
+        .map_err(|e| ApiError::internal(format!("cannot create a temporary file: {e}")))?;
+    let mut out = tokio::fs::File::from_std(spool);
+    let mut stream = req.into_body().into_data_stream();
+    let mut received = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(super::errors::body_error)?;
+        received += chunk.len() as u64;
+        if received > limit {
+            return Err(too_large());
+        }
+        tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
+            .await
+            .map_err(|e| ApiError::internal(format!("cannot spool the upload: {e}")))?;
+    }
+    tokio::io::AsyncWriteExt::flush(&mut out)
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot spool the upload: {e}")))?;
+    let mut file = out.into_std().await;
+    let meta = UploadMeta {
+        entity_type: et,
+        entity_id,
+        file_name,
+        project_name: project,
+        mime_type: mime,
     };
     st.db
-        .write(move |tx| {
-            store(
-                tx, &et, &entity_id, &file_name, &project, &mime, &data, &c.user,
-            )
-        })
+        .write(move |tx| store_file(tx, &meta, &mut file, &c.user))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -332,7 +411,6 @@ pub fn list(
 async fn list_handler(
     State(st): State<AppState>,
     _c: Caller,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<Attachment>>, ApiError> {
     let et = entity_type(q.entity_type.as_deref())?;
@@ -347,7 +425,7 @@ async fn list_handler(
         None => None,
     };
     let paging = page_params(q.page.as_deref(), q.size.as_deref(), 100)?;
-    let base = base_url(q.path.as_deref(), &headers, &st);
+    let base = base_url(&st);
     Ok(Json(
         st.db
             .read(move |c| list(c, project_id.as_ref(), &et, &entity_id, paging, &base))
@@ -363,6 +441,25 @@ pub struct DownloadQuery {
     pub entity_id: Option<String>,
     pub file_name: Option<String>,
     pub mime_type: Option<String>,
+}
+
+/// How many bytes a download reads from the database at a time.
+const DOWNLOAD_CHUNK: usize = 1024 * 1024;
+
+/// The rowid, MIME type and size of one attachment.
+pub fn locate(
+    conn: &Connection,
+    entity_type: &str,
+    entity_id: &Uuid,
+    file_name: &str,
+) -> Result<Option<(i64, String, usize)>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT rowid, mime_type, length(data) FROM attachments WHERE entity_type = ?1 AND entity_id = ?2 AND file_name = ?3",
+            params![entity_type, entity_id.to_string(), file_name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as usize)),
+        )
+        .optional()?)
 }
 
 /// The bytes and MIME type of one attachment.
@@ -396,18 +493,76 @@ async fn download(
     let fname = file_name.clone();
     let found = st
         .db
-        .read(move |c| fetch(c, &et, &entity_id, &fname))
+        .read(move |c| locate(c, &et, &entity_id, &fname))
         .await?;
-    let Some((mime, data)) = found else {
+    let Some((rowid, mime, size)) = found else {
         return Err(ApiError::not_found(format!(
             "Attachment not found: no file `{file_name}` on {entity_id}"
         )));
     };
-    let mut resp = Body::from(data).into_response();
+    // Streamed in pieces straight from the BLOB: a big file is never held in memory whole.
+    let db = st.db.clone();
+    let stream = futures::stream::unfold(0usize, move |off| {
+        let db = db.clone();
+        async move {
+            if off >= size {
+                return None;
+            }
+            let n = DOWNLOAD_CHUNK.min(size - off);
+            let r = db
+                .read(move |c| {
+                    let blob =
+                        c.blob_open(rusqlite::MAIN_DB, "attachments", "data", rowid, true)?;
+                    let mut buf = vec![0u8; n];
+                    blob.read_at_exact(&mut buf, off)?;
+                    Ok(buf)
+                })
+                .await;
+            Some(match r {
+                Ok(buf) => (Ok(axum::body::Bytes::from(buf)), off + n),
+                Err(e) => (Err(std::io::Error::other(e.to_string())), size),
+            })
+        }
+    });
+    let mut resp = Body::from_stream(stream).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(size as u64));
     let ct = HeaderValue::from_str(&mime)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    resp.headers_mut().insert(header::CONTENT_TYPE, ct);
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, ct);
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if is_active(&mime) {
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+    }
     Ok(resp)
+}
+
+/// MIME types a browser would run or render with scripts (HTML, SVG, XML, JavaScript…): these
+/// are served as downloads, never inline.
+pub fn is_active(mime: &str) -> bool {
+    let m = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    m.is_empty()
+        || m.contains("html")
+        || m.contains("xml")
+        || m.contains("svg")
+        || m.contains("javascript")
+        || m.contains("ecmascript")
+        || m == "application/pdf"
+        || m.starts_with("multipart/")
+        || m == "text/css"
+        || !m.contains('/')
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -9,6 +9,7 @@
 //! [`LJson`] reads a request body the way the Python SDK sends it: possibly gzip-compressed,
 //! possibly with `NaN`/`Infinity` tokens, possibly with camelCase top-level keys.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use axum::{
@@ -158,17 +159,18 @@ pub async fn fallback_405(method: axum::http::Method, uri: axum::http::Uri) -> R
         .into_response()
 }
 
-/// Decode a request body: gunzip when `Content-Encoding: gzip`, enforcing [`MAX_BODY_BYTES`].
-pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// Decode a request body: gunzip when `Content-Encoding: gzip`, enforcing [`MAX_BODY_BYTES`]
+/// on the decompressed bytes as they are produced (a plain body is passed through, not copied).
+pub fn decode_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<Cow<'a, [u8]>, ApiError> {
     let gz = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().eq_ignore_ascii_case("gzip"))
         .unwrap_or(false);
     if !gz {
-        return Ok(body.to_vec());
+        return Ok(Cow::Borrowed(body));
     }
-    let mut out = Vec::with_capacity(body.len() * 4);
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(MAX_BODY_BYTES));
     let dec = flate2::read::GzDecoder::new(body);
     let mut limited = dec.take(MAX_BODY_BYTES as u64 + 1);
     limited.read_to_end(&mut out).map_err(|e| {
@@ -177,7 +179,7 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError
     if out.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// A failed body read: too slow (408), else too large (413).
@@ -204,6 +206,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     } else {
         bytes
     };
+    super::body_limits::check_json(bytes)?;
     let mut v: Value = parse_lenient(bytes)
         .map_err(|e| ApiError::bad_request(format!("Unable to process JSON. {e}")))?;
     snake_case_top_level(&mut v);
@@ -234,8 +237,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_body(req).await?;
-        Ok(LJson(parse_body(&bytes)?))
+        let (parts, body) = req.into_parts();
+        let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(body_error)?;
+        Ok(LJson(parse_body(&decode_body(&parts.headers, &raw)?)?))
     }
 }
 
@@ -245,7 +251,7 @@ pub async fn read_body(req: Request) -> Result<Vec<u8>, ApiError> {
     let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(body_error)?;
-    decode_body(&parts.headers, &raw)
+    Ok(decode_body(&parts.headers, &raw)?.into_owned())
 }
 
 #[cfg(test)]
@@ -301,7 +307,7 @@ mod tests {
         let gz = enc.finish().unwrap();
         let mut h = HeaderMap::new();
         h.insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
-        assert_eq!(decode_body(&h, &gz).unwrap(), b"{\"a\":1}");
+        assert_eq!(decode_body(&h, &gz).unwrap().as_ref(), b"{\"a\":1}");
         assert!(decode_body(&h, b"not gzip").is_err());
     }
 }

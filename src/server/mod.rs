@@ -11,6 +11,7 @@
 //!   SIGTERM (in-flight requests finish, so their writes are committed).
 
 pub mod auth;
+pub mod body_limits;
 pub mod comments;
 pub mod common;
 pub mod cost;
@@ -22,6 +23,7 @@ pub mod ingest;
 pub mod listen;
 pub mod metrics;
 pub mod otlp;
+pub mod otlp_limits;
 pub mod projects;
 pub mod scores;
 pub mod spans;

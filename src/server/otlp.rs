@@ -81,13 +81,15 @@ pub enum OtlpError {
     Json(String),
     #[error("unsupported Content-Encoding `{0}`; send gzip or no encoding")]
     Encoding(String),
+    #[error("the request is too large: {0}; send smaller batches")]
+    Limit(String),
 }
 
 impl OtlpError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
-            OtlpError::TooLarge => 413,
+            OtlpError::TooLarge | OtlpError::Limit(_) => 413,
             OtlpError::Encoding(_) => 415,
             _ => 400,
         }
@@ -134,7 +136,7 @@ pub fn decompress<'a>(
     if !gz {
         return Ok(std::borrow::Cow::Borrowed(body));
     }
-    let mut out = Vec::with_capacity(body.len() * 4);
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(MAX_DECODED_BYTES));
     let mut dec = flate2::read::MultiGzDecoder::new(body).take(MAX_DECODED_BYTES as u64 + 1);
     dec.read_to_end(&mut out)
         .map_err(|e| OtlpError::Gzip(e.to_string()))?;
@@ -152,8 +154,11 @@ pub fn decode(
 ) -> Result<ExportTraceServiceRequest, OtlpError> {
     let raw = decompress(body, content_encoding)?;
     match Encoding::from_content_type(content_type) {
-        Encoding::Protobuf => ExportTraceServiceRequest::decode(raw.as_ref())
-            .map_err(|e| OtlpError::Protobuf(e.to_string())),
+        Encoding::Protobuf => {
+            super::otlp_limits::check_protobuf(&raw)?;
+            ExportTraceServiceRequest::decode(raw.as_ref())
+                .map_err(|e| OtlpError::Protobuf(e.to_string()))
+        }
         Encoding::Json => decode_json(&raw),
     }
 }
@@ -188,11 +193,16 @@ pub fn encode_response(enc: Encoding, rejected: i64, message: &str) -> Vec<u8> {
 /// Decode OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding). Keys may
 /// be lowerCamelCase (the spec) or the proto's snake_case names; unknown keys are ignored.
 pub fn decode_json(raw: &[u8]) -> Result<ExportTraceServiceRequest, OtlpError> {
+    super::body_limits::check_json(raw).map_err(|e| match e {
+        ApiError::PayloadTooLarge(m) => OtlpError::Limit(m),
+        other => OtlpError::Json(other.to_string()),
+    })?;
     let v: Value = parse_lenient(raw).map_err(|e| OtlpError::Json(e.to_string()))?;
     let obj = v
         .as_object()
         .ok_or_else(|| OtlpError::Json("the top level must be an object".into()))?;
     let mut req = ExportTraceServiceRequest::default();
+    let mut span_count = 0usize;
     for (i, rs) in arr(obj, "resourceSpans", "resource_spans")
         .iter()
         .enumerate()
@@ -233,6 +243,13 @@ pub fn decode_json(raw: &[u8]) -> Result<ExportTraceServiceRequest, OtlpError> {
                     ..Default::default()
                 });
             let mut spans = Vec::new();
+            span_count += arr(ss, "spans", "spans").len();
+            if span_count > super::otlp_limits::MAX_OTLP_SPANS {
+                return Err(OtlpError::Limit(format!(
+                    "more than {} spans in one request",
+                    super::otlp_limits::MAX_OTLP_SPANS
+                )));
+            }
             for (k, sp) in arr(ss, "spans", "spans").iter().enumerate() {
                 let sp = sp.as_object().ok_or_else(|| {
                     OtlpError::Json(format!(

@@ -40,7 +40,7 @@ use crate::annotate::form::{FieldKind, FieldValue, ItemForm, fmt_num};
 use crate::annotate::load::{self, ItemContext, Resolved};
 use crate::annotate::progress::{self, ItemStatus};
 use crate::annotate::session::{ItemData, LockState, Session, Stage, SubmitError};
-use crate::app::{Action, Ctx, DrawCtx, Handled, KeyMap, Screen, TaskOutput};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, KeyMap, Screen};
 use crate::opik::client::OpikClient;
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
@@ -117,6 +117,24 @@ impl Drop for AnnotateScreen {
     }
 }
 
+/// What the annotation screen's tasks return.
+pub enum AnnotateMsg {
+    /// Which queue the argument names (or the queues to choose from).
+    Resolved(Result<Resolved, String>),
+    /// The queue's session: items, definitions, the annotator's name.
+    Session(Result<Session, String>),
+    /// The outbox's next event (`None`: the outbox is gone).
+    Outbox(Option<OutboxEvent>),
+    /// Claiming or renewing the lock of an item.
+    Lock(Uuid, Result<LockResponse, ApiError>),
+    /// Removing an item from the queue.
+    Removed(Uuid, Result<(), ApiError>),
+    /// An item read in full.
+    Item(Result<ItemData, ApiError>),
+    /// An item's context (spans / thread turns).
+    Context(Uuid, Result<ItemContext, ApiError>),
+}
+
 impl AnnotateScreen {
     /// A screen for `queue` (name, id or share link; `None` opens the picker), writing
     /// through the outbox in the state dir.
@@ -184,32 +202,36 @@ impl AnnotateScreen {
         self.contexts.insert(id, c);
     }
 
-    fn start_loading(&mut self, ctx: &mut Ctx) {
+    fn start_loading(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         let client = self.client.clone();
         let arg = self.arg.clone();
         self.phase = Phase::Loading("Loading the queue…".into());
         ctx.spawn("resolve", async move {
-            load::resolve(&client, arg.as_deref()).await
+            AnnotateMsg::Resolved(load::resolve(&client, arg.as_deref()).await)
         });
     }
 
-    fn load_session(&mut self, queue: AnnotationQueue, ctx: &mut Ctx) {
+    fn load_session(&mut self, queue: AnnotationQueue, ctx: &mut Ctx<AnnotateMsg>) {
         let client = self.client.clone();
         self.phase = Phase::Loading(format!("Loading “{}”…", one_line(&queue.name)));
         ctx.spawn("session", async move {
-            load::session(&client, queue)
-                .await
-                .map_err(|e| e.to_string())
+            AnnotateMsg::Session(
+                load::session(&client, queue)
+                    .await
+                    .map_err(|e| e.to_string()),
+            )
         });
     }
 
-    fn listen_outbox(&self, ctx: &mut Ctx) {
+    fn listen_outbox(&self, ctx: &mut Ctx<AnnotateMsg>) {
         let rx = self.events_rx.clone();
-        ctx.spawn_quiet("outbox", async move { rx.lock().await.recv().await });
+        ctx.spawn_quiet("outbox", async move {
+            AnnotateMsg::Outbox(rx.lock().await.recv().await)
+        });
     }
 
     /// The current item became visible: claim its lock, load it in full and its context.
-    fn item_shown(&mut self, ctx: &mut Ctx) {
+    fn item_shown(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         self.scroll = 0;
         self.editor = Editor::None;
         let client = self.client.clone();
@@ -230,23 +252,24 @@ impl AnnotateScreen {
         }
         let data = item.data.clone();
         let c = client.clone();
-        ctx.spawn(
-            "lock",
-            async move { (id, c.lock_queue_item(qid, id).await) },
-        );
+        ctx.spawn("lock", async move {
+            AnnotateMsg::Lock(id, c.lock_queue_item(qid, id).await)
+        });
         if !item.full {
             let c = client.clone();
             let (q, d) = (queue.clone(), data.clone());
-            ctx.spawn("item", async move { load::full_item(&c, &q, &d).await });
+            ctx.spawn("item", async move {
+                AnnotateMsg::Item(load::full_item(&c, &q, &d).await)
+            });
         }
         if !self.contexts.contains_key(&id) {
             ctx.spawn("context", async move {
-                (id, load::item_context(&client, &queue, &data).await)
+                AnnotateMsg::Context(id, load::item_context(&client, &queue, &data).await)
             });
         }
     }
 
-    fn renew_lock(&mut self, ctx: &mut Ctx) {
+    fn renew_lock(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         let Phase::Session(s) = &self.phase else {
             return;
         };
@@ -258,7 +281,7 @@ impl AnnotateScreen {
         };
         let (qid, id, client) = (s.queue_id, item.id, self.client.clone());
         ctx.spawn("lock", async move {
-            (id, client.lock_queue_item(qid, id).await)
+            AnnotateMsg::Lock(id, client.lock_queue_item(qid, id).await)
         });
         if !self.online
             && let Ok(o) = &self.outbox
@@ -267,7 +290,7 @@ impl AnnotateScreen {
         }
     }
 
-    fn submit(&mut self, ctx: &mut Ctx) {
+    fn submit(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         self.editor_commit();
         let outbox = match &self.outbox {
             Ok(o) => o.clone(),
@@ -353,7 +376,7 @@ impl AnnotateScreen {
         };
     }
 
-    fn leave(&mut self, ctx: &mut Ctx) {
+    fn leave(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         let unsaved = self.session().map(Session::unsaved).unwrap_or(0);
         if unsaved > 0 && !self.confirm_leave {
             self.confirm_leave = true;
@@ -363,7 +386,7 @@ impl AnnotateScreen {
     }
 
     /// Raw keys while a text editor or the "leave?" prompt has focus.
-    fn modal_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    fn modal_key(&mut self, key: KeyEvent, ctx: &mut Ctx<AnnotateMsg>) -> Handled {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if !matches!(self.editor, Editor::None) {
             let is_reason = matches!(self.editor, Editor::Reason(_));
@@ -390,7 +413,7 @@ impl AnnotateScreen {
     }
 
     /// An action on the item screen (keys come through the keymap, context `annotate`).
-    fn item_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn item_action(&mut self, action: Action, ctx: &mut Ctx<AnnotateMsg>) -> Handled {
         let Phase::Session(s) = &mut self.phase else {
             return Handled::No;
         };
@@ -437,7 +460,7 @@ impl AnnotateScreen {
                 if let Some(id) = s.current_item().map(|i| i.id) {
                     let (client, qid) = (self.client.clone(), s.queue_id);
                     ctx.spawn("remove", async move {
-                        (id, client.remove_queue_items(qid, &[id]).await)
+                        AnnotateMsg::Removed(id, client.remove_queue_items(qid, &[id]).await)
                     });
                 }
             }
@@ -519,6 +542,8 @@ impl AnnotateScreen {
 }
 
 impl Screen for AnnotateScreen {
+    type Msg = AnnotateMsg;
+
     fn title(&self) -> String {
         match &self.phase {
             Phase::Session(s) => format!("Annotate · {}", one_line(&s.queue.name)),
@@ -526,15 +551,15 @@ impl Screen for AnnotateScreen {
         }
     }
 
-    fn context(&self) -> &'static str {
+    fn context(&self) -> KeyContext {
         match &self.phase {
-            Phase::Pick { .. } => "queue_pick",
-            Phase::Session(s) if s.stage == Stage::Item => "annotate",
-            _ => "annotate_intro",
+            Phase::Pick { .. } => KeyContext::QueuePick,
+            Phase::Session(s) if s.stage == Stage::Item => KeyContext::Annotate,
+            _ => KeyContext::AnnotateIntro,
         }
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         if tokio::runtime::Handle::try_current().is_ok()
             && let Ok(o) = &self.outbox
             && self.drainer.is_none()
@@ -553,7 +578,7 @@ impl Screen for AnnotateScreen {
         }
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<AnnotateMsg>) -> Handled {
         match &mut self.phase {
             Phase::Pick { queues, sel, .. } => {
                 match action {
@@ -612,11 +637,11 @@ impl Screen for AnnotateScreen {
         }
     }
 
-    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<AnnotateMsg>) -> Handled {
         self.modal_key(key, ctx)
     }
 
-    fn handle_unbound_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Handled {
+    fn handle_unbound_key(&mut self, key: KeyEvent, _ctx: &mut Ctx<AnnotateMsg>) -> Handled {
         match self.stage() {
             Some(Stage::Item) => self.value_key(key),
             _ => Handled::No,
@@ -641,36 +666,34 @@ impl Screen for AnnotateScreen {
         }
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        match out.key {
-            "resolve" => match out.take::<Result<Resolved, String>>() {
-                Some(Ok(Resolved::One(q))) => self.load_session(*q, ctx),
-                Some(Ok(Resolved::Choose { why, queues })) if queues.is_empty() => {
+    fn on_msg(&mut self, msg: AnnotateMsg, ctx: &mut Ctx<AnnotateMsg>) {
+        match msg {
+            AnnotateMsg::Resolved(r) => match r {
+                Ok(Resolved::One(q)) => self.load_session(*q, ctx),
+                Ok(Resolved::Choose { why, queues }) if queues.is_empty() => {
                     self.phase = Phase::Error(format!(
                         "{why}: there are no annotation queues in workspace {}. Create one with :queues (n) or in Opik's web UI.",
                         self.client.workspace()
                     ))
                 }
-                Some(Ok(Resolved::Choose { why, queues })) => {
+                Ok(Resolved::Choose { why, queues }) => {
                     self.phase = Phase::Pick {
                         why,
                         queues,
                         sel: 0,
                     }
                 }
-                Some(Err(e)) => self.phase = Phase::Error(e),
-                None => {}
+                Err(e) => self.phase = Phase::Error(e),
             },
-            "session" => match out.take::<Result<Session, String>>() {
-                Some(Ok(s)) => {
+            AnnotateMsg::Session(r) => match r {
+                Ok(s) => {
                     self.phase = Phase::Session(Box::new(s));
                     ctx.refreshed();
                 }
-                Some(Err(e)) => self.phase = Phase::Error(e),
-                None => {}
+                Err(e) => self.phase = Phase::Error(e),
             },
-            "outbox" => {
-                if let Some(Some(ev)) = out.take::<Option<OutboxEvent>>() {
+            AnnotateMsg::Outbox(ev) => {
+                if let Some(ev) = ev {
                     match ev {
                         OutboxEvent::Applied { id, comment_id, .. } => {
                             if let (Some(c), Some(s)) = (comment_id, self.session_mut()) {
@@ -692,10 +715,7 @@ impl Screen for AnnotateScreen {
                 }
                 self.listen_outbox(ctx);
             }
-            "lock" => {
-                let Some((id, r)) = out.take::<(Uuid, Result<LockResponse, ApiError>)>() else {
-                    return;
-                };
+            AnnotateMsg::Lock(id, r) => {
                 let Phase::Session(s) = &mut self.phase else {
                     return;
                 };
@@ -724,33 +744,28 @@ impl Screen for AnnotateScreen {
                     }
                 };
             }
-            "remove" => {
-                if let Some((id, r)) = out.take::<(Uuid, Result<(), ApiError>)>() {
-                    match r {
-                        Ok(()) => {
-                            if let Some(s) = self.session_mut() {
-                                s.remove_item(id);
-                            }
-                            self.note = Some("Removed the item from the queue.".into());
-                            self.item_shown(ctx);
-                        }
-                        Err(e) => ctx.toast_error(format!("cannot remove the item: {e}")),
+            AnnotateMsg::Removed(id, r) => match r {
+                Ok(()) => {
+                    if let Some(s) = self.session_mut() {
+                        s.remove_item(id);
                     }
+                    self.note = Some("Removed the item from the queue.".into());
+                    self.item_shown(ctx);
                 }
-            }
-            "item" => {
-                if let Some(Ok(data)) = out.take::<Result<ItemData, ApiError>>()
+                Err(e) => ctx.toast_error(format!("cannot remove the item: {e}")),
+            },
+            AnnotateMsg::Item(r) => {
+                if let Ok(data) = r
                     && let Some(s) = self.session_mut()
                 {
                     s.update_item(data);
                 }
             }
-            "context" => {
-                if let Some((id, Ok(c))) = out.take::<(Uuid, Result<ItemContext, ApiError>)>() {
+            AnnotateMsg::Context(id, r) => {
+                if let Ok(c) = r {
                     self.contexts.insert(id, c);
                 }
             }
-            _ => {}
         }
     }
 
@@ -765,11 +780,11 @@ impl Screen for AnnotateScreen {
         }
     }
 
-    fn on_tick(&mut self, ctx: &mut Ctx) {
+    fn on_tick(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         self.renew_lock(ctx);
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         if let Phase::Session(s) = &self.phase
             && s.stage != Stage::Item
         {
@@ -904,7 +919,7 @@ impl AnnotateScreen {
             Layout::horizontal([Constraint::Min(20), Constraint::Length(panel_w)]).areas(body);
         // The item.
         let ctx_data = self.contexts.get(&item.id);
-        let spans_key = keys_label(km, "annotate", Action::ToggleSpans, 1);
+        let spans_key = keys_label(km, KeyContext::Annotate, Action::ToggleSpans, 1);
         let text = item_text(
             &item.data,
             ctx_data,
@@ -939,7 +954,7 @@ impl AnnotateScreen {
         // The panel.
         let held = matches!(item.lock, LockState::HeldBy(_));
         self.draw_panel(frame, right, theme, km);
-        let k = |a: Action| keys_label(km, "annotate", a, 1);
+        let k = |a: Action| keys_label(km, KeyContext::Annotate, a, 1);
         let hint = match (&self.editor, held) {
             (Editor::Comment(_), _) => "Esc: done · Ctrl-s: submit + next".to_string(),
             (Editor::Reason(_), _) => "Enter/Esc: done".to_string(),
@@ -1020,8 +1035,8 @@ impl AnnotateScreen {
                 lines.push(Line::styled(
                     format!(
                         "{}: next item · {}: annotate anyway",
-                        keys_label(km, "annotate", Action::Submit, 1),
-                        keys_label(km, "annotate", Action::TakeOver, 1)
+                        keys_label(km, KeyContext::Annotate, Action::Submit, 1),
+                        keys_label(km, KeyContext::Annotate, Action::TakeOver, 1)
                     ),
                     theme.dim,
                 ));
@@ -1088,7 +1103,7 @@ impl AnnotateScreen {
                         Line::styled(
                             format!(
                                 "{}: add a comment",
-                                keys_label(km, "annotate", Action::Comment, 1)
+                                keys_label(km, KeyContext::Annotate, Action::Comment, 1)
                             ),
                             theme.dim,
                         )
@@ -1112,7 +1127,7 @@ impl AnnotateScreen {
 
 /// The keys bound to `action` in `context`, unmodified keys first (`Enter` before `^s`), at
 /// most `max`, `/`-joined; `(unbound)` when none.
-fn keys_label(km: &KeyMap, context: &str, action: Action, max: usize) -> String {
+fn keys_label(km: &KeyMap, context: KeyContext, action: Action, max: usize) -> String {
     let mut keys = km.keys_for(context, action);
     keys.sort_by_key(|k| k.ctrl || k.alt);
     if keys.is_empty() {
@@ -1531,7 +1546,7 @@ fn draw_intro(
         ),
         table,
     );
-    let k = |a: Action| keys_label(km, "annotate_intro", a, 1);
+    let k = |a: Action| keys_label(km, KeyContext::AnnotateIntro, a, 1);
     let start = format!(
         "{}: {} annotating",
         k(Action::Open),
@@ -1597,8 +1612,8 @@ fn draw_finished(
             Line::styled(
                 format!(
                     "{}: back to the intro (review again) · {}: leave",
-                    keys_label(km, "annotate_intro", Action::Open, 1),
-                    keys_label(km, "annotate_intro", Action::Close, 1)
+                    keys_label(km, KeyContext::AnnotateIntro, Action::Open, 1),
+                    keys_label(km, KeyContext::AnnotateIntro, Action::Close, 1)
                 ),
                 theme.accent,
             ),
@@ -1848,15 +1863,15 @@ mod tests {
         let mut tasks = crate::app::tasks::Tasks::new(None);
         let mut effects = Vec::new();
         for k in keys {
-            let mut ctx = Ctx {
-                screen: 1,
-                theme: &theme,
+            let mut ctx = Ctx::new(
+                1,
+                &theme,
                 keymap,
-                now: crate::app::testing::fixed_now(),
-                project: None,
-                tasks: &mut tasks,
-                effects: &mut effects,
-            };
+                crate::app::testing::fixed_now(),
+                None,
+                &mut tasks,
+                &mut effects,
+            );
             let ev = KeyEvent::new(*k, KeyModifiers::NONE);
             let key = crate::app::Key::from_event(&ev).expect("key");
             if s.capturing_text() {
@@ -1890,7 +1905,7 @@ mod tests {
         let mut s = AnnotateScreen::with_session(client, session(), Ok(outbox.clone()));
         // Enter still starts on the intro (its context is not overridden).
         press_with(&mut s, &km, &[KeyCode::Enter]);
-        assert_eq!(s.context(), "annotate");
+        assert_eq!(s.context(), KeyContext::Annotate);
         let safe = |s: &AnnotateScreen| {
             s.session()
                 .and_then(Session::current_item)
@@ -1908,15 +1923,15 @@ mod tests {
         let theme = Theme::dark();
         let mut tasks = crate::app::tasks::Tasks::new(None);
         let mut effects = Vec::new();
-        let mut ctx = Ctx {
-            screen: 1,
-            theme: &theme,
-            keymap: &km,
-            now: crate::app::testing::fixed_now(),
-            project: None,
-            tasks: &mut tasks,
-            effects: &mut effects,
-        };
+        let mut ctx = Ctx::new(
+            1,
+            &theme,
+            &km,
+            crate::app::testing::fixed_now(),
+            None,
+            &mut tasks,
+            &mut effects,
+        );
         let ctrl_g = KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL);
         let action = km.lookup(
             s.context(),

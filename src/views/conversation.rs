@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use crate::opik::messages::{self, Body, Kind};
 use crate::opik::model::{FeedbackScore, Thread, Timestamp, Trace};
+use crate::render::lines::wrap_lines;
 use crate::render::sanitize::{display_width, one_line, sanitize, truncate_to_width};
 use crate::render::{format, json, markdown};
 use crate::theme::Theme;
@@ -935,42 +936,6 @@ fn body_lines(
             out
         }
     }
-}
-
-/// Hard-wrap lines wider than `width` (JSON).
-fn wrap_lines(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
-    let mut out = Vec::with_capacity(lines.len());
-    for l in lines {
-        let total: usize = l.spans.iter().map(|s| display_width(&s.content)).sum();
-        if total <= width {
-            out.push(l);
-            continue;
-        }
-        let mut cur: Vec<Span<'static>> = Vec::new();
-        let mut used = 0;
-        for s in l.spans {
-            let mut buf = String::new();
-            for c in s.content.chars() {
-                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-                if used + cw > width && used > 0 {
-                    if !buf.is_empty() {
-                        cur.push(Span::styled(std::mem::take(&mut buf), s.style));
-                    }
-                    out.push(Line::from(std::mem::take(&mut cur)));
-                    used = 0;
-                }
-                buf.push(c);
-                used += cw;
-            }
-            if !buf.is_empty() {
-                cur.push(Span::styled(buf, s.style));
-            }
-        }
-        if !cur.is_empty() {
-            out.push(Line::from(cur));
-        }
-    }
-    out
 }
 
 /// Restyle bytes `start..end` of a line's text with `style` (search matches).

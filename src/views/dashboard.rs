@@ -23,7 +23,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use uuid::Uuid;
 
-use crate::app::{Action, Ctx, DrawCtx, Handled, Screen, TaskOutput};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, Screen};
 use crate::dashboard::data::{OverviewData, OverviewRow, ProjectData};
 use crate::dashboard::fetch;
 use crate::dashboard::kpi::{Kpi, Sentiment};
@@ -47,7 +47,7 @@ pub enum Target {
 }
 
 /// What a fetch task hands back.
-enum Loaded {
+pub enum Loaded {
     Project(Result<Box<ProjectData>, String>),
     Overview(Result<OverviewData, String>),
 }
@@ -156,7 +156,7 @@ impl DashboardScreen {
 
     /// Starts a fetch of the current target and range (the previous one, if still running,
     /// is superseded: its result is dropped).
-    fn fetch(&mut self, ctx: &mut Ctx) {
+    fn fetch(&mut self, ctx: &mut Ctx<Loaded>) {
         let Some(client) = self.client.clone() else {
             return;
         };
@@ -203,7 +203,7 @@ impl DashboardScreen {
         }
     }
 
-    fn set_range(&mut self, range: TimeRange, ctx: &mut Ctx) {
+    fn set_range(&mut self, range: TimeRange, ctx: &mut Ctx<Loaded>) {
         if range != self.range {
             self.range = range;
             self.scroll = 0;
@@ -659,6 +659,8 @@ fn draw_overview_table(
 }
 
 impl Screen for DashboardScreen {
+    type Msg = Loaded;
+
     fn title(&self) -> String {
         match &self.target {
             Target::Overview => "Dashboard".into(),
@@ -666,18 +668,18 @@ impl Screen for DashboardScreen {
         }
     }
 
-    fn context(&self) -> &'static str {
-        "dashboard"
+    fn context(&self) -> KeyContext {
+        KeyContext::Dashboard
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<Loaded>) {
         if let Target::Project { name, .. } = &self.target {
             ctx.set_project(name.clone());
         }
         self.fetch(ctx);
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<Loaded>) -> Handled {
         match action {
             Action::RangeNext | Action::TimeRange | Action::NextTab => {
                 self.set_range(self.range.next(), ctx)
@@ -737,10 +739,7 @@ impl Screen for DashboardScreen {
         Handled::Yes
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        let Some(loaded) = out.take::<Loaded>() else {
-            return;
-        };
+    fn on_msg(&mut self, loaded: Loaded, ctx: &mut Ctx<Loaded>) {
         self.loading = false;
         match loaded {
             Loaded::Project(Ok(d)) => {
@@ -766,13 +765,13 @@ impl Screen for DashboardScreen {
         Some(Duration::from_secs(1))
     }
 
-    fn on_tick(&mut self, ctx: &mut Ctx) {
+    fn on_tick(&mut self, ctx: &mut Ctx<Loaded>) {
         if !self.paused && !self.loading && self.due(ctx.now) {
             self.fetch(ctx);
         }
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<Loaded>) {
         self.fetch(ctx);
     }
 

@@ -12,7 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use uuid::Uuid;
 
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::error::ApiError;
 use crate::opik::model::{Page, Project, ProjectStatsSummary, Sorting};
 use crate::render::{format, sanitize};
@@ -68,7 +68,8 @@ pub struct ProjectsScreen {
     loading: bool,
 }
 
-type PageResult = Result<(u32, Page<Project>, Option<ProjectStatsSummary>), ApiError>;
+/// The projects screen's one task: a page of projects with their stats.
+pub type PageResult = Result<(u32, Page<Project>, Option<ProjectStatsSummary>), ApiError>;
 
 impl ProjectsScreen {
     pub fn new(env: Rc<AppEnv>) -> ProjectsScreen {
@@ -106,7 +107,7 @@ impl ProjectsScreen {
         ]
     }
 
-    fn load(&mut self, page: u32, ctx: &mut Ctx) {
+    fn load(&mut self, page: u32, ctx: &mut Ctx<PageResult>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
         let (_, field, desc) = SORTS[self.sort];
@@ -126,12 +127,12 @@ impl ProjectsScreen {
         });
     }
 
-    fn reload(&mut self, ctx: &mut Ctx) {
+    fn reload(&mut self, ctx: &mut Ctx<PageResult>) {
         self.loaded_pages = 0;
         self.load(1, ctx);
     }
 
-    fn maybe_load_more(&mut self, ctx: &mut Ctx) {
+    fn maybe_load_more(&mut self, ctx: &mut Ctx<PageResult>) {
         let more = self.total.is_some_and(|t| (self.rows.len() as i64) < t);
         if more && !self.loading && self.state.selected + 20 >= self.rows.len() {
             self.load(self.loaded_pages + 1, ctx);
@@ -152,19 +153,21 @@ fn time(t: Option<DateTime<Utc>>, now: DateTime<Utc>, absolute: bool) -> String 
 }
 
 impl Screen for ProjectsScreen {
+    type Msg = PageResult;
+
     fn title(&self) -> String {
         "Projects".into()
     }
 
-    fn context(&self) -> &'static str {
-        "projects"
+    fn context(&self) -> KeyContext {
+        KeyContext::Projects
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<PageResult>) {
         self.reload(ctx);
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<PageResult>) {
         self.reload(ctx);
     }
 
@@ -172,7 +175,7 @@ impl Screen for ProjectsScreen {
         self.search.is_some()
     }
 
-    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<PageResult>) -> Handled {
         let Some(input) = self.search.as_mut() else {
             return Handled::No;
         };
@@ -195,7 +198,7 @@ impl Screen for ProjectsScreen {
         Handled::Yes
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<PageResult>) -> Handled {
         let len = self.rows.len();
         match action {
             Action::Down => self.state.down(1, len),
@@ -245,17 +248,14 @@ impl Screen for ProjectsScreen {
         Handled::Yes
     }
 
-    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<PageResult>) -> Handled {
         match super::list_mouse(&mut self.state, self.rows.len(), ev) {
             super::ListMouse::Run(a) => self.handle_action(a, ctx),
             super::ListMouse::Done(h) => h,
         }
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        let Some(res) = out.take::<PageResult>() else {
-            return;
-        };
+    fn on_msg(&mut self, res: PageResult, ctx: &mut Ctx<PageResult>) {
         self.loading = false;
         match res {
             Ok((page, list, stats)) => {

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::annotate::load;
 use crate::annotate::progress::{ItemFacts, Progress};
-use crate::app::{Action, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::OpikClient;
 use crate::opik::model::{AnnotationQueue, FeedbackDefinition};
 use crate::render::sanitize::{one_line, truncate_to_width};
@@ -69,6 +69,13 @@ pub struct QueuesScreen {
     error: Option<String>,
 }
 
+/// What the queues list's tasks return.
+pub enum QueuesMsg {
+    Queues(Result<Vec<AnnotationQueue>, String>),
+    /// Items done / total per queue.
+    Progress(HashMap<Uuid, Progress>),
+}
+
 impl QueuesScreen {
     pub fn new(client: OpikClient) -> Self {
         QueuesScreen {
@@ -95,11 +102,11 @@ impl QueuesScreen {
         s
     }
 
-    fn load(&mut self, ctx: &mut Ctx) {
+    fn load(&mut self, ctx: &mut Ctx<QueuesMsg>) {
         self.loading = true;
         let client = self.client.clone();
         ctx.spawn("queues", async move {
-            load::all_queues(&client).await.map_err(|e| e.to_string())
+            QueuesMsg::Queues(load::all_queues(&client).await.map_err(|e| e.to_string()))
         });
     }
 
@@ -109,24 +116,26 @@ impl QueuesScreen {
 }
 
 impl Screen for QueuesScreen {
+    type Msg = QueuesMsg;
+
     fn title(&self) -> String {
         "Annotation queues".into()
     }
 
-    fn context(&self) -> &'static str {
-        "queues"
+    fn context(&self) -> KeyContext {
+        KeyContext::Queues
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<QueuesMsg>) {
         self.load(ctx);
     }
 
     /// Back from annotating (or creating a queue): the progress columns changed.
-    fn on_resume(&mut self, ctx: &mut Ctx) {
+    fn on_resume(&mut self, ctx: &mut Ctx<QueuesMsg>) {
         self.load(ctx);
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<QueuesMsg>) -> Handled {
         let n = self.queues.len();
         match action {
             Action::Down if n > 0 => {
@@ -169,41 +178,32 @@ impl Screen for QueuesScreen {
         Handled::Yes
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<QueuesMsg>) {
         self.load(ctx);
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        match out.key {
-            "queues" => match out.take::<Result<Vec<AnnotationQueue>, String>>() {
-                Some(Ok(qs)) => {
-                    self.loading = false;
-                    self.error = None;
-                    self.queues = qs;
-                    if self.state.selected().is_none_or(|i| i >= self.queues.len()) {
-                        self.state.select((!self.queues.is_empty()).then_some(0));
-                    }
-                    ctx.refreshed();
-                    let client = self.client.clone();
-                    let qs = self.queues.clone();
-                    ctx.spawn(
-                        "progress",
-                        async move { queue_progress(&client, &qs).await },
-                    );
+    fn on_msg(&mut self, msg: QueuesMsg, ctx: &mut Ctx<QueuesMsg>) {
+        match msg {
+            QueuesMsg::Queues(Ok(qs)) => {
+                self.loading = false;
+                self.error = None;
+                self.queues = qs;
+                if self.state.selected().is_none_or(|i| i >= self.queues.len()) {
+                    self.state.select((!self.queues.is_empty()).then_some(0));
                 }
-                Some(Err(e)) => {
-                    self.loading = false;
-                    self.error = Some(e.clone());
-                    ctx.toast_error(e);
-                }
-                None => {}
-            },
-            "progress" => {
-                if let Some(p) = out.take::<HashMap<Uuid, Progress>>() {
-                    self.progress = p;
-                }
+                ctx.refreshed();
+                let client = self.client.clone();
+                let qs = self.queues.clone();
+                ctx.spawn("progress", async move {
+                    QueuesMsg::Progress(queue_progress(&client, &qs).await)
+                });
             }
-            _ => {}
+            QueuesMsg::Queues(Err(e)) => {
+                self.loading = false;
+                self.error = Some(e.clone());
+                ctx.toast_error(e);
+            }
+            QueuesMsg::Progress(p) => self.progress = p,
         }
     }
 
@@ -418,6 +418,14 @@ pub struct CreateQueueScreen {
     busy: bool,
 }
 
+/// What the create-queue form's tasks return.
+pub enum QueueFormMsg {
+    /// The feedback definitions to choose from.
+    Defs(Result<Vec<FeedbackDefinition>, String>),
+    /// The new queue's id.
+    Created(Result<Uuid, String>),
+}
+
 impl CreateQueueScreen {
     pub fn new(client: OpikClient, project: Option<String>) -> Self {
         CreateQueueScreen {
@@ -506,7 +514,7 @@ impl CreateQueueScreen {
         })
     }
 
-    fn create(&mut self, ctx: &mut Ctx) {
+    fn create(&mut self, ctx: &mut Ctx<QueueFormMsg>) {
         let mut q = match self.build() {
             Ok(q) => q,
             Err(e) => {
@@ -517,33 +525,38 @@ impl CreateQueueScreen {
         self.busy = true;
         let client = self.client.clone();
         ctx.spawn("create", async move {
-            let project = client
-                .retrieve_project(q.project_name.as_deref().unwrap_or_default())
-                .await
-                .map_err(|e| e.to_string())?;
-            q.project_id = project.id;
-            client.create_queue(&q).await.map_err(|e| e.to_string())
+            let created = async {
+                let project = client
+                    .retrieve_project(q.project_name.as_deref().unwrap_or_default())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                q.project_id = project.id;
+                client.create_queue(&q).await.map_err(|e| e.to_string())
+            };
+            QueueFormMsg::Created(created.await)
         });
     }
 }
 
 impl Screen for CreateQueueScreen {
+    type Msg = QueueFormMsg;
+
     fn title(&self) -> String {
         "New annotation queue".into()
     }
 
-    fn context(&self) -> &'static str {
-        "queue_form"
+    fn context(&self) -> KeyContext {
+        KeyContext::QueueForm
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<QueueFormMsg>) {
         let client = self.client.clone();
         ctx.spawn("defs", async move {
-            load::definitions(&client).await.map_err(|e| e.to_string())
+            QueueFormMsg::Defs(load::definitions(&client).await.map_err(|e| e.to_string()))
         });
     }
 
-    fn handle_action(&mut self, _action: Action, _ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, _action: Action, _ctx: &mut Ctx<QueueFormMsg>) -> Handled {
         Handled::No
     }
 
@@ -555,7 +568,7 @@ impl Screen for CreateQueueScreen {
         vec![("Tab", "next field"), ("^s", "create"), ("Esc", "cancel")]
     }
 
-    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<QueueFormMsg>) -> Handled {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         // A key clears the last message; creating may set a new one.
         self.error = None;
@@ -601,29 +614,24 @@ impl Screen for CreateQueueScreen {
         Handled::Yes
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        match out.key {
-            "defs" => match out.take::<Result<Vec<FeedbackDefinition>, String>>() {
-                Some(Ok(d)) => {
-                    self.chosen = vec![false; d.len()];
-                    self.defs = d;
-                }
-                Some(Err(e)) => self.error = Some(e),
-                None => {}
-            },
-            "create" => {
+    fn on_msg(&mut self, msg: QueueFormMsg, ctx: &mut Ctx<QueueFormMsg>) {
+        match msg {
+            QueueFormMsg::Defs(Ok(d)) => {
+                self.chosen = vec![false; d.len()];
+                self.defs = d;
+            }
+            QueueFormMsg::Defs(Err(e)) => self.error = Some(e),
+            QueueFormMsg::Created(created) => {
                 self.busy = false;
-                match out.take::<Result<Uuid, String>>() {
-                    Some(Ok(_)) => {
+                match created {
+                    Ok(_) => {
                         ctx.toast_info(format!("Created queue “{}”", one_line(&self.name)));
                         ctx.pop();
                         ctx.open(ScreenRequest::Queues);
                     }
-                    Some(Err(e)) => self.error = Some(e),
-                    None => {}
+                    Err(e) => self.error = Some(e),
                 }
             }
-            _ => {}
         }
     }
 
@@ -751,6 +759,13 @@ pub struct AddToQueueScreen {
     loading: bool,
 }
 
+/// What the queue picker's tasks return.
+pub enum AddToQueueMsg {
+    Queues(Result<Vec<AnnotationQueue>, String>),
+    /// The queue's size before and after adding (when known).
+    Added(Result<(Option<i64>, Option<i64>), String>),
+}
+
 impl AddToQueueScreen {
     pub fn new(client: OpikClient, scope: &str, project: Option<String>, ids: Vec<Uuid>) -> Self {
         AddToQueueScreen {
@@ -766,22 +781,24 @@ impl AddToQueueScreen {
 }
 
 impl Screen for AddToQueueScreen {
+    type Msg = AddToQueueMsg;
+
     fn title(&self) -> String {
         format!("Add {} item(s) to a queue", self.ids.len())
     }
 
-    fn context(&self) -> &'static str {
-        "queue_pick"
+    fn context(&self) -> KeyContext {
+        KeyContext::QueuePick
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<AddToQueueMsg>) {
         let client = self.client.clone();
         ctx.spawn("queues", async move {
-            load::all_queues(&client).await.map_err(|e| e.to_string())
+            AddToQueueMsg::Queues(load::all_queues(&client).await.map_err(|e| e.to_string()))
         });
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<AddToQueueMsg>) -> Handled {
         match action {
             Action::Down => self.sel = (self.sel + 1).min(self.queues.len().saturating_sub(1)),
             Action::Up => self.sel = self.sel.saturating_sub(1),
@@ -791,13 +808,18 @@ impl Screen for AddToQueueScreen {
                     let ids = self.ids.clone();
                     let before = self.queues.get(self.sel).and_then(|q| q.items_count);
                     ctx.spawn("add", async move {
-                        client
-                            .add_queue_items(qid, &ids)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        // The queue's size afterwards: items already in it are not added again.
-                        let after = client.get_queue(qid).await.ok().and_then(|q| q.items_count);
-                        Ok::<_, String>((before, after))
+                        let added = async {
+                            client
+                                .add_queue_items(qid, &ids)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            // The queue's size afterwards: items already in it are not added
+                            // again.
+                            let after =
+                                client.get_queue(qid).await.ok().and_then(|q| q.items_count);
+                            Ok::<_, String>((before, after))
+                        };
+                        AddToQueueMsg::Added(added.await)
                     });
                 }
             }
@@ -806,12 +828,12 @@ impl Screen for AddToQueueScreen {
         Handled::Yes
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        match out.key {
-            "queues" => {
+    fn on_msg(&mut self, msg: AddToQueueMsg, ctx: &mut Ctx<AddToQueueMsg>) {
+        match msg {
+            AddToQueueMsg::Queues(res) => {
                 self.loading = false;
-                match out.take::<Result<Vec<AnnotationQueue>, String>>() {
-                    Some(Ok(qs)) => {
+                match res {
+                    Ok(qs) => {
                         self.queues = qs
                             .into_iter()
                             .filter(|q| q.scope == self.scope)
@@ -822,24 +844,19 @@ impl Screen for AddToQueueScreen {
                             })
                             .collect();
                     }
-                    Some(Err(e)) => ctx.toast_error(e),
-                    None => {}
+                    Err(e) => ctx.toast_error(e),
                 }
             }
-            "add" => match out.take::<Result<(Option<i64>, Option<i64>), String>>() {
-                Some(Ok((before, after))) => {
-                    let name = self
-                        .queues
-                        .get(self.sel)
-                        .map(|q| q.name.clone())
-                        .unwrap_or_default();
-                    ctx.toast_info(added_message(self.ids.len(), before, after, &name));
-                    ctx.pop();
-                }
-                Some(Err(e)) => ctx.toast_error(e),
-                None => {}
-            },
-            _ => {}
+            AddToQueueMsg::Added(Ok((before, after))) => {
+                let name = self
+                    .queues
+                    .get(self.sel)
+                    .map(|q| q.name.clone())
+                    .unwrap_or_default();
+                ctx.toast_info(added_message(self.ids.len(), before, after, &name));
+                ctx.pop();
+            }
+            AddToQueueMsg::Added(Err(e)) => ctx.toast_error(e),
         }
     }
 
@@ -977,15 +994,15 @@ mod tests {
         let mut f = CreateQueueScreen::new(client(), Some("proj".into()));
         let mut press = |f: &mut CreateQueueScreen, keys: &[KeyCode]| {
             for k in keys {
-                let mut ctx = Ctx {
-                    screen: 1,
-                    theme: &theme,
-                    keymap: &keymap,
-                    now: crate::app::testing::fixed_now(),
-                    project: None,
-                    tasks: &mut tasks,
-                    effects: &mut effects,
-                };
+                let mut ctx = Ctx::new(
+                    1,
+                    &theme,
+                    &keymap,
+                    crate::app::testing::fixed_now(),
+                    None,
+                    &mut tasks,
+                    &mut effects,
+                );
                 f.handle_key(KeyEvent::new(*k, KeyModifiers::NONE), &mut ctx);
             }
         };

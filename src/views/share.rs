@@ -3,8 +3,9 @@
 //!
 //! A web URL needs the project's id, which list screens only know by name: [`copy_url`]
 //! starts a task (key [`URL_TASK`]) that looks the project up when needed and builds the
-//! link; the screen hands the task's output to [`url_ready`], which copies it with OSC 52 and
-//! says in a toast what was copied. Export files go where the conversation markdown export
+//! link; its output is a [`UrlReady`] wrapped in the screen's message (so the screen's message
+//! enum implements `From<UrlReady>`), which the screen hands to [`url_ready`]: that copies it
+//! with OSC 52 and says in a toast what was copied. Exports work the same with [`ExportDone`]. Export files go where the conversation markdown export
 //! goes: the current directory (the temp dir if that is unknown).
 
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use std::rc::Rc;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::app::{AppEnv, Ctx, TaskOutput};
+use crate::app::{AppEnv, Ctx};
 use crate::opik::client::OpikClient;
 use crate::opik::model::{Span, SpanSearchRequest, Trace};
 use crate::opik::weburl::WebUrl;
@@ -23,6 +24,12 @@ use crate::render::sanitize;
 pub const URL_TASK: &str = "weburl";
 /// Task key of a trace export.
 pub const EXPORT_TASK: &str = "export_json";
+
+/// A finished [`URL_TASK`]: (project id, URL, what it links to), or why not.
+pub struct UrlReady(UrlResult);
+
+/// A finished [`EXPORT_TASK`]: the path written (with a note), or why not.
+pub struct ExportDone(Result<String, String>);
 
 /// What `Y` links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,13 +86,15 @@ type UrlResult = Result<(Uuid, String, String), String>;
 /// Build the web URL of `target` in `project` and copy it (via a task: the project id may
 /// have to be looked up). `project_id` is the id if the screen knows it. With the workspace
 /// left at `default`, the server's name for the caller's workspace is used (Opik Cloud).
-pub fn copy_url(
+pub fn copy_url<M>(
     env: &Rc<AppEnv>,
     project: &str,
     project_id: Option<Uuid>,
     target: Target,
-    ctx: &mut Ctx,
-) {
+    ctx: &mut Ctx<M>,
+) where
+    M: From<UrlReady> + Send + 'static,
+{
     let mut web = env.web();
     // Opik Cloud resolves the SDKs' `default` workspace to the user's own; the web UI needs
     // the real name, which the server tells (best effort: `default` stays if it cannot).
@@ -121,14 +130,14 @@ pub fn copy_url(
             Ok((id, target.url(&web, id), what))
         }
         .await;
-        r
+        M::from(UrlReady(r))
     });
 }
 
 /// Handle a finished [`URL_TASK`]: copy the URL and remember the project id. Returns the id
 /// (to cache) when the link was built.
-pub fn url_ready(out: TaskOutput, ctx: &mut Ctx) -> Option<Uuid> {
-    match out.take::<UrlResult>()? {
+pub fn url_ready<M: Send + 'static>(ready: UrlReady, ctx: &mut Ctx<M>) -> Option<Uuid> {
+    match ready.0 {
         Ok((id, url, what)) => {
             ctx.copy_as(url, what);
             Some(id)
@@ -184,7 +193,10 @@ pub const EXPORT_MAX_SPANS: usize = 100_000;
 
 /// Read trace `trace_id` and all its spans untruncated and write them as pretty JSON to
 /// `opik-trace-ID.json` (task [`EXPORT_TASK`]; the output is the path or an error message).
-pub fn export_trace(client: OpikClient, project: &str, trace_id: Uuid, ctx: &mut Ctx) {
+pub fn export_trace<M>(client: OpikClient, project: &str, trace_id: Uuid, ctx: &mut Ctx<M>)
+where
+    M: From<ExportDone> + Send + 'static,
+{
     let path = export_path("opik-trace", &trace_id.to_string(), "json");
     let project = project.to_string();
     ctx.spawn(EXPORT_TASK, async move {
@@ -221,16 +233,15 @@ pub fn export_trace(client: OpikClient, project: &str, trace_id: Uuid, ctx: &mut
             })
         }
         .await;
-        r
+        M::from(ExportDone(r))
     });
 }
 
 /// Handle a finished [`EXPORT_TASK`]: say where the file went, or why it did not.
-pub fn export_done(out: TaskOutput, ctx: &mut Ctx) {
-    match out.take::<Result<String, String>>() {
-        Some(Ok(path)) => ctx.toast_info(format!("trace written to {path}")),
-        Some(Err(e)) => ctx.toast_error(format!("export failed: {e}")),
-        None => {}
+pub fn export_done<M: Send + 'static>(done: ExportDone, ctx: &mut Ctx<M>) {
+    match done.0 {
+        Ok(path) => ctx.toast_info(format!("trace written to {path}")),
+        Err(e) => ctx.toast_error(format!("export failed: {e}")),
     }
 }
 

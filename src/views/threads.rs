@@ -24,7 +24,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::{ListQuery, SearchStream};
 use crate::opik::conversations::{self, Grouping};
 use crate::opik::error::ApiError;
@@ -155,6 +155,24 @@ const RANGES: &[(&str, i64)] = &[("1h", 1), ("24h", 24), ("7d", 24 * 7), ("30d",
 /// A chunk of a metadata scan: the stream (to continue), the traces read, whether it ended.
 type ScanChunk = (SearchStream<Trace>, Vec<Trace>, Option<String>, bool);
 
+/// What the threads screen's tasks return.
+pub enum ThreadsMsg {
+    /// A page of Opik threads for task `key` (`page`, or `live`: a re-read of the top).
+    Page { key: &'static str, res: PageResult },
+    /// A chunk of the trace scan behind metadata grouping.
+    Scan(ScanChunk),
+    /// The scanned traces grouped into conversations.
+    Grouped(Vec<Thread>),
+    /// `Y`: the web URL was built.
+    Url(share::UrlReady),
+}
+
+impl From<share::UrlReady> for ThreadsMsg {
+    fn from(r: share::UrlReady) -> Self {
+        ThreadsMsg::Url(r)
+    }
+}
+
 /// Progress of a metadata scan.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scan {
@@ -249,7 +267,7 @@ impl ThreadsScreen {
     }
 
     /// Group by `grouping` (`:threads by KEY`, `b`).
-    pub fn set_grouping(&mut self, grouping: Grouping, ctx: &mut Ctx) {
+    pub fn set_grouping(&mut self, grouping: Grouping, ctx: &mut Ctx<ThreadsMsg>) {
         self.grouping = grouping;
         self.marked.clear();
         self.auto_keys = None;
@@ -257,7 +275,7 @@ impl ThreadsScreen {
         self.reload(ctx);
     }
 
-    fn start_scan(&mut self, ctx: &mut Ctx) {
+    fn start_scan(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         let Grouping::Metadata(key) = self.grouping.clone() else {
             return;
         };
@@ -280,16 +298,19 @@ impl ThreadsScreen {
         };
         ctx.spawn("scan", async move {
             let stream = client.search_traces_stream(req, Some(MAX_SCAN));
-            read_chunk(stream).await
+            ThreadsMsg::Scan(read_chunk(stream).await)
         });
     }
 
-    fn continue_scan(&mut self, stream: SearchStream<Trace>, ctx: &mut Ctx) {
-        ctx.spawn("scan", read_chunk(stream));
+    fn continue_scan(&mut self, stream: SearchStream<Trace>, ctx: &mut Ctx<ThreadsMsg>) {
+        ctx.spawn(
+            "scan",
+            async move { ThreadsMsg::Scan(read_chunk(stream).await) },
+        );
     }
 
     /// Regroup everything scanned so far, off the UI thread.
-    fn regroup(&mut self, ctx: &mut Ctx) {
+    fn regroup(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         let traces = self.scanned.clone();
         let g = self.grouping.clone();
         ctx.spawn("group", async move {
@@ -297,7 +318,7 @@ impl ThreadsScreen {
                 tokio::task::spawn_blocking(move || conversations::group(&traces, &g))
                     .await
                     .unwrap_or_default();
-            r
+            ThreadsMsg::Grouped(r)
         });
     }
 
@@ -343,7 +364,7 @@ impl ThreadsScreen {
 
     /// Auto-detection: scan with the next untried key. False (and detection over) when none
     /// is left.
-    fn next_auto_key(&mut self, ctx: &mut Ctx) -> bool {
+    fn next_auto_key(&mut self, ctx: &mut Ctx<ThreadsMsg>) -> bool {
         let Some(keys) = &mut self.auto_keys else {
             return false;
         };
@@ -391,7 +412,7 @@ impl ThreadsScreen {
         }
     }
 
-    fn load(&mut self, page: u32, size: u32, key: &'static str, ctx: &mut Ctx) {
+    fn load(&mut self, page: u32, size: u32, key: &'static str, ctx: &mut Ctx<ThreadsMsg>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
         let q = self.query(page, size);
@@ -399,12 +420,12 @@ impl ThreadsScreen {
             self.loading = true;
         }
         ctx.spawn(key, async move {
-            let r: PageResult = client.list_threads(&q).await.map(|p| (page, p));
-            r
+            let res: PageResult = client.list_threads(&q).await.map(|p| (page, p));
+            ThreadsMsg::Page { key, res }
         });
     }
 
-    fn reload(&mut self, ctx: &mut Ctx) {
+    fn reload(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         ctx.cancel("live");
         match self.grouping {
             Grouping::ThreadId => {
@@ -416,7 +437,7 @@ impl ThreadsScreen {
         }
     }
 
-    fn maybe_load_more(&mut self, ctx: &mut Ctx) {
+    fn maybe_load_more(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         if self.grouping != Grouping::ThreadId {
             return;
         }
@@ -429,7 +450,7 @@ impl ThreadsScreen {
 
     /// Sort or search changed: the server does it for Opik threads, this screen for
     /// metadata conversations.
-    fn resort(&mut self, ctx: &mut Ctx) {
+    fn resort(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         match self.grouping {
             Grouping::ThreadId => self.reload(ctx),
             Grouping::Metadata(_) => self.apply_grouped(),
@@ -508,24 +529,26 @@ impl ThreadsScreen {
 }
 
 impl Screen for ThreadsScreen {
+    type Msg = ThreadsMsg;
+
     fn title(&self) -> String {
         format!("Threads · {}", sanitize::one_line(&self.project))
     }
 
-    fn context(&self) -> &'static str {
-        "threads"
+    fn context(&self) -> KeyContext {
+        KeyContext::Threads
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         ctx.set_project(self.project.clone());
         self.reload(ctx);
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         self.reload(ctx);
     }
 
-    fn take_request(&mut self, req: &ScreenRequest, ctx: &mut Ctx) -> bool {
+    fn take_request(&mut self, req: &ScreenRequest, ctx: &mut Ctx<ThreadsMsg>) -> bool {
         let ScreenRequest::ThreadsBy { project, by } = req else {
             return false;
         };
@@ -548,7 +571,7 @@ impl Screen for ThreadsScreen {
         self.input.is_some()
     }
 
-    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
         let Some(input) = self.input.as_mut() else {
             return Handled::No;
         };
@@ -571,7 +594,7 @@ impl Screen for ThreadsScreen {
         Handled::Yes
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
         let len = self.rows.len();
         match action {
             Action::Down => self.state.down(1, len),
@@ -692,7 +715,7 @@ impl Screen for ThreadsScreen {
         Handled::Yes
     }
 
-    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
         match super::list_mouse(&mut self.state, self.rows.len(), ev) {
             super::ListMouse::Run(a) => self.handle_action(a, ctx),
             super::ListMouse::Done(h) => h,
@@ -708,7 +731,7 @@ impl Screen for ThreadsScreen {
         })
     }
 
-    fn on_tick(&mut self, ctx: &mut Ctx) {
+    fn on_tick(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         if self.grouping != Grouping::ThreadId {
             // A metadata scan is re-run only on `r` (it can be large).
             return;
@@ -719,16 +742,15 @@ impl Screen for ThreadsScreen {
         }
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        let key = out.key;
-        if key == share::URL_TASK {
-            if let Some(id) = share::url_ready(out, ctx) {
-                self.project_id = Some(id);
+    fn on_msg(&mut self, msg: ThreadsMsg, ctx: &mut Ctx<ThreadsMsg>) {
+        let (key, res) = match msg {
+            ThreadsMsg::Url(ready) => {
+                if let Some(id) = share::url_ready(ready, ctx) {
+                    self.project_id = Some(id);
+                }
+                return;
             }
-            return;
-        }
-        if key == "scan" {
-            if let Some((stream, traces, error, done)) = out.take::<ScanChunk>() {
+            ThreadsMsg::Scan((stream, traces, error, done)) => {
                 self.scanned.extend(traces);
                 let scan = self.scan.get_or_insert_with(Scan::default);
                 scan.read = self.scanned.len();
@@ -740,11 +762,9 @@ impl Screen for ThreadsScreen {
                 }
                 self.regroup(ctx);
                 ctx.refreshed();
+                return;
             }
-            return;
-        }
-        if key == "group" {
-            if let Some(g) = out.take::<Vec<Thread>>() {
+            ThreadsMsg::Grouped(g) => {
                 self.grouped = g;
                 self.apply_grouped();
                 let done = self.scan.as_ref().is_some_and(|s| s.done);
@@ -760,11 +780,9 @@ impl Screen for ThreadsScreen {
                         self.total = Some(0);
                     }
                 }
+                return;
             }
-            return;
-        }
-        let Some(res) = out.take::<PageResult>() else {
-            return;
+            ThreadsMsg::Page { key, res } => (key, res),
         };
         if key == "page" {
             self.loading = false;

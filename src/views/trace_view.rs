@@ -21,11 +21,12 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::span_tree::{Row, SpanTree};
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::dify;
 use crate::opik::error::ApiError;
 use crate::opik::messages::{self, Body, Kind};
 use crate::opik::model::{Comment, ErrorInfo, FeedbackScore, Span, SpanSearchRequest, Trace};
+use crate::render::lines::wrap_lines;
 use crate::render::sanitize::{display_width, one_line, sanitize, truncate_to_width};
 use crate::render::{format, json, markdown};
 use crate::theme::Theme;
@@ -249,43 +250,6 @@ pub struct RenderOpts {
     /// Fold JSON below this depth (`None` = everything open).
     pub fold: Option<usize>,
     pub width: u16,
-}
-
-/// Cut lines to `width` columns, continuing on the next line (char-level wrap).
-pub fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
-    let width = width.max(1) as usize;
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        let w: usize = line.spans.iter().map(|s| display_width(&s.content)).sum();
-        if w <= width {
-            out.push(line);
-            continue;
-        }
-        let mut cur: Vec<TSpan<'static>> = Vec::new();
-        let mut used = 0;
-        for span in line.spans {
-            let mut buf = String::new();
-            for c in span.content.chars() {
-                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-                if used + cw > width {
-                    if !buf.is_empty() {
-                        cur.push(TSpan::styled(std::mem::take(&mut buf), span.style));
-                    }
-                    out.push(Line::from(std::mem::take(&mut cur)));
-                    used = 0;
-                }
-                buf.push(c);
-                used += cw;
-            }
-            if !buf.is_empty() {
-                cur.push(TSpan::styled(buf, span.style));
-            }
-        }
-        if !cur.is_empty() {
-            out.push(Line::from(cur));
-        }
-    }
-    out
 }
 
 fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
@@ -519,11 +483,37 @@ pub fn render_tab(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec
             out
         }
     };
-    wrap_lines(lines, opts.width)
+    wrap_lines(lines, opts.width.into())
 }
 
 type Loaded = Result<(Trace, Vec<Span>), ApiError>;
 type Rendered = (CacheKey, Vec<Line<'static>>);
+
+/// What the trace view's tasks return.
+pub enum TraceViewMsg {
+    /// The trace and its spans.
+    Loaded(Loaded),
+    /// One span read in full (the list holds truncated payloads).
+    Span(Result<Span, ApiError>),
+    /// A detail tab rendered off the UI thread.
+    Rendered(Rendered),
+    /// `Y`: the web URL was built.
+    Url(crate::views::share::UrlReady),
+    /// `e`: the trace export finished.
+    Export(crate::views::share::ExportDone),
+}
+
+impl From<crate::views::share::UrlReady> for TraceViewMsg {
+    fn from(r: crate::views::share::UrlReady) -> Self {
+        TraceViewMsg::Url(r)
+    }
+}
+
+impl From<crate::views::share::ExportDone> for TraceViewMsg {
+    fn from(r: crate::views::share::ExportDone) -> Self {
+        TraceViewMsg::Export(r)
+    }
+}
 type CacheKey = (Option<Uuid>, Tab, RenderOpts, String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -605,7 +595,7 @@ impl TraceViewScreen {
         }
     }
 
-    fn load(&mut self, ctx: &mut Ctx) {
+    fn load(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
         let id = self.trace_id;
@@ -627,7 +617,7 @@ impl TraceViewScreen {
                 (Ok(t), Ok(s)) => Ok((t, s)),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };
-            r
+            TraceViewMsg::Loaded(r)
         });
     }
 
@@ -645,7 +635,7 @@ impl TraceViewScreen {
         }
     }
 
-    fn on_select(&mut self, ctx: &mut Ctx) {
+    fn on_select(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
         self.scroll = 0;
         let Some(env) = &self.env else { return };
         let Some(row) = self.selected.checked_sub(1).and_then(|i| self.rows.get(i)) else {
@@ -658,14 +648,16 @@ impl TraceViewScreen {
             return;
         }
         let client = env.client.clone();
-        ctx.spawn("span", async move { client.get_span(id).await });
+        ctx.spawn("span", async move {
+            TraceViewMsg::Span(client.get_span(id).await)
+        });
     }
 
     fn rows_len(&self) -> usize {
         self.rows.len() + 1
     }
 
-    fn select(&mut self, i: usize, ctx: &mut Ctx) {
+    fn select(&mut self, i: usize, ctx: &mut Ctx<TraceViewMsg>) {
         let i = i.min(self.rows_len() - 1);
         if i != self.selected {
             self.selected = i;
@@ -698,7 +690,7 @@ impl TraceViewScreen {
         Some(self.rows.get(self.selected.checked_sub(1)?)?.node)
     }
 
-    fn tree_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+    fn tree_action(&mut self, action: Action, ctx: &mut Ctx<TraceViewMsg>) -> bool {
         let len = self.rows_len();
         match action {
             Action::Down => self.select(self.selected + 1, ctx),
@@ -798,7 +790,7 @@ impl TraceViewScreen {
     }
 
     /// Start the background render asked for by the last draw (called from input paths).
-    fn kick_background(&mut self, ctx: &mut Ctx) {
+    fn kick_background(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
         let Some(key) = self.pending.clone() else {
             return;
         };
@@ -819,8 +811,7 @@ impl TraceViewScreen {
                 tokio::task::spawn_blocking(move || render_tab(&subject, tab, opts, &theme))
                     .await
                     .unwrap_or_default();
-            let r: Rendered = (key, lines);
-            r
+            TraceViewMsg::Rendered((key, lines))
         });
     }
 }
@@ -864,6 +855,8 @@ fn type_label(kind: &str) -> &'static str {
 }
 
 impl Screen for TraceViewScreen {
+    type Msg = TraceViewMsg;
+
     fn title(&self) -> String {
         let name = self
             .trace
@@ -874,21 +867,21 @@ impl Screen for TraceViewScreen {
         format!("Trace · {name}")
     }
 
-    fn context(&self) -> &'static str {
-        "trace"
+    fn context(&self) -> KeyContext {
+        KeyContext::TraceView
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
         self.load(ctx);
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
         self.full.clear();
         self.cache = None;
         self.load(ctx);
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<TraceViewMsg>) -> Handled {
         let handled = match action {
             Action::Conversation => {
                 ctx.open(ScreenRequest::ConversationOf {
@@ -973,7 +966,7 @@ impl Screen for TraceViewScreen {
         if handled { Handled::Yes } else { Handled::No }
     }
 
-    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<TraceViewMsg>) -> Handled {
         let in_tree =
             |x: u16, y: u16, a: Rect| x >= a.x && x < a.right() && y >= a.y && y < a.bottom();
         match ev.kind {
@@ -1007,67 +1000,58 @@ impl Screen for TraceViewScreen {
         }
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        match out.key {
-            crate::views::share::URL_TASK => {
-                crate::views::share::url_ready(out, ctx);
+    fn on_msg(&mut self, msg: TraceViewMsg, ctx: &mut Ctx<TraceViewMsg>) {
+        match msg {
+            TraceViewMsg::Url(ready) => {
+                crate::views::share::url_ready(ready, ctx);
             }
-            crate::views::share::EXPORT_TASK => crate::views::share::export_done(out, ctx),
-            "load" => {
+            TraceViewMsg::Export(done) => crate::views::share::export_done(done, ctx),
+            TraceViewMsg::Loaded(r) => {
                 self.loading = false;
-                if let Some(r) = out.take::<Loaded>() {
-                    match r {
-                        Ok((trace, spans)) => {
-                            let total = trace.span_count.unwrap_or(0);
-                            if spans.len() >= MAX_SPANS && total > spans.len() as i64 {
-                                ctx.toast_info(cut_note(spans.len(), total));
-                            }
-                            self.loaded = spans.len();
-                            self.trace = Some(trace);
-                            self.tree = SpanTree::build(spans);
-                            self.folded.retain(|n| *n < self.tree.nodes.len());
-                            self.rows = self.tree.flatten(&self.folded);
-                            self.selected = self.selected.min(self.rows.len());
-                            self.cache = None;
-                            self.error = None;
-                            ctx.refreshed();
-                            let orphans = self.tree.unexpected_orphans();
-                            if orphans + self.tree.cycles > 0 {
-                                ctx.toast_info(format!(
-                                    "{} span(s) with a missing parent and {} in a parent cycle are shown at the top level",
-                                    orphans, self.tree.cycles
-                                ));
-                            }
+                match r {
+                    Ok((trace, spans)) => {
+                        let total = trace.span_count.unwrap_or(0);
+                        if spans.len() >= MAX_SPANS && total > spans.len() as i64 {
+                            ctx.toast_info(cut_note(spans.len(), total));
                         }
-                        Err(e) => {
-                            self.error = Some(e.to_string());
-                            ctx.toast_error(format!("loading trace: {e}"));
+                        self.loaded = spans.len();
+                        self.trace = Some(trace);
+                        self.tree = SpanTree::build(spans);
+                        self.folded.retain(|n| *n < self.tree.nodes.len());
+                        self.rows = self.tree.flatten(&self.folded);
+                        self.selected = self.selected.min(self.rows.len());
+                        self.cache = None;
+                        self.error = None;
+                        ctx.refreshed();
+                        let orphans = self.tree.unexpected_orphans();
+                        if orphans + self.tree.cycles > 0 {
+                            ctx.toast_info(format!(
+                                "{} span(s) with a missing parent and {} in a parent cycle are shown at the top level",
+                                orphans, self.tree.cycles
+                            ));
                         }
+                    }
+                    Err(e) => {
+                        self.error = Some(e.to_string());
+                        ctx.toast_error(format!("loading trace: {e}"));
                     }
                 }
             }
-            "span" => {
-                if let Some(r) = out.take::<Result<Span, ApiError>>() {
-                    match r {
-                        Ok(s) => {
-                            if let Some(id) = s.id {
-                                self.full.insert(id, s);
-                                self.cache = None;
-                            }
-                        }
-                        Err(e) => ctx.toast_error(format!("loading span: {e}")),
+            TraceViewMsg::Span(r) => match r {
+                Ok(s) => {
+                    if let Some(id) = s.id {
+                        self.full.insert(id, s);
+                        self.cache = None;
                     }
                 }
-            }
-            "render" => {
-                if let Some((key, lines)) = out.take::<Rendered>() {
-                    if self.pending.as_ref() == Some(&key) {
-                        self.pending = None;
-                    }
-                    self.cache = Some((key, lines));
+                Err(e) => ctx.toast_error(format!("loading span: {e}")),
+            },
+            TraceViewMsg::Rendered((key, lines)) => {
+                if self.pending.as_ref() == Some(&key) {
+                    self.pending = None;
                 }
+                self.cache = Some((key, lines));
             }
-            _ => {}
         }
         self.kick_background(ctx);
     }
@@ -1128,7 +1112,7 @@ impl Screen for TraceViewScreen {
         ))
     }
 
-    fn after_draw(&mut self, ctx: &mut Ctx) {
+    fn after_draw(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
         self.kick_background(ctx);
     }
 }

@@ -16,7 +16,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use uuid::Uuid;
 
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::ListQuery;
 use crate::opik::error::ApiError;
 use crate::opik::filter_string::{self, Entity};
@@ -132,6 +132,20 @@ enum InputMode {
 
 type PageResult = Result<(u32, Page<Trace>), ApiError>;
 
+/// What the traces screen's tasks return.
+pub enum TracesMsg {
+    /// A page of traces for task `key` (`page`: a page of the list; `tail`: live tail's head).
+    Page { key: &'static str, res: PageResult },
+    /// `Y`: the web URL was built.
+    Url(crate::views::share::UrlReady),
+}
+
+impl From<crate::views::share::UrlReady> for TracesMsg {
+    fn from(r: crate::views::share::UrlReady) -> Self {
+        TracesMsg::Url(r)
+    }
+}
+
 pub struct TracesScreen {
     env: Option<Rc<AppEnv>>,
     pub project: String,
@@ -233,7 +247,7 @@ impl TracesScreen {
         }
     }
 
-    fn load(&mut self, page: u32, key: &'static str, ctx: &mut Ctx) {
+    fn load(&mut self, page: u32, key: &'static str, ctx: &mut Ctx<TracesMsg>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
         let q = self.query(page);
@@ -241,17 +255,17 @@ impl TracesScreen {
             self.loading = true;
         }
         ctx.spawn(key, async move {
-            let r: PageResult = client.list_traces(&q).await.map(|p| (page, p));
-            r
+            let res: PageResult = client.list_traces(&q).await.map(|p| (page, p));
+            TracesMsg::Page { key, res }
         });
     }
 
-    fn reload(&mut self, ctx: &mut Ctx) {
+    fn reload(&mut self, ctx: &mut Ctx<TracesMsg>) {
         ctx.cancel("tail");
         self.load(1, "page", ctx);
     }
 
-    fn maybe_load_more(&mut self, ctx: &mut Ctx) {
+    fn maybe_load_more(&mut self, ctx: &mut Ctx<TracesMsg>) {
         let more = self.total.is_some_and(|t| (self.rows.len() as i64) < t);
         if more && !self.loading && self.state.selected + 30 >= self.rows.len() {
             self.load(self.loaded_pages + 1, "page", ctx);
@@ -351,7 +365,7 @@ impl TracesScreen {
         }
     }
 
-    fn submit_input(&mut self, ctx: &mut Ctx) {
+    fn submit_input(&mut self, ctx: &mut Ctx<TracesMsg>) {
         match self.input.take() {
             Some(InputMode::Search(i)) => {
                 self.search = i.value().trim().to_string();
@@ -380,20 +394,22 @@ impl TracesScreen {
 }
 
 impl Screen for TracesScreen {
+    type Msg = TracesMsg;
+
     fn title(&self) -> String {
         format!("Traces · {}", sanitize::one_line(&self.project))
     }
 
-    fn context(&self) -> &'static str {
-        "traces"
+    fn context(&self) -> KeyContext {
+        KeyContext::Traces
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<TracesMsg>) {
         self.loaded_pages = 0;
         self.reload(ctx);
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<TracesMsg>) {
         self.reload(ctx);
     }
 
@@ -401,7 +417,7 @@ impl Screen for TracesScreen {
         self.input.is_some()
     }
 
-    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<TracesMsg>) -> Handled {
         let Some(mode) = self.input.as_mut() else {
             return Handled::No;
         };
@@ -431,7 +447,7 @@ impl Screen for TracesScreen {
         Handled::Yes
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<TracesMsg>) -> Handled {
         let len = self.rows.len();
         match action {
             Action::Down => self.state.down(1, len),
@@ -539,7 +555,7 @@ impl Screen for TracesScreen {
         Handled::Yes
     }
 
-    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<TracesMsg>) -> Handled {
         match super::list_mouse(&mut self.state, self.rows.len(), ev) {
             super::ListMouse::Run(a) => self.handle_action(a, ctx),
             super::ListMouse::Done(h) => h,
@@ -559,22 +575,21 @@ impl Screen for TracesScreen {
         }
     }
 
-    fn on_tick(&mut self, ctx: &mut Ctx) {
+    fn on_tick(&mut self, ctx: &mut Ctx<TracesMsg>) {
         if self.live && !ctx.in_flight("tail") && !ctx.in_flight("page") {
             self.load(1, "tail", ctx);
         }
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        let key = out.key;
-        if key == crate::views::share::URL_TASK {
-            if let Some(id) = crate::views::share::url_ready(out, ctx) {
-                self.project_id = Some(id);
+    fn on_msg(&mut self, msg: TracesMsg, ctx: &mut Ctx<TracesMsg>) {
+        let (key, res) = match msg {
+            TracesMsg::Url(ready) => {
+                if let Some(id) = crate::views::share::url_ready(ready, ctx) {
+                    self.project_id = Some(id);
+                }
+                return;
             }
-            return;
-        }
-        let Some(res) = out.take::<PageResult>() else {
-            return;
+            TracesMsg::Page { key, res } => (key, res),
         };
         if key == "page" {
             self.loading = false;
@@ -742,26 +757,20 @@ mod column_tests {
         let keymap = crate::app::KeyMap::default();
         let mut tasks = crate::app::tasks::Tasks::new(None);
         let mut effects = Vec::new();
-        let mut ctx = Ctx {
-            screen: 1,
-            theme: &theme,
-            keymap: &keymap,
-            now: crate::app::testing::fixed_now(),
-            project: None,
-            tasks: &mut tasks,
-            effects: &mut effects,
-        };
+        let mut ctx = Ctx::new(
+            1,
+            &theme,
+            &keymap,
+            crate::app::testing::fixed_now(),
+            None,
+            &mut tasks,
+            &mut effects,
+        );
         let res: PageResult = Err(ApiError::Rejected {
             status: 400,
             message: "Invalid filter field 'foo' for traces".into(),
         });
-        s.on_result(
-            TaskOutput {
-                key: "page",
-                value: Box::new(res),
-            },
-            &mut ctx,
-        );
+        s.on_msg(TracesMsg::Page { key: "page", res }, &mut ctx);
         assert!(s.filters.is_empty() && s.filter_text.is_empty());
         assert!(s.capturing_text(), "the filter prompt is open again");
         assert!(

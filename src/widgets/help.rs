@@ -43,7 +43,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
 pub fn help_lines(
     keymap: &KeyMap,
     title: &str,
-    context: &str,
+    context: crate::app::KeyContext,
     actions: &[Action],
     theme: &Theme,
 ) -> Vec<Line<'static>> {
@@ -55,7 +55,7 @@ pub fn help_lines(
 pub fn help_lines_with(
     keymap: &KeyMap,
     title: &str,
-    context: &str,
+    context: crate::app::KeyContext,
     actions: &[Action],
     extra: &[(String, String)],
     theme: &Theme,
@@ -201,14 +201,14 @@ mod tests {
         let theme = Theme::dark();
         let mut km = KeyMap::default();
         km.bind(
-            Some("traces"),
+            crate::app::KeyContext::Traces,
             crate::app::keymap::Key::ch('!'),
             Action::LiveTail,
         );
         let lines = help_lines(
             &km,
             "Traces",
-            "traces",
+            crate::app::KeyContext::Traces,
             &[Action::LiveTail, Action::Help],
             &theme,
         );
@@ -251,7 +251,7 @@ mod tests {
         let lines = help_lines(
             &KeyMap::default(),
             "Traces",
-            "traces",
+            crate::app::KeyContext::Traces,
             &[Action::Filter, Action::CopyUrl],
             &theme,
         );

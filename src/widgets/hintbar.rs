@@ -30,7 +30,7 @@ pub fn typing_line(typing: &[(&str, &str)], width: u16, theme: &Theme) -> Line<'
 /// Build the hint line for `actions` in `context`, cut to `width` (whole hints only).
 pub fn hint_line(
     keymap: &KeyMap,
-    context: &str,
+    context: crate::app::KeyContext,
     actions: &[Action],
     width: u16,
     theme: &Theme,
@@ -42,7 +42,7 @@ pub fn hint_line(
 /// As [`hint_line`], with `labels` replacing some actions' labels on this screen.
 pub fn hint_line_with(
     keymap: &KeyMap,
-    context: &str,
+    context: crate::app::KeyContext,
     actions: &[Action],
     labels: &[(Action, &'static str)],
     width: u16,
@@ -96,10 +96,14 @@ mod tests {
     fn hints_come_from_the_keymap_and_fit_the_width() {
         let theme = Theme::dark();
         let mut km = KeyMap::default();
-        km.bind(None, crate::app::keymap::Key::ch('z'), Action::LiveTail);
+        km.bind(
+            crate::app::KeyContext::Global,
+            crate::app::keymap::Key::ch('z'),
+            Action::LiveTail,
+        );
         let l = hint_line(
             &km,
-            "traces",
+            crate::app::KeyContext::Traces,
             &[Action::Open, Action::LiveTail],
             200,
             &theme,
@@ -110,12 +114,12 @@ mod tests {
         assert!(text.contains("L/z live"), "{text}");
         assert!(text.contains("? help"), "{text}");
         assert!(text.contains("q close"), "{text}");
-        let top = hint_line(&km, "traces", &[], 200, &theme, true);
+        let top = hint_line(&km, crate::app::KeyContext::Traces, &[], 200, &theme, true);
         let text: String = top.spans.iter().map(|s| s.content.as_ref()).collect();
         assert!(text.contains("q quit"), "{text}");
         let narrow = hint_line(
             &km,
-            "traces",
+            crate::app::KeyContext::Traces,
             &[Action::Open, Action::LiveTail],
             16,
             &theme,
@@ -135,7 +139,7 @@ mod tests {
         let km = KeyMap::default();
         let l = hint_line_with(
             &km,
-            "queues",
+            crate::app::KeyContext::Queues,
             &[Action::Copy],
             &[(Action::Copy, "copy SME link")],
             200,

@@ -4,6 +4,7 @@
 use ratatui::style::{Color, Modifier};
 
 use super::*;
+use crate::render::lines;
 
 fn theme() -> Theme {
     Theme::dark()
@@ -50,14 +51,14 @@ fn annotated(text: &Text<'_>) -> String {
 }
 
 fn layout(src: &str, width: usize) -> String {
-    plain(&render_uncached(src, width, &theme()))
+    lines::plain(&render_uncached(src, width, &theme()).lines)
 }
 
 #[test]
 fn snapshot_highlighted_code() {
     let src = "Run this:\n\n```rust\nfn main() {\n    println!(\"hi {}\", 1 + 2); // say hi\n}\n```\n\n```json\n{\"a\": [1, true, null]}\n```\n";
     let text = render_uncached(src, 40, &theme());
-    insta::assert_snapshot!("code_layout", plain(&text));
+    insta::assert_snapshot!("code_layout", lines::plain(&text.lines));
     insta::assert_snapshot!("code_styles", annotated(&text));
 }
 
@@ -82,7 +83,7 @@ fn snapshot_wide_characters() {
         let w: usize = line.spans.iter().map(|s| display_width(&s.content)).sum();
         assert!(w <= 20, "line too wide ({w}): {line:?}");
     }
-    insta::assert_snapshot!("wide_chars", plain(&text));
+    insta::assert_snapshot!("wide_chars", lines::plain(&text.lines));
 }
 
 #[test]
@@ -101,7 +102,7 @@ fn every_line_fits_the_width() {
             let w: usize = line.spans.iter().map(|s| display_width(&s.content)).sum();
             assert!(w <= width, "width {width}: line of {w}: {line:?}");
         }
-        let all = plain(&text).replace(['\n', ' ', '│'], "");
+        let all = lines::plain(&text.lines).replace(['\n', ' ', '│'], "");
         assert!(
             all.contains("averyveryveryverylongwordthatcannotfitonaline"),
             "word lost at {width}"
@@ -112,7 +113,7 @@ fn every_line_fits_the_width() {
 #[test]
 fn escapes_are_stripped() {
     let src = "Hello \x1b]0;pwned\x07world \x1b[31mred\x1b[0m\n\n```\ncode \x1b[2J here\n```\n[x](http://a\x1b[1mb)";
-    let text = plain(&render_uncached(src, 80, &theme()));
+    let text = lines::plain(&render_uncached(src, 80, &theme()).lines);
     assert!(!text.contains('\x1b'), "{text:?}");
     assert!(text.contains("Hello world red"));
 }
@@ -135,7 +136,7 @@ fn cache_is_keyed_by_width_and_theme() {
 fn huge_input_is_plain_and_complete() {
     let src = "word ".repeat(MAX_MARKDOWN_BYTES / 5 + 10);
     let text = render_uncached(&src, 100, &theme());
-    let words: usize = plain(&text).split_whitespace().count();
+    let words: usize = lines::plain(&text.lines).split_whitespace().count();
     assert_eq!(words, MAX_MARKDOWN_BYTES / 5 + 10);
 }
 

@@ -23,7 +23,7 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState};
 use uuid::Uuid;
 
 use super::{Conversation, ThumbOp, USER_FEEDBACK};
-use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, Screen, ScreenRequest, TaskOutput};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::client::{ListQuery, OpikClient, ProjectRef};
 use crate::opik::conversations::Grouping;
 use crate::opik::error::ApiError;
@@ -89,6 +89,40 @@ type EventWait = (
     Option<OutboxEvent>,
 );
 
+/// What the conversation screen's tasks return.
+// Each message is moved once and travels boxed through the task channel: its size is moot.
+#[allow(clippy::large_enum_variant)]
+pub enum ConversationMsg {
+    /// The conversation's traces, oldest first.
+    Traces(Result<Vec<Trace>, ApiError>),
+    /// The Opik thread (status, tags, scores).
+    Thread(Result<Thread, ApiError>),
+    /// A thumb was sent (directly, without the outbox).
+    Thumb(ThumbOp, Unit),
+    /// Feedback definitions to score the thread with.
+    Defs(Result<Vec<FeedbackDefinition>, ApiError>),
+    /// Annotation queues to add the thread to.
+    Queues(Result<Vec<AnnotationQueue>, ApiError>),
+    /// A thread action finished: `close`, `comment`, `tag`, `score` or `add_queue`.
+    Done { key: &'static str, res: Unit },
+    /// Large messages were rendered into the markdown cache.
+    Rendered,
+    /// `Y`: the web URL was built.
+    Url(share::UrlReady),
+    /// `e`: the markdown export was written (its path), or why not.
+    Export(Result<String, String>),
+    /// The trace `C` was pressed on (to find its conversation).
+    Origin(Result<Trace, ApiError>),
+    /// The outbox's next event, with the receiver handed back.
+    Outbox(EventWait),
+}
+
+impl From<share::UrlReady> for ConversationMsg {
+    fn from(r: share::UrlReady) -> Self {
+        ConversationMsg::Url(r)
+    }
+}
+
 pub struct ConversationScreen {
     env: Option<Rc<AppEnv>>,
     pub conv: Conversation,
@@ -148,7 +182,7 @@ impl ConversationScreen {
     }
 
     /// Thread-level actions need an Opik thread.
-    fn opik_thread(&self, ctx: &mut Ctx) -> bool {
+    fn opik_thread(&self, ctx: &mut Ctx<ConversationMsg>) -> bool {
         if self.conv.grouping == Grouping::ThreadId {
             return true;
         }
@@ -186,7 +220,7 @@ impl ConversationScreen {
         ProjectRef::Name(self.conv.project.clone())
     }
 
-    fn load(&mut self, ctx: &mut Ctx) {
+    fn load(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         self.load_thread(ctx);
         let Some(client) = self.client() else { return };
         let project = self.conv.project.clone();
@@ -226,11 +260,11 @@ impl ConversationScreen {
                 Ok(out)
             }
             .await;
-            r
+            ConversationMsg::Traces(r)
         });
     }
 
-    fn load_thread(&mut self, ctx: &mut Ctx) {
+    fn load_thread(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         if self.conv.grouping != Grouping::ThreadId {
             return;
         }
@@ -238,8 +272,7 @@ impl ConversationScreen {
         let project = self.project_ref();
         let thread_id = self.conv.thread_id.clone();
         ctx.spawn("thread", async move {
-            let r: Result<Thread, ApiError> = client.retrieve_thread(&project, &thread_id).await;
-            r
+            ConversationMsg::Thread(client.retrieve_thread(&project, &thread_id).await)
         });
     }
 
@@ -249,7 +282,7 @@ impl ConversationScreen {
 
     // ---- thumbs -----------------------------------------------------------------------
 
-    fn thumb(&mut self, value: u8, ctx: &mut Ctx) {
+    fn thumb(&mut self, value: u8, ctx: &mut Ctx<ConversationMsg>) {
         let Some(op) = self.conv.press_thumb(value) else {
             return;
         };
@@ -267,7 +300,7 @@ impl ConversationScreen {
     }
 
     /// Open the outbox and start its drainer (once).
-    fn connect_outbox(&mut self, ctx: &mut Ctx) {
+    fn connect_outbox(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         if self.outbox.is_some() {
             return;
         }
@@ -293,18 +326,17 @@ impl ConversationScreen {
         }
     }
 
-    fn listen(&mut self, ctx: &mut Ctx) {
+    fn listen(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         let Some(mut rx) = self.outbox.as_mut().and_then(|l| l.events.take()) else {
             return;
         };
         ctx.spawn_quiet("outbox", async move {
             let ev = rx.recv().await;
-            let r: EventWait = (rx, ev);
-            r
+            ConversationMsg::Outbox((rx, ev))
         });
     }
 
-    fn on_outbox_event(&mut self, ev: OutboxEvent, ctx: &mut Ctx) {
+    fn on_outbox_event(&mut self, ev: OutboxEvent, ctx: &mut Ctx<ConversationMsg>) {
         let Some(link) = &mut self.outbox else { return };
         match ev {
             OutboxEvent::Applied { id, .. } => {
@@ -341,7 +373,7 @@ impl ConversationScreen {
         }
     }
 
-    fn send_next_thumb(&mut self, ctx: &mut Ctx) {
+    fn send_next_thumb(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         if self.thumb_in_flight.is_some() {
             return;
         }
@@ -355,21 +387,25 @@ impl ConversationScreen {
         };
         self.thumb_in_flight = Some(op);
         ctx.spawn("thumb", async move {
-            let r: (ThumbOp, Unit) = (op, send_thumb(&client, op).await);
-            r
+            ConversationMsg::Thumb(op, send_thumb(&client, op).await)
         });
     }
 
     // ---- thread actions ---------------------------------------------------------------
 
-    fn spawn_unit<F>(&mut self, key: &'static str, ctx: &mut Ctx, fut: F)
+    fn spawn_unit<F>(&mut self, key: &'static str, ctx: &mut Ctx<ConversationMsg>, fut: F)
     where
         F: std::future::Future<Output = Unit> + Send + 'static,
     {
-        ctx.spawn(key, fut);
+        ctx.spawn(key, async move {
+            ConversationMsg::Done {
+                key,
+                res: fut.await,
+            }
+        });
     }
 
-    fn close_thread(&mut self, ctx: &mut Ctx) {
+    fn close_thread(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         let Some(client) = self.client() else { return };
         if !self.conv.is_active() {
             ctx.toast_info("this thread is already inactive");
@@ -382,7 +418,7 @@ impl ConversationScreen {
         });
     }
 
-    fn add_comment(&mut self, text: String, ctx: &mut Ctx) {
+    fn add_comment(&mut self, text: String, ctx: &mut Ctx<ConversationMsg>) {
         let (Some(client), Some(model_id)) = (self.client(), self.thread_model_id()) else {
             ctx.toast_error("the thread is not loaded yet: try again in a moment");
             return;
@@ -396,7 +432,7 @@ impl ConversationScreen {
     }
 
     /// `+a -b c`: add `a` and `c`, remove `b`.
-    fn apply_tags(&mut self, text: &str, ctx: &mut Ctx) {
+    fn apply_tags(&mut self, text: &str, ctx: &mut Ctx<ConversationMsg>) {
         let (Some(client), Some(model_id)) = (self.client(), self.thread_model_id()) else {
             ctx.toast_error("the thread is not loaded yet: try again in a moment");
             return;
@@ -431,7 +467,7 @@ impl ConversationScreen {
         name: String,
         value: f64,
         category: Option<String>,
-        ctx: &mut Ctx,
+        ctx: &mut Ctx<ConversationMsg>,
     ) {
         let Some(client) = self.client() else { return };
         let batch = FeedbackScoreBatch {
@@ -450,29 +486,29 @@ impl ConversationScreen {
         });
     }
 
-    fn open_definitions(&mut self, ctx: &mut Ctx) {
+    fn open_definitions(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         let Some(client) = self.client() else { return };
         ctx.spawn("defs", async move {
             let r: Result<Vec<FeedbackDefinition>, ApiError> = client
                 .list_feedback_definitions(1, 200, None)
                 .await
                 .map(|p| p.content);
-            r
+            ConversationMsg::Defs(r)
         });
     }
 
-    fn open_queues(&mut self, ctx: &mut Ctx) {
+    fn open_queues(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         let Some(client) = self.client() else { return };
         ctx.spawn("queues", async move {
             let r: Result<Vec<AnnotationQueue>, ApiError> = client
                 .list_queues(1, 200, None, &[])
                 .await
                 .map(|p| p.content);
-            r
+            ConversationMsg::Queues(r)
         });
     }
 
-    fn picked(&mut self, p: Picker, ctx: &mut Ctx) {
+    fn picked(&mut self, p: Picker, ctx: &mut Ctx<ConversationMsg>) {
         match p.what {
             Pick::Definition => {
                 let Some(def) = self.definitions.get(p.state).cloned() else {
@@ -597,6 +633,8 @@ async fn send_thumb(client: &OpikClient, op: ThumbOp) -> Unit {
 }
 
 impl Screen for ConversationScreen {
+    type Msg = ConversationMsg;
+
     fn title(&self) -> String {
         format!(
             "Conversation · {}",
@@ -604,25 +642,24 @@ impl Screen for ConversationScreen {
         )
     }
 
-    fn context(&self) -> &'static str {
-        "conversation"
+    fn context(&self) -> KeyContext {
+        KeyContext::Conversation
     }
 
-    fn on_open(&mut self, ctx: &mut Ctx) {
+    fn on_open(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         ctx.set_project(self.conv.project.clone());
         self.connect_outbox(ctx);
         if let Some(trace_id) = self.origin {
             let Some(client) = self.client() else { return };
             ctx.spawn("origin", async move {
-                let r: Result<Trace, ApiError> = client.get_trace(trace_id).await;
-                r
+                ConversationMsg::Origin(client.get_trace(trace_id).await)
             });
             return;
         }
         self.load(ctx);
     }
 
-    fn refresh(&mut self, ctx: &mut Ctx) {
+    fn refresh(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         if self.origin.is_some() && self.conv.thread_id.is_empty() {
             self.on_open(ctx);
             return;
@@ -641,7 +678,7 @@ impl Screen for ConversationScreen {
         }
     }
 
-    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<ConversationMsg>) -> Handled {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         match mode {
             Mode::Normal => return Handled::No,
@@ -743,7 +780,7 @@ impl Screen for ConversationScreen {
         Handled::Yes
     }
 
-    fn handle_action(&mut self, action: Action, ctx: &mut Ctx) -> Handled {
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<ConversationMsg>) -> Handled {
         match action {
             Action::Down => self.conv.next_turn(),
             Action::Up => self.conv.prev_turn(),
@@ -808,7 +845,7 @@ impl Screen for ConversationScreen {
                         .await
                         .map(|_| path.display().to_string())
                         .map_err(|e| format!("{}: {e}", path.display()));
-                    r
+                    ConversationMsg::Export(r)
                 });
             }
             Action::Back if !self.conv.search.query.is_empty() => self.conv.set_query(""),
@@ -824,9 +861,12 @@ impl Screen for ConversationScreen {
         (!self.retry.is_empty()).then_some(RETRY_EVERY)
     }
 
-    fn on_tick(&mut self, ctx: &mut Ctx) {
+    fn on_tick(&mut self, ctx: &mut Ctx<ConversationMsg>) {
         if let Some((items, theme)) = self.pending_render.take() {
-            ctx.spawn("render", render_large(items, theme));
+            ctx.spawn("render", async move {
+                render_large(items, theme).await;
+                ConversationMsg::Rendered
+            });
             if self.retry.is_empty() {
                 return;
             }
@@ -842,44 +882,40 @@ impl Screen for ConversationScreen {
         self.send_next_thumb(ctx);
     }
 
-    fn on_result(&mut self, out: TaskOutput, ctx: &mut Ctx) {
-        match out.key {
-            "traces" => match out.take::<Result<Vec<Trace>, ApiError>>() {
-                Some(Ok(traces)) => {
+    fn on_msg(&mut self, msg: ConversationMsg, ctx: &mut Ctx<ConversationMsg>) {
+        match msg {
+            ConversationMsg::Traces(r) => match r {
+                Ok(traces) => {
                     self.conv.set_traces(&traces);
                     ctx.refreshed();
                 }
-                Some(Err(e)) => {
+                Err(e) => {
                     self.conv.loading = false;
                     self.conv.invalidate();
                     ctx.toast_error(format!("loading the conversation: {e}"));
                 }
-                None => {}
             },
-            "thread" => match out.take::<Result<Thread, ApiError>>() {
-                Some(Ok(t)) => self.conv.set_thread(t),
-                Some(Err(e)) => ctx.toast_error(format!("loading the thread: {e}")),
-                None => {}
+            ConversationMsg::Thread(r) => match r {
+                Ok(t) => self.conv.set_thread(t),
+                Err(e) => ctx.toast_error(format!("loading the thread: {e}")),
             },
-            "thumb" => {
-                if let Some((op, res)) = out.take::<(ThumbOp, Unit)>() {
-                    self.thumb_in_flight = None;
-                    match res {
-                        Ok(()) => self.conv.thumb_settled(op, true),
-                        Err(e) => {
-                            self.conv.thumb_settled(op, false);
-                            ctx.toast_error(format!("thumb not saved yet, will retry: {e}"));
-                            self.retry.push(op);
-                        }
+            ConversationMsg::Thumb(op, res) => {
+                self.thumb_in_flight = None;
+                match res {
+                    Ok(()) => self.conv.thumb_settled(op, true),
+                    Err(e) => {
+                        self.conv.thumb_settled(op, false);
+                        ctx.toast_error(format!("thumb not saved yet, will retry: {e}"));
+                        self.retry.push(op);
                     }
-                    self.send_next_thumb(ctx);
                 }
+                self.send_next_thumb(ctx);
             }
-            "defs" => match out.take::<Result<Vec<FeedbackDefinition>, ApiError>>() {
-                Some(Ok(defs)) if defs.is_empty() => {
+            ConversationMsg::Defs(r) => match r {
+                Ok(defs) if defs.is_empty() => {
                     ctx.toast_error("no feedback definitions: create one in Opik (or the annotation queues screen) first")
                 }
-                Some(Ok(defs)) => {
+                Ok(defs) => {
                     self.mode = Mode::Pick(Picker {
                         title: "Score the thread with".into(),
                         items: defs.iter().map(describe_definition).collect(),
@@ -888,11 +924,10 @@ impl Screen for ConversationScreen {
                     });
                     self.definitions = defs;
                 }
-                Some(Err(e)) => ctx.toast_error(format!("loading feedback definitions: {e}")),
-                None => {}
+                Err(e) => ctx.toast_error(format!("loading feedback definitions: {e}")),
             },
-            "queues" => match out.take::<Result<Vec<AnnotationQueue>, ApiError>>() {
-                Some(Ok(qs)) => {
+            ConversationMsg::Queues(r) => match r {
+                Ok(qs) => {
                     let qs: Vec<AnnotationQueue> = qs.into_iter().filter(|q| q.scope == "thread").collect();
                     if qs.is_empty() {
                         ctx.toast_error("no annotation queue for threads: create one with :queues first");
@@ -906,38 +941,34 @@ impl Screen for ConversationScreen {
                         self.queues = qs;
                     }
                 }
-                Some(Err(e)) => ctx.toast_error(format!("loading annotation queues: {e}")),
-                None => {}
+                Err(e) => ctx.toast_error(format!("loading annotation queues: {e}")),
             },
-            key @ ("close" | "comment" | "tag" | "score" | "add_queue") => {
-                if let Some(res) = out.take::<Unit>() {
-                    match res {
-                        Ok(()) => {
-                            let msg = match key {
-                                "close" => "thread closed".to_string(),
-                                "comment" => "comment added".to_string(),
-                                "tag" => "tags updated".to_string(),
-                                "score" => "thread scored".to_string(),
-                                _ => format!("added to {}", self.last_queue.clone().unwrap_or_default()),
-                            };
-                            ctx.toast_info(msg);
-                            self.load_thread(ctx);
-                        }
-                        Err(e) => ctx.toast_error(format!("{key}: {e}")),
+            ConversationMsg::Done { key, res } => {
+                match res {
+                    Ok(()) => {
+                        let msg = match key {
+                            "close" => "thread closed".to_string(),
+                            "comment" => "comment added".to_string(),
+                            "tag" => "tags updated".to_string(),
+                            "score" => "thread scored".to_string(),
+                            _ => format!("added to {}", self.last_queue.clone().unwrap_or_default()),
+                        };
+                        ctx.toast_info(msg);
+                        self.load_thread(ctx);
                     }
+                    Err(e) => ctx.toast_error(format!("{key}: {e}")),
                 }
             }
-            "render" => self.conv.invalidate(),
-            share::URL_TASK => {
-                share::url_ready(out, ctx);
+            ConversationMsg::Rendered => self.conv.invalidate(),
+            ConversationMsg::Url(ready) => {
+                share::url_ready(ready, ctx);
             }
-            "export" => match out.take::<Result<String, String>>() {
-                Some(Ok(path)) => ctx.toast_info(format!("conversation written to {path}")),
-                Some(Err(e)) => ctx.toast_error(format!("export failed: {e}")),
-                None => {}
+            ConversationMsg::Export(r) => match r {
+                Ok(path) => ctx.toast_info(format!("conversation written to {path}")),
+                Err(e) => ctx.toast_error(format!("export failed: {e}")),
             },
-            "origin" => match out.take::<Result<Trace, ApiError>>() {
-                Some(Ok(trace)) => {
+            ConversationMsg::Origin(r) => match r {
+                Ok(trace) => {
                     let keys: Vec<String> = match &self.env {
                         Some(env) => env.conversation_keys(&self.conv.project),
                         None => crate::opik::conversations::DEFAULT_KEYS
@@ -964,25 +995,21 @@ impl Screen for ConversationScreen {
                         }
                     }
                 }
-                Some(Err(e)) => {
+                Err(e) => {
                     self.conv.loading = false;
                     ctx.toast_error(format!("reading the trace: {e}"));
                     ctx.pop();
                 }
-                None => {}
             },
-            "outbox" => {
-                if let Some((rx, ev)) = out.take::<EventWait>() {
-                    if let Some(link) = &mut self.outbox {
-                        link.events = Some(rx);
-                    }
-                    if let Some(ev) = ev {
-                        self.on_outbox_event(ev, ctx);
-                        self.listen(ctx);
-                    }
+            ConversationMsg::Outbox((rx, ev)) => {
+                if let Some(link) = &mut self.outbox {
+                    link.events = Some(rx);
+                }
+                if let Some(ev) = ev {
+                    self.on_outbox_event(ev, ctx);
+                    self.listen(ctx);
                 }
             }
-            _ => {}
         }
     }
 
