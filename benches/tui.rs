@@ -122,7 +122,7 @@ fn main() {
     }
     let t = Instant::now();
     let mut screen = TracesScreen::with_rows("bench", rows, Some(100_000));
-    screen.state.selected = 0;
+    screen.list.table.selected = 0;
     println!(
         "built 100k-row traces screen in {:.1} ms",
         t.elapsed().as_secs_f64() * 1e3

@@ -190,7 +190,11 @@ async fn active_types_download_and_links_name_the_server_itself() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 421, "a foreign Host is refused on the keyless loopback server");
+    assert_eq!(
+        r.status(),
+        421,
+        "a foreign Host is refused on the keyless loopback server"
+    );
     // … and the client-given `path` never makes it into the URL handed out.
     let r = http
         .post(format!("{base}/v1/private/attachment/upload-start"))

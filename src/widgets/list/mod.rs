@@ -11,6 +11,7 @@
 
 pub mod cells;
 pub mod prompt;
+pub mod screen;
 pub mod sort;
 
 use std::collections::BTreeSet;
