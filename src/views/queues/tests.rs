@@ -50,3 +50,52 @@ fn list_shows_progress_team_and_definitions() {
         insta::assert_snapshot!(format!("queues_{w}x{h}"), text);
     }
 }
+
+#[test]
+fn page_keys_and_the_mouse_move_through_a_long_list() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let queues: Vec<AnnotationQueue> = (1..=60u128)
+        .map(|n| AnnotationQueue {
+            id: Some(Uuid::from_u128(n)),
+            name: format!("queue {n}"),
+            scope: "trace".into(),
+            ..Default::default()
+        })
+        .collect();
+    let mut s = QueuesScreen::with_data(client(), queues, HashMap::new());
+    let theme = Theme::dark();
+    // 24 rows: 4 of detail, borders and header leave 17 rows of queues.
+    render_screen(&mut s, 80, 24, &theme);
+    let keymap = crate::app::KeyMap::default();
+    let mut tasks = crate::app::tasks::Tasks::new(None);
+    let mut effects = Vec::new();
+    let mut ctx = Ctx::new(
+        1,
+        &theme,
+        &keymap,
+        crate::app::testing::fixed_now(),
+        None,
+        &mut tasks,
+        &mut effects,
+    );
+    assert_eq!(s.handle_action(Action::PageDown, &mut ctx), Handled::Yes);
+    assert_eq!(s.list.table.selected, 17);
+    s.handle_action(Action::PageDown, &mut ctx);
+    s.handle_action(Action::PageUp, &mut ctx);
+    assert_eq!(s.list.table.selected, 17);
+    s.handle_action(Action::Last, &mut ctx);
+    let text = buffer_text(&render_screen(&mut s, 80, 24, &theme));
+    assert!(
+        text.contains("queue 60") && text.contains("44–60 of 60"),
+        "{text}"
+    );
+    // A click on a row selects it.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert_eq!(s.handle_mouse(click, &mut ctx), Handled::Yes);
+    assert_eq!(s.list.table.selected, 43);
+}
