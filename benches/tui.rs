@@ -139,7 +139,7 @@ fn main() {
     let t = Instant::now();
     assert_eq!(rows.len(), n_traces, "every trace became a row");
     let mut screen = TracesScreen::with_rows("bench", rows, Some(n_traces as i64));
-    screen.state.selected = 0;
+    screen.list.table.selected = 0;
     println!(
         "built {n_traces}-row traces screen in {:.1} ms",
         t.elapsed().as_secs_f64() * 1e3

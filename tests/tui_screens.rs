@@ -181,14 +181,14 @@ fn live_tail_merge_keeps_the_selection_on_its_trace() {
     // The screen has the 20 older traces; 10 newer ones arrive with the next tail page.
     let rows: Vec<TraceRow> = all[10..].iter().map(TraceRow::from_trace).collect();
     let mut s = TracesScreen::with_rows("p", rows, Some(20));
-    s.state.selected = 4;
-    let selected_id = s.rows[4].id;
+    s.list.table.selected = 4;
+    let selected_id = s.list.rows[4].id;
     let added = s.merge_head(&all[..15], Some(30));
     assert_eq!(added, 10, "only unseen traces are added");
-    assert_eq!(s.rows.len(), 30);
-    assert_eq!(s.rows[s.state.selected].id, selected_id);
-    assert_eq!(s.rows[0].id, all[0].id, "newest on top");
-    assert_eq!(s.total, Some(30));
+    assert_eq!(s.list.rows.len(), 30);
+    assert_eq!(s.list.rows[s.list.table.selected].id, selected_id);
+    assert_eq!(s.list.rows[0].id, all[0].id, "newest on top");
+    assert_eq!(s.list.total, Some(30));
 }
 
 #[tokio::test]

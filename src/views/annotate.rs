@@ -48,6 +48,8 @@ use crate::opik::model::{AnnotationQueue, LockResponse};
 use crate::outbox::{Outbox, OutboxEvent};
 use crate::render::sanitize::{one_line, sanitize, truncate_to_width};
 use crate::theme::Theme;
+use crate::views::queues::queue_picker;
+use crate::widgets::picker::{Picker, PickerEvent};
 
 /// The item screen's actions, in hint-bar and help order.
 const ITEM_HINTS: &[Action] = &[
@@ -74,11 +76,8 @@ const ITEM_HINTS: &[Action] = &[
 enum Phase {
     Loading(String),
     Error(String),
-    Pick {
-        why: String,
-        queues: Vec<AnnotationQueue>,
-        sel: usize,
-    },
+    /// Choose the queue (the picker's title says why).
+    Pick(Picker<AnnotationQueue>),
     Session(Box<Session>),
 }
 
@@ -553,7 +552,7 @@ impl Screen for AnnotateScreen {
 
     fn context(&self) -> KeyContext {
         match &self.phase {
-            Phase::Pick { .. } => KeyContext::QueuePick,
+            Phase::Pick(_) => KeyContext::QueuePick,
             Phase::Session(s) if s.stage == Stage::Item => KeyContext::Annotate,
             _ => KeyContext::AnnotateIntro,
         }
@@ -580,19 +579,16 @@ impl Screen for AnnotateScreen {
 
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx<AnnotateMsg>) -> Handled {
         match &mut self.phase {
-            Phase::Pick { queues, sel, .. } => {
-                match action {
-                    Action::Down => *sel = (*sel + 1).min(queues.len().saturating_sub(1)),
-                    Action::Up => *sel = sel.saturating_sub(1),
-                    Action::First => *sel = 0,
-                    Action::Last => *sel = queues.len().saturating_sub(1),
-                    Action::Open => {
-                        if let Some(q) = queues.get(*sel).cloned() {
+            Phase::Pick(p) => {
+                match p.handle_action(action) {
+                    PickerEvent::Moved => {}
+                    PickerEvent::Chosen(i) => {
+                        if let Some(q) = p.get(i).cloned() {
                             self.load_session(q, ctx);
                         }
                     }
-                    Action::Back | Action::Close => ctx.pop(),
-                    _ => return Handled::No,
+                    PickerEvent::Cancelled => ctx.pop(),
+                    PickerEvent::Ignored => return Handled::No,
                 }
                 Handled::Yes
             }
@@ -677,11 +673,7 @@ impl Screen for AnnotateScreen {
                     ))
                 }
                 Ok(Resolved::Choose { why, queues }) => {
-                    self.phase = Phase::Pick {
-                        why,
-                        queues,
-                        sel: 0,
-                    }
+                    self.phase = Phase::Pick(queue_picker(why, queues))
                 }
                 Err(e) => self.phase = Phase::Error(e),
             },
@@ -797,6 +789,10 @@ impl Screen for AnnotateScreen {
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
         let theme = ctx.theme;
+        if let Phase::Pick(p) = &mut self.phase {
+            p.draw(frame, area, theme);
+            return;
+        }
         match &self.phase {
             Phase::Loading(msg) => {
                 frame.render_widget(Paragraph::new(msg.as_str()).style(theme.dim), area)
@@ -810,7 +806,7 @@ impl Screen for AnnotateScreen {
                 .wrap(Wrap { trim: false }),
                 area,
             ),
-            Phase::Pick { why, queues, sel } => draw_picker(frame, area, theme, why, queues, *sel),
+            Phase::Pick(_) => {}
             Phase::Session(s) => match s.stage {
                 Stage::Intro => draw_intro(frame, area, theme, ctx.keymap, s, self.status_line()),
                 Stage::Finished => {
@@ -825,7 +821,7 @@ impl Screen for AnnotateScreen {
         match &self.phase {
             Phase::Error(_) => vec![Action::Refresh, Action::Back],
             Phase::Loading(_) => vec![Action::Back],
-            Phase::Pick { .. } => vec![Action::Open, Action::Down, Action::Up, Action::Back],
+            Phase::Pick(_) => vec![Action::Open, Action::Down, Action::Up, Action::Back],
             Phase::Session(s) => match s.stage {
                 Stage::Intro | Stage::Finished => {
                     vec![Action::Open, Action::Refresh, Action::Close]
@@ -1620,61 +1616,6 @@ fn draw_finished(
         ])
         .wrap(Wrap { trim: false }),
         area,
-    );
-}
-
-fn draw_picker(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    why: &str,
-    queues: &[AnnotationQueue],
-    sel: usize,
-) {
-    let rows: Vec<Row> = queues
-        .iter()
-        .enumerate()
-        .map(|(i, q)| {
-            let style = if i == sel {
-                theme.selection
-            } else {
-                theme.text
-            };
-            Row::new(vec![
-                Cell::from(one_line(&q.name)),
-                Cell::from(if q.scope == "thread" {
-                    "threads"
-                } else {
-                    "traces"
-                }),
-                Cell::from(one_line(q.project_name.as_deref().unwrap_or(""))),
-                Cell::from(q.items_count.unwrap_or(0).to_string()),
-            ])
-            .style(style)
-        })
-        .collect();
-    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    frame.render_widget(
-        Paragraph::new(Line::styled(why.to_string(), theme.heading2)),
-        top,
-    );
-    frame.render_widget(
-        Table::new(
-            rows,
-            [
-                Constraint::Percentage(40),
-                Constraint::Length(8),
-                Constraint::Percentage(35),
-                Constraint::Length(7),
-            ],
-        )
-        .header(Row::new(vec!["Queue", "Scope", "Project", "Items"]).style(theme.header))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border),
-        ),
-        rest,
     );
 }
 

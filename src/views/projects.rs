@@ -8,16 +8,19 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use uuid::Uuid;
 
 use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
 use crate::opik::error::ApiError;
-use crate::opik::model::{Page, Project, ProjectStatsSummary, Sorting};
+use crate::opik::model::{Page, Project, ProjectStatsSummary};
 use crate::render::{format, sanitize};
-use crate::widgets::input::{InputEvent, TextInput};
-use crate::widgets::table::{self, Column, TableState, TableView};
+use crate::theme::Theme;
+use crate::widgets::list::cells::{dash, time};
+use crate::widgets::list::screen::{self as list, ListScreen};
+use crate::widgets::list::{ListCore, ListView, Prompts, SortOption};
+use crate::widgets::table::{Cell, Column};
 
 const PAGE: u32 = 100;
 
@@ -46,26 +49,16 @@ impl ProjectRow {
     }
 }
 
-/// Sort orders `s` cycles through: (label, field, descending).
-const SORTS: &[(&str, &str, bool)] = &[
-    ("last trace", "last_updated_trace_at", true),
-    ("name", "name", false),
-    ("created", "created_at", true),
+/// Sort orders `s` cycles through, with the column that shows the arrow.
+const SORTS: &[SortOption] = &[
+    SortOption::by("last trace", "last_updated_trace_at", true, 2),
+    SortOption::by("name", "name", false, 0),
+    SortOption::by("created", "created_at", true, 4),
 ];
 
 pub struct ProjectsScreen {
     env: Option<Rc<AppEnv>>,
-    pub rows: Vec<ProjectRow>,
-    pub total: Option<i64>,
-    pub state: TableState,
-    sort: usize,
-    reverse: bool,
-    pub absolute_time: bool,
-    search: Option<TextInput>,
-    applied_search: String,
-    loaded_pages: u32,
-    pub error: Option<String>,
-    loading: bool,
+    pub list: ListCore<ProjectRow>,
 }
 
 /// The projects screen's one task: a page of projects with their stats.
@@ -83,17 +76,10 @@ impl ProjectsScreen {
     pub fn with_rows(rows: Vec<ProjectRow>, total: Option<i64>) -> ProjectsScreen {
         ProjectsScreen {
             env: None,
-            rows,
-            total,
-            state: TableState::default(),
-            sort: 0,
-            reverse: false,
-            absolute_time: false,
-            search: None,
-            applied_search: String::new(),
-            loaded_pages: 0,
-            error: None,
-            loading: false,
+            list: ListCore::new(rows, total)
+                .sorted(SORTS)
+                .prompts(Prompts::search("/"))
+                .timed(),
         }
     }
 
@@ -110,14 +96,9 @@ impl ProjectsScreen {
     fn load(&mut self, page: u32, ctx: &mut Ctx<PageResult>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
-        let (_, field, desc) = SORTS[self.sort];
-        let desc = desc ^ self.reverse;
-        let sorting = vec![Sorting {
-            field: field.into(),
-            direction: if desc { "DESC" } else { "ASC" }.into(),
-        }];
-        let name = (!self.applied_search.is_empty()).then(|| self.applied_search.clone());
-        self.loading = true;
+        let sorting = self.list.sort.sorting();
+        let name = self.list.prompts.search_query();
+        self.list.loading = true;
         ctx.spawn("page", async move {
             let list = client.list_projects(page, PAGE, name.as_deref(), &sorting);
             let stats = client.project_stats(page, PAGE);
@@ -128,27 +109,100 @@ impl ProjectsScreen {
     }
 
     fn reload(&mut self, ctx: &mut Ctx<PageResult>) {
-        self.loaded_pages = 0;
+        self.list.loaded_pages = 0;
         self.load(1, ctx);
     }
 
-    fn maybe_load_more(&mut self, ctx: &mut Ctx<PageResult>) {
-        let more = self.total.is_some_and(|t| (self.rows.len() as i64) < t);
-        if more && !self.loading && self.state.selected + 20 >= self.rows.len() {
-            self.load(self.loaded_pages + 1, ctx);
+    /// Open `what` for the selected project, making it the current one.
+    fn open_selected(&self, what: fn(String) -> ScreenRequest, ctx: &mut Ctx<PageResult>) {
+        if let Some(r) = self.list.selected() {
+            ctx.set_project(r.name.clone());
+            ctx.open(what(r.name.clone()));
         }
     }
 
-    fn selected(&self) -> Option<&ProjectRow> {
-        self.rows.get(self.state.selected)
+    /// Rows from a page of projects, their counts and costs filled from the stats.
+    fn rows(list: &Page<Project>, stats: Option<ProjectStatsSummary>) -> Vec<ProjectRow> {
+        let counts: HashMap<Uuid, (Option<i64>, Option<f64>)> = stats
+            .map(|s| {
+                s.content
+                    .into_iter()
+                    .filter_map(|i| {
+                        Some((
+                            i.project_id?,
+                            (
+                                i.trace_count,
+                                i.total_estimated_cost_sum.or(i.total_estimated_cost),
+                            ),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        list.content
+            .iter()
+            .map(|p| {
+                let mut r = ProjectRow::from_project(p);
+                if let Some((count, cost)) = r.id.and_then(|id| counts.get(&id)) {
+                    r.trace_count = r.trace_count.or(*count);
+                    r.cost = r.cost.or(*cost);
+                }
+                r
+            })
+            .collect()
     }
 }
 
-fn time(t: Option<DateTime<Utc>>, now: DateTime<Utc>, absolute: bool) -> String {
-    match t {
-        None => "–".into(),
-        Some(t) if absolute => format::absolute(t),
-        Some(t) => format::relative(t, now),
+fn cell(r: &ProjectRow, c: usize, now: DateTime<Utc>, abs: bool, t: &Theme) -> Cell {
+    match c {
+        0 => (sanitize::one_line(&r.name), t.accent),
+        1 => (
+            r.trace_count.map(format::thousands).unwrap_or_else(dash),
+            t.text,
+        ),
+        2 => (time(r.last_trace, now, abs), t.dim),
+        3 => (r.cost.map(format::cost).unwrap_or_else(dash), t.text),
+        _ => (time(r.created, now, abs), t.dim),
+    }
+}
+
+impl ListScreen for ProjectsScreen {
+    type Row = ProjectRow;
+    type Msg = PageResult;
+
+    fn list(&mut self) -> &mut ListCore<ProjectRow> {
+        &mut self.list
+    }
+
+    fn requery(&mut self, ctx: &mut Ctx<PageResult>) {
+        self.reload(ctx);
+    }
+
+    fn load_more(&mut self, ctx: &mut Ctx<PageResult>) {
+        if self.list.wants_more(20) {
+            self.load(self.list.loaded_pages + 1, ctx);
+        }
+    }
+
+    fn own_action(&mut self, action: Action, ctx: &mut Ctx<PageResult>) -> Handled {
+        match action {
+            Action::Open | Action::Right => {
+                self.open_selected(|project| ScreenRequest::Traces { project }, ctx)
+            }
+            Action::Threads => {
+                self.open_selected(|project| ScreenRequest::Threads { project }, ctx)
+            }
+            Action::Copy => match self.list.selected().and_then(|r| r.id) {
+                Some(id) => ctx.copy(id.to_string()),
+                None => return Handled::No,
+            },
+            Action::Back if !self.list.prompts.search.is_empty() => {
+                self.list.prompts.search.clear();
+                self.reload(ctx);
+            }
+            _ => return Handled::No,
+        }
+        Handled::Yes
     }
 }
 
@@ -172,137 +226,45 @@ impl Screen for ProjectsScreen {
     }
 
     fn capturing_text(&self) -> bool {
-        self.search.is_some()
+        self.list.capturing_text()
     }
 
     fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<PageResult>) -> Handled {
-        let Some(input) = self.search.as_mut() else {
-            return Handled::No;
-        };
-        match input.handle_key(key) {
-            InputEvent::Submit => {
-                self.applied_search = input.value().trim().to_string();
-                self.search = None;
-                self.state.first();
-                self.reload(ctx);
-            }
-            InputEvent::Cancel => {
-                self.search = None;
-                if !self.applied_search.is_empty() {
-                    self.applied_search.clear();
-                    self.reload(ctx);
-                }
-            }
-            _ => {}
-        }
-        Handled::Yes
+        list::on_key(self, key, ctx)
     }
 
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx<PageResult>) -> Handled {
-        let len = self.rows.len();
-        match action {
-            Action::Down => self.state.down(1, len),
-            Action::Up => self.state.up(1),
-            Action::PageDown => self.state.page_down(len),
-            Action::PageUp => self.state.page_up(),
-            Action::First => self.state.first(),
-            Action::Last => self.state.last(len),
-            Action::Open | Action::Right => {
-                if let Some(r) = self.selected() {
-                    let project = r.name.clone();
-                    ctx.set_project(project.clone());
-                    ctx.open(ScreenRequest::Traces { project });
-                }
-            }
-            Action::Threads => {
-                if let Some(r) = self.selected() {
-                    let project = r.name.clone();
-                    ctx.set_project(project.clone());
-                    ctx.open(ScreenRequest::Threads { project });
-                }
-            }
-            Action::Search => {
-                self.search = Some(TextInput::new(&self.applied_search));
-            }
-            Action::CycleSort => {
-                self.sort = (self.sort + 1) % SORTS.len();
-                self.reverse = false;
-                self.reload(ctx);
-            }
-            Action::ReverseSort => {
-                self.reverse = !self.reverse;
-                self.reload(ctx);
-            }
-            Action::ToggleTime => self.absolute_time = !self.absolute_time,
-            Action::Copy => match self.selected().and_then(|r| r.id) {
-                Some(id) => ctx.copy(id.to_string()),
-                None => return Handled::No,
-            },
-            Action::Back if !self.applied_search.is_empty() => {
-                self.applied_search.clear();
-                self.reload(ctx);
-            }
-            _ => return Handled::No,
-        }
-        self.maybe_load_more(ctx);
-        Handled::Yes
+        list::on_action(self, action, ctx)
     }
 
     fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<PageResult>) -> Handled {
-        match super::list_mouse(&mut self.state, self.rows.len(), ev) {
-            super::ListMouse::Run(a) => self.handle_action(a, ctx),
-            super::ListMouse::Done(h) => h,
-        }
+        list::on_mouse(self, ev, ctx)
     }
 
     fn on_msg(&mut self, res: PageResult, ctx: &mut Ctx<PageResult>) {
-        self.loading = false;
+        self.list.loading = false;
         match res {
             Ok((page, list, stats)) => {
-                let counts: HashMap<Uuid, (Option<i64>, Option<f64>)> = stats
-                    .map(|s| {
-                        s.content
-                            .into_iter()
-                            .filter_map(|i| {
-                                Some((
-                                    i.project_id?,
-                                    (
-                                        i.trace_count,
-                                        i.total_estimated_cost_sum.or(i.total_estimated_cost),
-                                    ),
-                                ))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let rows = list.content.iter().map(|p| {
-                    let mut r = ProjectRow::from_project(p);
-                    if let Some((count, cost)) = r.id.and_then(|id| counts.get(&id)) {
-                        r.trace_count = r.trace_count.or(*count);
-                        r.cost = r.cost.or(*cost);
-                    }
-                    r
-                });
-                let keep = self.selected().map(|r| r.name.clone());
+                let rows = Self::rows(&list, stats);
+                let keep = self.list.selected().map(|r| r.name.clone());
                 if page <= 1 {
-                    self.rows = rows.collect();
+                    self.list.rows = rows;
                 } else {
-                    self.rows.extend(rows);
+                    self.list.rows.extend(rows);
                 }
-                self.loaded_pages = page;
-                self.total = list.total;
-                self.error = None;
+                self.list.loaded_pages = page;
+                self.list.total = list.total;
+                self.list.error = None;
                 if page <= 1
                     && let Some(name) = keep
-                    && let Some(i) = self.rows.iter().position(|r| r.name == name)
                 {
-                    self.state.select(i, self.rows.len());
+                    self.list.select_where(|r| r.name == name);
                 }
-                ctx.project_names(completion_names(&self.rows));
+                ctx.project_names(completion_names(&self.list.rows));
                 ctx.refreshed();
             }
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.list.error = Some(e.to_string());
                 ctx.toast_error(format!("loading projects: {e}"));
             }
         }
@@ -310,78 +272,31 @@ impl Screen for ProjectsScreen {
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
         let t = ctx.theme;
-        let (table_area, input_area) = if self.search.is_some() {
-            let [a, b] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
-            (a, Some(b))
-        } else {
-            (area, None)
-        };
         let mut title = vec![Span::styled(" Projects ", t.title)];
-        if !self.applied_search.is_empty() {
-            title.push(Span::styled(
-                format!("/{} ", sanitize::one_line(&self.applied_search)),
-                t.accent,
-            ));
-        }
-        let (sort_label, _, desc) = SORTS[self.sort];
-        let desc = desc ^ self.reverse;
-        title.push(Span::styled(format!("sort: {sort_label} "), t.dim));
-        let cols = Self::columns();
-        let sort_col = match self.sort {
-            0 => 2,
-            1 => 0,
-            _ => 4,
-        };
-        let empty = if self.loading {
+        title.extend(self.list.prompts.search_span(t));
+        title.extend(self.list.sort.span(t));
+        let empty = if self.list.loading {
             "loading…"
-        } else if self.error.is_some() {
+        } else if self.list.error.is_some() {
             "could not load projects — r retries"
-        } else if self.applied_search.is_empty() {
+        } else if self.list.prompts.search.is_empty() {
             "no projects yet — log traces with the Opik SDK, or run `opik-tui demo`"
         } else {
             "no project matches the search — Esc clears it"
         };
-        let view = TableView {
-            title: Line::from(title),
-            columns: &cols,
-            len: self.rows.len(),
-            total: self.total,
-            sort: Some((sort_col, desc)),
-            focused: true,
-            empty,
-        };
-        let now = ctx.now;
-        let rows = &self.rows;
-        let abs = self.absolute_time;
-        table::render(
+        let (now, abs) = (ctx.now, self.list.absolute_time);
+        self.list.draw(
             frame,
-            table_area,
-            &view,
-            &mut self.state,
+            area,
             t,
-            |i, c| {
-                let r = &rows[i];
-                match c {
-                    0 => (sanitize::one_line(&r.name), t.accent),
-                    1 => (
-                        r.trace_count
-                            .map(format::thousands)
-                            .unwrap_or_else(|| "–".into()),
-                        t.text,
-                    ),
-                    2 => (time(r.last_trace, now, abs), t.dim),
-                    3 => (
-                        r.cost.map(format::cost).unwrap_or_else(|| "–".into()),
-                        t.text,
-                    ),
-                    _ => (time(r.created, now, abs), t.dim),
-                }
+            ListView {
+                title: Line::from(title),
+                columns: &Self::columns(),
+                empty,
             },
-            |_| false,
+            |r, c| cell(r, c, now, abs, t),
+            |_| None,
         );
-        if let (Some(input), Some(a)) = (&self.search, input_area) {
-            input.draw(frame, a, "/", t.text, t.accent, true);
-        }
     }
 
     fn hints(&self) -> Vec<Action> {

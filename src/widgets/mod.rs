@@ -7,6 +7,8 @@ pub mod cmdline;
 pub mod help;
 pub mod hintbar;
 pub mod input;
+pub mod list;
+pub mod picker;
 pub mod statusbar;
 pub mod table;
 pub mod toast;

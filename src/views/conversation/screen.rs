@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout as RLayout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState};
+use ratatui::layout::{Constraint, Layout as RLayout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::Clear;
 use uuid::Uuid;
 
 use super::{Conversation, ThumbOp, USER_FEEDBACK};
@@ -35,6 +35,7 @@ use crate::outbox::{OpId, Outbox, OutboxEvent, WriteOp};
 use crate::render::{markdown, sanitize};
 use crate::views::share;
 use crate::widgets::input::{InputEvent, TextInput};
+use crate::widgets::picker::{Picker, PickerEvent};
 
 /// Most traces read for one conversation.
 const MAX_TURNS: u32 = 2000;
@@ -48,12 +49,11 @@ enum Pick {
     Queue,
 }
 
+/// A pick list: what it chooses, and the picker.
 #[derive(Debug, Clone)]
-struct Picker {
-    title: String,
-    items: Vec<String>,
-    state: usize,
+struct PickList {
     what: Pick,
+    picker: Picker<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ enum Mode {
         input: TextInput,
         error: Option<String>,
     },
-    Pick(Picker),
+    Pick(PickList),
 }
 
 type Unit = Result<(), ApiError>;
@@ -508,26 +508,26 @@ impl ConversationScreen {
         });
     }
 
-    fn picked(&mut self, p: Picker, ctx: &mut Ctx<ConversationMsg>) {
+    fn picked(&mut self, p: PickList, ctx: &mut Ctx<ConversationMsg>) {
         match p.what {
             Pick::Definition => {
-                let Some(def) = self.definitions.get(p.state).cloned() else {
+                let Some(def) = self.definitions.get(p.picker.selected_index()).cloned() else {
                     return;
                 };
                 match def.details {
                     FeedbackDetails::Categorical { categories } => {
                         let mut cats: Vec<(String, f64)> = categories.into_iter().collect();
                         cats.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-                        self.mode = Mode::Pick(Picker {
-                            title: format!("{} — category", sanitize::one_line(&def.name)),
-                            items: cats
-                                .iter()
-                                .map(|(n, v)| format!("{} ({v})", sanitize::one_line(n)))
-                                .collect(),
-                            state: 0,
+                        self.mode = Mode::Pick(PickList {
                             what: Pick::Category {
                                 name: def.name.clone(),
                             },
+                            picker: Picker::labels(
+                                format!("{} — category", sanitize::one_line(&def.name)),
+                                cats.iter()
+                                    .map(|(n, v)| format!("{} ({v})", sanitize::one_line(n)))
+                                    .collect(),
+                            ),
                         });
                         self.category_values = cats;
                     }
@@ -546,16 +546,17 @@ impl ConversationScreen {
                             false_label
                         };
                         self.category_values = vec![(t.clone(), 1.0), (f.clone(), 0.0)];
-                        self.mode = Mode::Pick(Picker {
-                            title: format!("{} — value", sanitize::one_line(&def.name)),
-                            items: vec![
-                                format!("{} (1)", sanitize::one_line(&t)),
-                                format!("{} (0)", sanitize::one_line(&f)),
-                            ],
-                            state: 0,
+                        self.mode = Mode::Pick(PickList {
                             what: Pick::Category {
                                 name: def.name.clone(),
                             },
+                            picker: Picker::labels(
+                                format!("{} — value", sanitize::one_line(&def.name)),
+                                vec![
+                                    format!("{} (1)", sanitize::one_line(&t)),
+                                    format!("{} (0)", sanitize::one_line(&f)),
+                                ],
+                            ),
                         });
                     }
                     FeedbackDetails::Numerical { min, max } => {
@@ -570,12 +571,14 @@ impl ConversationScreen {
                 }
             }
             Pick::Category { name } => {
-                if let Some((label, value)) = self.category_values.get(p.state).cloned() {
+                if let Some((label, value)) =
+                    self.category_values.get(p.picker.selected_index()).cloned()
+                {
                     self.put_thread_score(name, value, Some(label), ctx);
                 }
             }
             Pick::Queue => {
-                let Some(q) = self.queues.get(p.state).cloned() else {
+                let Some(q) = self.queues.get(p.picker.selected_index()).cloned() else {
                     return;
                 };
                 let (Some(client), Some(model_id), Some(qid)) =
@@ -751,31 +754,11 @@ impl Screen for ConversationScreen {
                     }
                 }
             },
-            Mode::Pick(mut p) => {
-                use crossterm::event::KeyCode;
-                match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') => {}
-                    KeyCode::Enter => self.picked(p, ctx),
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        p.state = (p.state + 1).min(p.items.len().saturating_sub(1));
-                        self.mode = Mode::Pick(p);
-                    }
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        p.state = p.state.saturating_sub(1);
-                        self.mode = Mode::Pick(p);
-                    }
-                    KeyCode::Char(c) if c.is_ascii_digit() && c != '0' => {
-                        let i = (c as usize) - ('1' as usize);
-                        if i < p.items.len() {
-                            p.state = i;
-                            self.picked(p, ctx);
-                        } else {
-                            self.mode = Mode::Pick(p);
-                        }
-                    }
-                    _ => self.mode = Mode::Pick(p),
-                }
-            }
+            Mode::Pick(mut p) => match p.picker.handle_key(key) {
+                PickerEvent::Cancelled => {}
+                PickerEvent::Chosen(_) => self.picked(p, ctx),
+                PickerEvent::Moved | PickerEvent::Ignored => self.mode = Mode::Pick(p),
+            },
         }
         Handled::Yes
     }
@@ -916,11 +899,9 @@ impl Screen for ConversationScreen {
                     ctx.toast_error("no feedback definitions: create one in Opik (or the annotation queues screen) first")
                 }
                 Ok(defs) => {
-                    self.mode = Mode::Pick(Picker {
-                        title: "Score the thread with".into(),
-                        items: defs.iter().map(describe_definition).collect(),
-                        state: 0,
+                    self.mode = Mode::Pick(PickList {
                         what: Pick::Definition,
+                        picker: Picker::labels("Score the thread with", defs.iter().map(describe_definition).collect()),
                     });
                     self.definitions = defs;
                 }
@@ -932,11 +913,9 @@ impl Screen for ConversationScreen {
                     if qs.is_empty() {
                         ctx.toast_error("no annotation queue for threads: create one with :queues first");
                     } else {
-                        self.mode = Mode::Pick(Picker {
-                            title: "Add the thread to queue".into(),
-                            items: qs.iter().map(|q| sanitize::one_line(&q.name)).collect(),
-                            state: 0,
+                        self.mode = Mode::Pick(PickList {
                             what: Pick::Queue,
+                            picker: Picker::labels("Add the thread to queue", qs.iter().map(|q| sanitize::one_line(&q.name)).collect()),
                         });
                         self.queues = qs;
                     }
@@ -1094,7 +1073,7 @@ impl Screen for ConversationScreen {
                 };
                 input.draw(frame, line, "value: ", t.text, t.accent, true);
             }
-            Mode::Pick(p) => draw_picker(frame, area, p, ctx),
+            Mode::Pick(p) => p.picker.draw_popup(frame, area, ctx.theme),
             Mode::Normal => {}
         }
     }
@@ -1142,58 +1121,6 @@ fn describe_definition(d: &FeedbackDefinition) -> String {
         FeedbackDetails::Boolean { .. } => "boolean".into(),
     };
     format!("{}  · {kind}", sanitize::one_line(&d.name))
-}
-
-fn draw_picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: &DrawCtx) {
-    let t = ctx.theme;
-    let h = (p.items.len() as u16 + 2)
-        .min(area.height.saturating_sub(2))
-        .max(3);
-    let w = p
-        .items
-        .iter()
-        .map(|s| sanitize::display_width(s) as u16 + 6)
-        .chain([sanitize::display_width(&p.title) as u16 + 4])
-        .max()
-        .unwrap_or(20)
-        .min(area.width.saturating_sub(4))
-        .max(20.min(area.width));
-    let [v] = RLayout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = RLayout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(v);
-    frame.render_widget(Clear, r);
-    let items: Vec<ListItem> = p
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let key = if i < 9 {
-                format!("{} ", i + 1)
-            } else {
-                "  ".into()
-            };
-            ListItem::new(Line::from(vec![
-                Span::styled(key, t.hint_key),
-                Span::styled(s.clone(), t.text),
-            ]))
-        })
-        .collect();
-    let list = List::new(items)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.border_focused)
-                .title(Span::styled(format!(" {} ", p.title), t.title))
-                .style(t.popup),
-        )
-        .highlight_style(t.selection)
-        // Also a mark, so the selection shows without colour.
-        .highlight_symbol("▌");
-    let mut st = ListState::default().with_selected(Some(p.state));
-    frame.render_stateful_widget(list, r, &mut st);
 }
 
 /// Render large markdown bodies (fills the markdown cache) in a blocking task.

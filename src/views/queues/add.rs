@@ -1,0 +1,234 @@
+//! The "add to queue" picker the traces and threads lists push for their marked rows
+//! (`space` … `a`): only queues of the right scope (and project, when known) are offered.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use uuid::Uuid;
+
+use crate::annotate::load;
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen};
+use crate::opik::client::OpikClient;
+use crate::opik::model::AnnotationQueue;
+use crate::render::sanitize::one_line;
+use crate::widgets::picker::{Picker, PickerEvent};
+use crate::widgets::table::Column;
+
+/// A picker of annotation queues: name, scope, project, items (this one and SME mode's).
+pub fn queue_picker(title: String, queues: Vec<AnnotationQueue>) -> Picker<AnnotationQueue> {
+    Picker::new(
+        title,
+        vec![
+            Column::flex("Queue", 4, 10),
+            Column::fixed("Scope", 7),
+            Column::flex("Project", 3, 8).optional(1),
+            Column::fixed("Items", 7).right(),
+        ],
+        queues,
+        |q| {
+            vec![
+                one_line(&q.name),
+                if q.scope == "thread" {
+                    "threads"
+                } else {
+                    "traces"
+                }
+                .into(),
+                one_line(q.project_name.as_deref().unwrap_or("")),
+                q.items_count.unwrap_or(0).to_string(),
+            ]
+        },
+    )
+}
+
+/// Pick a queue and add items to it.
+pub struct AddToQueueScreen {
+    client: OpikClient,
+    /// `trace` or `thread`.
+    scope: String,
+    /// The project the items belong to (only its queues are offered).
+    project: Option<String>,
+    /// Trace ids, or threads' `thread_model_id`s.
+    ids: Vec<Uuid>,
+    picker: Picker<AnnotationQueue>,
+}
+
+/// What the queue picker's tasks return.
+pub enum AddToQueueMsg {
+    Queues(Result<Vec<AnnotationQueue>, String>),
+    /// The queue's size before and after adding (when known).
+    Added(Result<(Option<i64>, Option<i64>), String>),
+}
+
+impl AddToQueueScreen {
+    pub fn new(client: OpikClient, scope: &str, project: Option<String>, ids: Vec<Uuid>) -> Self {
+        let picker = Self::picker(scope, ids.len(), Vec::new()).with_empty("Loading queues…");
+        AddToQueueScreen {
+            client,
+            scope: scope.into(),
+            project,
+            ids,
+            picker,
+        }
+    }
+
+    /// Push the picker for `ids` (of `scope`, `trace` or `thread`) of `project`.
+    pub fn open<M: Send + 'static>(
+        env: &AppEnv,
+        scope: &str,
+        project: &str,
+        ids: Vec<Uuid>,
+        ctx: &mut Ctx<M>,
+    ) {
+        ctx.push(Box::new(AddToQueueScreen::new(
+            env.client.clone(),
+            scope,
+            Some(project.to_string()),
+            ids,
+        )));
+    }
+
+    fn picker(scope: &str, n: usize, queues: Vec<AnnotationQueue>) -> Picker<AnnotationQueue> {
+        queue_picker(format!("Add {n} {scope}(s) to:"), queues)
+            .with_footer("Enter: add · Esc: cancel")
+    }
+
+    fn add(&self, q: &AnnotationQueue, ctx: &mut Ctx<AddToQueueMsg>) {
+        let Some(qid) = q.id else { return };
+        let client = self.client.clone();
+        let ids = self.ids.clone();
+        let before = q.items_count;
+        ctx.spawn("add", async move {
+            let added = async {
+                client
+                    .add_queue_items(qid, &ids)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // The queue's size afterwards: items already in it are not added
+                // again.
+                let after = client.get_queue(qid).await.ok().and_then(|q| q.items_count);
+                Ok::<_, String>((before, after))
+            };
+            AddToQueueMsg::Added(added.await)
+        });
+    }
+}
+
+impl Screen for AddToQueueScreen {
+    type Msg = AddToQueueMsg;
+
+    fn title(&self) -> String {
+        format!("Add {} item(s) to a queue", self.ids.len())
+    }
+
+    fn context(&self) -> KeyContext {
+        KeyContext::QueuePick
+    }
+
+    fn on_open(&mut self, ctx: &mut Ctx<AddToQueueMsg>) {
+        let client = self.client.clone();
+        ctx.spawn("queues", async move {
+            AddToQueueMsg::Queues(load::all_queues(&client).await.map_err(|e| e.to_string()))
+        });
+    }
+
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<AddToQueueMsg>) -> Handled {
+        match self.picker.handle_action(action) {
+            PickerEvent::Moved => {}
+            PickerEvent::Chosen(i) => {
+                if let Some(q) = self.picker.get(i) {
+                    self.add(q, ctx);
+                }
+            }
+            // Esc and `q` close the screen as anywhere else.
+            PickerEvent::Cancelled | PickerEvent::Ignored => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn on_msg(&mut self, msg: AddToQueueMsg, ctx: &mut Ctx<AddToQueueMsg>) {
+        match msg {
+            AddToQueueMsg::Queues(res) => {
+                let queues = match res {
+                    Ok(qs) => qs
+                        .into_iter()
+                        .filter(|q| q.scope == self.scope)
+                        .filter(|q| {
+                            self.project.is_none()
+                                || q.project_name.is_none()
+                                || q.project_name == self.project
+                        })
+                        .collect(),
+                    Err(e) => {
+                        ctx.toast_error(e);
+                        Vec::new()
+                    }
+                };
+                self.picker =
+                    Self::picker(&self.scope, self.ids.len(), queues).with_empty(format!(
+                        "No {} queue in this project: create one with :queues then n.",
+                        self.scope
+                    ));
+            }
+            AddToQueueMsg::Added(Ok((before, after))) => {
+                let name = self
+                    .picker
+                    .selected()
+                    .map(|q| q.name.clone())
+                    .unwrap_or_default();
+                ctx.toast_info(added_message(self.ids.len(), before, after, &name));
+                ctx.pop();
+            }
+            AddToQueueMsg::Added(Err(e)) => ctx.toast_error(e),
+        }
+    }
+
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        self.picker.draw(frame, area, ctx.theme);
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        vec![Action::Open, Action::Back]
+    }
+}
+
+/// The toast after adding `sent` items to queue `name`, which held `before` items and holds
+/// `after` now (when known): items already in the queue are not added twice, so say so.
+fn added_message(sent: usize, before: Option<i64>, after: Option<i64>, name: &str) -> String {
+    let name = one_line(name);
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            let added = usize::try_from(a - b).unwrap_or(0).min(sent);
+            if added == sent {
+                format!("Added {sent} item(s) to “{name}” ({a} now)")
+            } else {
+                format!(
+                    "Added {added} of {sent} item(s) to “{name}”: {} already in it ({a} now)",
+                    sent - added
+                )
+            }
+        }
+        _ => format!("Added {sent} item(s) to “{name}”"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::added_message;
+
+    #[test]
+    fn adding_items_already_in_the_queue_says_so() {
+        assert_eq!(
+            added_message(2, Some(8), Some(8), "Coding sessions"),
+            "Added 0 of 2 item(s) to “Coding sessions”: 2 already in it (8 now)"
+        );
+        assert_eq!(
+            added_message(3, Some(8), Some(9), "Q"),
+            "Added 1 of 3 item(s) to “Q”: 2 already in it (9 now)"
+        );
+        assert_eq!(
+            added_message(2, Some(8), Some(10), "Q"),
+            "Added 2 item(s) to “Q” (10 now)"
+        );
+        assert_eq!(added_message(2, None, None, "Q"), "Added 2 item(s) to “Q”");
+    }
+}

@@ -1,0 +1,670 @@
+//! The threads list of one project (`:threads`, `T` from traces): thread id, first and last
+//! message (extracted as Opik's web UI does, [`crate::opik::messages`]), turns, duration,
+//! last update, cost, tokens, status (active/inactive), thread feedback scores and tags.
+//!
+//! `s`/`S` sort on the server, `/` is the server's full-text search, `L` toggles live refresh
+//! (on by default: the loaded rows are re-read every refresh interval and the selection
+//! stays on its thread), pages load as you scroll, `Enter` opens the conversation view.
+//!
+//! Conversations by any key (issue 13): `b` cycles the grouping from Opik's `thread_id` to
+//! each conversation key in metadata ([`conversations::DEFAULT_KEYS`] or the settings'
+//! list). For a metadata key the screen scans the traces that carry it (server-side filter
+//! `metadata.KEY is_not_empty` over the time range, `[`/`]` = 1h, 24h, 7d, 30d), streamed
+//! through the search endpoint in chunks with a progress count, grouped in a background task
+//! as chunks arrive ([`conversations::group`]); it says when the scan hit its limit. A
+//! project with no Opik threads tries the keys in order by itself.
+
+mod row;
+mod scan;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use chrono::Utc;
+use crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use uuid::Uuid;
+
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
+use crate::opik::client::{ListQuery, SearchStream};
+use crate::opik::conversations::{self, Grouping};
+use crate::opik::error::ApiError;
+use crate::opik::model::{Filter, Page, Thread, Trace, TraceSearchRequest};
+use crate::render::sanitize;
+use crate::views::conversation::ConversationScreen;
+use crate::views::queues::AddToQueueScreen;
+use crate::views::share::{self, Target};
+use crate::widgets::list::screen::{self as list, ListScreen};
+use crate::widgets::list::{ListCore, ListView, Prompts};
+
+pub use row::ThreadRow;
+use row::{SORTS, cell, columns, local_rows};
+pub use scan::{MAX_SCAN, Scan};
+use scan::{RANGES, ScanChunk, read_chunk};
+
+const PAGE: u32 = 100;
+/// Largest page re-read by live refresh.
+const MAX_LIVE_ROWS: usize = 500;
+/// Said when `space`/`a` hits a conversation grouped by a metadata key.
+const NOT_QUEUEABLE: &str = "only Opik threads (grouped by thread_id) can be added to an annotation queue: press b to group by thread_id";
+
+type PageResult = Result<(u32, Page<Thread>), ApiError>;
+
+/// What the threads screen's tasks return.
+pub enum ThreadsMsg {
+    /// A page of Opik threads for task `key` (`page`, or `live`: a re-read of the top).
+    Page { key: &'static str, res: PageResult },
+    /// A chunk of the trace scan behind metadata grouping.
+    Scan(ScanChunk),
+    /// The scanned traces grouped into conversations.
+    Grouped(Vec<Thread>),
+    /// `Y`: the web URL was built.
+    Url(share::UrlReady),
+}
+
+impl From<share::UrlReady> for ThreadsMsg {
+    fn from(r: share::UrlReady) -> Self {
+        ThreadsMsg::Url(r)
+    }
+}
+
+pub struct ThreadsScreen {
+    env: Option<Rc<AppEnv>>,
+    pub project: String,
+    /// The rows; marks are threads' `thread_model_id`s (what `a` adds to a queue).
+    pub list: ListCore<ThreadRow>,
+    pub live: bool,
+    /// What identifies a conversation.
+    pub grouping: Grouping,
+    /// Metadata conversation keys `b` cycles through.
+    pub keys: Vec<String>,
+    /// Index into [`RANGES`].
+    pub range: usize,
+    /// Traces read by the current metadata scan.
+    scanned: Vec<Trace>,
+    pub scan: Option<Scan>,
+    /// Keys still to try when auto-detecting (project without Opik threads).
+    auto_keys: Option<Vec<String>>,
+    /// All metadata conversations (rows are these, searched and sorted locally).
+    grouped: Vec<Thread>,
+    /// Auto-detection already ran (once per screen).
+    auto_tried: bool,
+    /// The project's id, once known (web URLs).
+    project_id: Option<Uuid>,
+}
+
+impl ThreadsScreen {
+    pub fn new(env: Rc<AppEnv>, project: &str) -> ThreadsScreen {
+        ThreadsScreen {
+            keys: env.conversation_keys(project),
+            env: Some(env),
+            ..ThreadsScreen::with_rows(project, Vec::new(), None)
+        }
+    }
+
+    /// Start grouped by `grouping` (`:threads by KEY`), without auto-detection.
+    pub fn grouped_by(mut self, grouping: Grouping) -> ThreadsScreen {
+        self.grouping = grouping;
+        self.auto_tried = true;
+        self
+    }
+
+    /// A screen showing `rows` without a server (snapshots).
+    pub fn with_rows(project: &str, rows: Vec<ThreadRow>, total: Option<i64>) -> ThreadsScreen {
+        let mut list = ListCore::new(rows, total)
+            .sorted(SORTS)
+            .prompts(Prompts::search("search: "))
+            .timed();
+        list.loaded_pages = 1;
+        ThreadsScreen {
+            env: None,
+            project: project.to_string(),
+            list,
+            live: true,
+            grouping: Grouping::ThreadId,
+            keys: conversations::DEFAULT_KEYS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
+            range: 2,
+            scanned: Vec::new(),
+            scan: None,
+            auto_keys: None,
+            grouped: Vec::new(),
+            auto_tried: false,
+            project_id: None,
+        }
+    }
+
+    /// Group by `grouping` (`:threads by KEY`, `b`).
+    pub fn set_grouping(&mut self, grouping: Grouping, ctx: &mut Ctx<ThreadsMsg>) {
+        self.grouping = grouping;
+        self.list.marks.clear();
+        self.auto_keys = None;
+        self.list.table.first();
+        self.reload(ctx);
+    }
+
+    fn start_scan(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        let Grouping::Metadata(key) = self.grouping.clone() else {
+            return;
+        };
+        ctx.cancel("page");
+        ctx.cancel("live");
+        self.scanned.clear();
+        self.grouped.clear();
+        self.list.rows.clear();
+        self.list.total = None;
+        self.scan = Some(Scan::default());
+        let Some(env) = &self.env else { return };
+        let client = env.client.clone();
+        let hours = RANGES[self.range].1;
+        let req = TraceSearchRequest {
+            project_name: Some(self.project.clone()),
+            filters: Some(vec![Filter::keyed("metadata", &key, "is_not_empty", "")]),
+            truncate: Some(true),
+            from_time: Some(Utc::now() - chrono::Duration::hours(hours)),
+            ..TraceSearchRequest::default()
+        };
+        ctx.spawn("scan", async move {
+            let stream = client.search_traces_stream(req, Some(MAX_SCAN));
+            ThreadsMsg::Scan(read_chunk(stream).await)
+        });
+    }
+
+    fn continue_scan(&mut self, stream: SearchStream<Trace>, ctx: &mut Ctx<ThreadsMsg>) {
+        ctx.spawn(
+            "scan",
+            async move { ThreadsMsg::Scan(read_chunk(stream).await) },
+        );
+    }
+
+    /// Regroup everything scanned so far, off the UI thread.
+    fn regroup(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        let traces = self.scanned.clone();
+        let g = self.grouping.clone();
+        ctx.spawn("group", async move {
+            let r: Vec<Thread> =
+                tokio::task::spawn_blocking(move || conversations::group(&traces, &g))
+                    .await
+                    .unwrap_or_default();
+            ThreadsMsg::Grouped(r)
+        });
+    }
+
+    /// Rows from the grouped conversations: local search and sort.
+    fn apply_grouped(&mut self) {
+        let keep = self.list.selected().map(|r| r.id.clone());
+        let field = self.list.sort.field().unwrap_or_default();
+        let desc = self.list.sort.desc();
+        self.list.rows = local_rows(&self.grouped, &self.list.prompts.search, field, desc);
+        self.list.total = Some(self.list.len() as i64);
+        if !keep.is_some_and(|id| self.list.select_where(|r| r.id == id)) {
+            self.list.clamp_selection();
+        }
+    }
+
+    /// Auto-detection: scan with the next untried key. False (and detection over) when none
+    /// is left.
+    fn next_auto_key(&mut self, ctx: &mut Ctx<ThreadsMsg>) -> bool {
+        let Some(keys) = &mut self.auto_keys else {
+            return false;
+        };
+        if keys.is_empty() {
+            self.auto_keys = None;
+            return false;
+        }
+        let k = keys.remove(0);
+        self.grouping = Grouping::Metadata(k);
+        self.start_scan(ctx);
+        true
+    }
+
+    fn query(&self, page: u32, size: u32) -> ListQuery {
+        ListQuery {
+            project_name: Some(self.project.clone()),
+            page,
+            size,
+            sorting: self.list.sort.sorting(),
+            search: self.list.prompts.search_query(),
+            truncate: true,
+            ..ListQuery::default()
+        }
+    }
+
+    fn load(&mut self, page: u32, size: u32, key: &'static str, ctx: &mut Ctx<ThreadsMsg>) {
+        let Some(env) = &self.env else { return };
+        let client = env.client.clone();
+        let q = self.query(page, size);
+        if key == "page" {
+            self.list.loading = true;
+        }
+        ctx.spawn(key, async move {
+            let res: PageResult = client.list_threads(&q).await.map(|p| (page, p));
+            ThreadsMsg::Page { key, res }
+        });
+    }
+
+    fn reload(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        ctx.cancel("live");
+        match self.grouping {
+            Grouping::ThreadId => {
+                ctx.cancel("scan");
+                self.scan = None;
+                self.load(1, PAGE, "page", ctx);
+            }
+            Grouping::Metadata(_) => self.start_scan(ctx),
+        }
+    }
+
+    /// Sort or search changed: the server does it for Opik threads, this screen for
+    /// metadata conversations.
+    fn resort(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        match self.grouping {
+            Grouping::ThreadId => self.reload(ctx),
+            Grouping::Metadata(_) => self.apply_grouped(),
+        }
+    }
+
+    /// Replace rows from `page` on (page 1 replaces everything), keeping the selection on
+    /// the same thread.
+    pub fn apply_page(&mut self, page: u32, size: u32, p: Page<Thread>) {
+        let rows: Vec<ThreadRow> = p.content.iter().map(ThreadRow::from_thread).collect();
+        let keep = self.list.selected().map(|r| r.id.clone());
+        let list = &mut self.list;
+        if page <= 1 {
+            list.rows = rows;
+        } else {
+            let start = ((page - 1) * size) as usize;
+            list.rows.truncate(start.min(list.rows.len()));
+            let seen: HashSet<String> = list.rows.iter().map(|r| r.id.clone()).collect();
+            list.rows
+                .extend(rows.into_iter().filter(|r| !seen.contains(&r.id)));
+        }
+        self.keep_selection(keep);
+        self.list.loaded_pages = page.max(self.list.loaded_pages);
+        self.list.total = p.total;
+    }
+
+    /// Live refresh re-read the top: it replaces the rows it covers; rows loaded beyond it
+    /// stay.
+    fn merge_live(&mut self, p: Page<Thread>) {
+        let fresh = p.content.len();
+        let rows: Vec<ThreadRow> = p.content.iter().map(ThreadRow::from_thread).collect();
+        let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let keep = self.list.selected().map(|r| r.id.clone());
+        let old = std::mem::replace(&mut self.list.rows, rows);
+        self.list
+            .rows
+            .extend(old.into_iter().skip(fresh).filter(|r| !ids.contains(&r.id)));
+        self.list.total = p.total;
+        self.keep_selection(keep);
+    }
+
+    /// Select the thread `keep` again if it is still listed, else stay in range.
+    fn keep_selection(&mut self, keep: Option<String>) {
+        if !keep.is_some_and(|id| self.list.select_where(|r| r.id == id)) {
+            self.list.clamp_selection();
+        }
+    }
+
+    /// The selected thread's `thread_model_id`: `Some(None)` for a metadata conversation.
+    fn selected_model_id(&self) -> Option<Option<Uuid>> {
+        self.list.selected().map(|r| r.model_id)
+    }
+
+    /// The empty table's message.
+    fn empty_text(&self) -> String {
+        let list = &self.list;
+        if list.loading {
+            "loading…".to_string()
+        } else if let Some(e) = &list.error {
+            format!(
+                "could not load threads: {} — r retries",
+                sanitize::one_line(e)
+            )
+        } else if !list.prompts.search.is_empty() {
+            "no thread matches — Esc clears the search".into()
+        } else if self.scan.as_ref().is_some_and(|s| !s.done) {
+            "scanning traces for conversations…".into()
+        } else if let Grouping::Metadata(k) = &self.grouping {
+            format!(
+                "no trace in the last {} has metadata.{} — b tries the next key, ] widens the range",
+                RANGES[self.range].0,
+                sanitize::one_line(k)
+            )
+        } else {
+            "no threads in this project: traces logged with a thread_id (or a conversation key in metadata: b) appear here".into()
+        }
+    }
+}
+
+impl ListScreen for ThreadsScreen {
+    type Row = ThreadRow;
+    type Msg = ThreadsMsg;
+
+    fn list(&mut self) -> &mut ListCore<ThreadRow> {
+        &mut self.list
+    }
+
+    /// Sort or search changed.
+    fn requery(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        self.resort(ctx);
+    }
+
+    fn load_more(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        if self.grouping == Grouping::ThreadId && self.list.wants_more(30) {
+            let next = (self.list.len() as u32) / PAGE + 1;
+            self.load(next, PAGE, "page", ctx);
+        }
+    }
+
+    /// This screen's own keys (the list core took movement, sort, search and times).
+    fn own_action(&mut self, action: Action, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
+        match action {
+            Action::Open | Action::Right => {
+                if let (Some(env), Some(r)) = (&self.env, self.list.selected()) {
+                    ctx.push(Box::new(ConversationScreen::grouped(
+                        env.clone(),
+                        &self.project,
+                        self.grouping.clone(),
+                        &r.id,
+                    )));
+                }
+            }
+            Action::CycleGrouping => {
+                let cycle = Grouping::cycle(&self.keys);
+                let i = cycle
+                    .iter()
+                    .position(|g| *g == self.grouping)
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                self.set_grouping(cycle[i % cycle.len()].clone(), ctx);
+            }
+            Action::NextTab | Action::PrevTab if self.grouping != Grouping::ThreadId => {
+                self.range = if action == Action::NextTab {
+                    (self.range + 1).min(RANGES.len() - 1)
+                } else {
+                    self.range.saturating_sub(1)
+                };
+                self.reload(ctx);
+            }
+            Action::LiveTail => {
+                self.live = !self.live;
+                ctx.toast_info(if self.live {
+                    "live refresh on"
+                } else {
+                    "live refresh off"
+                });
+            }
+            Action::Copy => match self.list.selected() {
+                Some(r) => ctx.copy(r.id.clone()),
+                None => return Handled::No,
+            },
+            Action::CopyUrl => match (&self.env, self.list.selected()) {
+                (Some(env), Some(r)) => {
+                    let target = match &self.grouping {
+                        Grouping::ThreadId => Target::Thread(r.id.clone()),
+                        Grouping::Metadata(k) => Target::Conversation {
+                            key: k.clone(),
+                            value: r.id.clone(),
+                        },
+                    };
+                    share::copy_url(env, &self.project, self.project_id, target, ctx);
+                }
+                _ => return Handled::No,
+            },
+            Action::Traces => ctx.open(ScreenRequest::Traces {
+                project: self.project.clone(),
+            }),
+            // Annotation queues (issue 12): mark threads, add them (or the selected one).
+            Action::Mark => match self.selected_model_id() {
+                Some(id) => {
+                    if id.is_none() {
+                        ctx.toast_error(NOT_QUEUEABLE);
+                    }
+                    self.list.mark(id);
+                }
+                None => return Handled::No,
+            },
+            Action::AddToQueue => {
+                let ids = match self.selected_model_id() {
+                    _ if !self.list.marks.is_empty() => self.list.marked_or(None),
+                    Some(Some(id)) => vec![id],
+                    Some(None) => {
+                        ctx.toast_error(NOT_QUEUEABLE);
+                        return Handled::Yes;
+                    }
+                    None => return Handled::No,
+                };
+                let Some(env) = &self.env else {
+                    return Handled::No;
+                };
+                AddToQueueScreen::open(env, "thread", &self.project, ids, ctx);
+            }
+            Action::Back if !self.list.marks.is_empty() => self.list.marks.clear(),
+            Action::Back if !self.list.prompts.search.is_empty() => {
+                self.list.prompts.search.clear();
+                self.resort(ctx);
+            }
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+}
+
+impl Screen for ThreadsScreen {
+    type Msg = ThreadsMsg;
+
+    fn title(&self) -> String {
+        format!("Threads · {}", sanitize::one_line(&self.project))
+    }
+
+    fn context(&self) -> KeyContext {
+        KeyContext::Threads
+    }
+
+    fn on_open(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        ctx.set_project(self.project.clone());
+        self.reload(ctx);
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        self.reload(ctx);
+    }
+
+    fn take_request(&mut self, req: &ScreenRequest, ctx: &mut Ctx<ThreadsMsg>) -> bool {
+        let ScreenRequest::ThreadsBy { project, by } = req else {
+            return false;
+        };
+        if *project != self.project {
+            return false;
+        }
+        match Grouping::parse(by) {
+            Some(g) => {
+                self.auto_tried = true;
+                self.set_grouping(g, ctx);
+            }
+            None => ctx.toast_error(format!(
+                "cannot group threads by `{by}`: give thread_id or a metadata key"
+            )),
+        }
+        true
+    }
+
+    fn capturing_text(&self) -> bool {
+        self.list.capturing_text()
+    }
+
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
+        list::on_key(self, key, ctx)
+    }
+
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
+        list::on_action(self, action, ctx)
+    }
+
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
+        list::on_mouse(self, ev, ctx)
+    }
+
+    fn tick_interval(&self) -> Option<std::time::Duration> {
+        self.live.then(|| {
+            self.env
+                .as_ref()
+                .map(|e| e.refresh.max(std::time::Duration::from_secs(2)))
+                .unwrap_or(std::time::Duration::from_secs(5))
+        })
+    }
+
+    fn on_tick(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        if self.grouping != Grouping::ThreadId {
+            // A metadata scan is re-run only on `r` (it can be large).
+            return;
+        }
+        if self.live && !ctx.in_flight("live") && !ctx.in_flight("page") {
+            let size = self.list.rows.len().clamp(PAGE as usize, MAX_LIVE_ROWS) as u32;
+            self.load(1, size, "live", ctx);
+        }
+    }
+
+    fn on_msg(&mut self, msg: ThreadsMsg, ctx: &mut Ctx<ThreadsMsg>) {
+        let (key, res) = match msg {
+            ThreadsMsg::Url(ready) => {
+                if let Some(id) = share::url_ready(ready, ctx) {
+                    self.project_id = Some(id);
+                }
+                return;
+            }
+            ThreadsMsg::Scan((stream, traces, error, done)) => {
+                self.scanned.extend(traces);
+                let scan = self.scan.get_or_insert_with(Scan::default);
+                scan.read = self.scanned.len();
+                scan.error = error;
+                scan.done = done;
+                scan.limited = done && self.scanned.len() >= MAX_SCAN;
+                if !done {
+                    self.continue_scan(stream, ctx);
+                }
+                self.regroup(ctx);
+                ctx.refreshed();
+                return;
+            }
+            ThreadsMsg::Grouped(g) => {
+                self.grouped = g;
+                self.apply_grouped();
+                let done = self.scan.as_ref().is_some_and(|s| s.done);
+                if done && self.auto_keys.is_some() {
+                    if !self.grouped.is_empty() {
+                        // Auto-detection found conversations under this key.
+                        self.auto_keys = None;
+                    } else if !self.next_auto_key(ctx) {
+                        // No key has any: back to Opik threads (empty).
+                        self.grouping = Grouping::ThreadId;
+                        self.scan = None;
+                        self.list.rows.clear();
+                        self.list.total = Some(0);
+                    }
+                }
+                return;
+            }
+            ThreadsMsg::Page { key, res } => (key, res),
+        };
+        if key == "page" {
+            self.list.loading = false;
+        }
+        match res {
+            Ok((page, p)) => {
+                if key == "live" {
+                    self.merge_live(p);
+                } else {
+                    self.apply_page(page, PAGE, p);
+                    let empty =
+                        self.list.is_empty() && self.list.prompts.search.is_empty() && page <= 1;
+                    if empty && !self.auto_tried {
+                        // No Opik threads here: try the conversation keys in metadata.
+                        self.auto_tried = true;
+                        self.auto_keys = Some(self.keys.clone());
+                        self.next_auto_key(ctx);
+                    }
+                }
+                self.list.error = None;
+                ctx.refreshed();
+                self.load_more(ctx);
+            }
+            Err(e) => {
+                self.list.error = Some(e.to_string());
+                if key != "live" {
+                    ctx.toast_error(format!("loading threads: {e}"));
+                }
+            }
+        }
+    }
+
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let t = ctx.theme;
+        let mut title = vec![
+            Span::styled(
+                format!(" Threads · {} ", sanitize::one_line(&self.project)),
+                t.title,
+            ),
+            Span::styled(
+                format!("by {} ", sanitize::one_line(&self.grouping.label())),
+                t.accent,
+            ),
+        ];
+        if self.grouping == Grouping::ThreadId {
+            if self.live {
+                title.push(Span::styled("● live ", t.success));
+            }
+        } else {
+            title.push(Span::styled(
+                format!("last {} ", RANGES[self.range].0),
+                t.dim,
+            ));
+            title.extend(self.scan.iter().flat_map(|s| s.spans(t)));
+        }
+        title.extend(self.list.prompts.search_span(t));
+        title.extend(self.list.marks_span(" · a: add to queue", t));
+        title.extend(self.list.sort.span(t));
+        let empty = self.empty_text();
+        let (now, abs) = (ctx.now, self.list.absolute_time);
+        self.list.draw(
+            frame,
+            area,
+            t,
+            ListView {
+                title: Line::from(title),
+                columns: &columns(abs),
+                empty: &empty,
+            },
+            |r, c| cell(r, c, now, abs, t),
+            |r| r.model_id,
+        );
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        vec![
+            Action::Open,
+            Action::Search,
+            Action::CycleSort,
+            Action::LiveTail,
+            Action::ToggleTime,
+            Action::CycleGrouping,
+            Action::Mark,
+            Action::AddToQueue,
+            Action::Copy,
+            Action::CopyUrl,
+            Action::Traces,
+            Action::Refresh,
+        ]
+    }
+
+    fn status(&self) -> Option<String> {
+        self.live.then(|| "live".to_string())
+    }
+}

@@ -1,0 +1,67 @@
+//! The metadata scan behind grouping threads by a conversation key (issue 13): the traces
+//! carrying the key, read in chunks through the search stream, with its progress in the
+//! title.
+
+use ratatui::text::Span;
+
+use crate::opik::client::SearchStream;
+use crate::opik::model::Trace;
+use crate::render::{format, sanitize};
+use crate::theme::Theme;
+
+/// Most traces one metadata scan reads.
+pub const MAX_SCAN: usize = 20_000;
+const SCAN_CHUNK: usize = 1_000;
+/// Time ranges `[`/`]` step through: (label, hours).
+pub const RANGES: &[(&str, i64)] = &[("1h", 1), ("24h", 24), ("7d", 24 * 7), ("30d", 24 * 30)];
+
+/// A chunk of a metadata scan: the stream (to continue), the traces read, whether it ended.
+pub type ScanChunk = (SearchStream<Trace>, Vec<Trace>, Option<String>, bool);
+
+/// Progress of a metadata scan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scan {
+    pub read: usize,
+    pub done: bool,
+    pub limited: bool,
+    pub error: Option<String>,
+}
+
+impl Scan {
+    /// The title's progress: scanning, done, or stopped at the limit; and the error.
+    pub fn spans(&self, t: &Theme) -> Vec<Span<'static>> {
+        let read = format::thousands(self.read as i64);
+        let (txt, st) = if self.limited {
+            (
+                format!("scan stopped at {read} traces: narrow the range with [ "),
+                t.warning,
+            )
+        } else if self.done {
+            (format!("{read} traces scanned "), t.dim)
+        } else {
+            (format!("scanning… {read} traces "), t.info)
+        };
+        let mut out = vec![Span::styled(txt, st)];
+        if let Some(e) = &self.error {
+            out.push(Span::styled(
+                format!("error: {} ", sanitize::one_line(e)),
+                t.error,
+            ));
+        }
+        out
+    }
+}
+
+/// Read up to [`SCAN_CHUNK`] traces from a scan stream.
+pub async fn read_chunk(mut stream: SearchStream<Trace>) -> ScanChunk {
+    use futures::StreamExt;
+    let mut out = Vec::new();
+    while out.len() < SCAN_CHUNK {
+        match stream.next().await {
+            Some(Ok(t)) => out.push(t),
+            Some(Err(e)) => return (stream, out, Some(e.to_string()), true),
+            None => return (stream, out, None, true),
+        }
+    }
+    (stream, out, None, false)
+}

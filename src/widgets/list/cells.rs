@@ -1,0 +1,113 @@
+//! Cell text shared by the list screens: times (relative or absolute, `t`), clipped
+//! previews, compact score values, and the dash for a missing value.
+
+use chrono::{DateTime, Utc};
+
+use crate::opik::model::FeedbackScore;
+use crate::render::{format, sanitize};
+
+/// Longest preview a row keeps (memory stays flat with 100k rows).
+pub const PREVIEW_CHARS: usize = 160;
+
+/// `–`: a value the server did not give.
+pub fn dash() -> String {
+    "–".to_string()
+}
+
+/// A time cell: `2m ago`, or the date when `absolute`; `–` when unknown.
+pub fn time(t: Option<DateTime<Utc>>, now: DateTime<Utc>, absolute: bool) -> String {
+    match t {
+        None => dash(),
+        Some(t) if absolute => format::absolute(t),
+        Some(t) => format::relative(t, now),
+    }
+}
+
+/// Cut a preview to [`PREVIEW_CHARS`] characters, ending in `…` when cut.
+pub fn clip(s: String) -> String {
+    if s.chars().count() > PREVIEW_CHARS {
+        let mut t: String = s.chars().take(PREVIEW_CHARS - 1).collect();
+        t.push('…');
+        t
+    } else {
+        s
+    }
+}
+
+/// Shorten a score value: `0.8`, `1`, `0.333`.
+pub fn score_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e9 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Scores in one cell: `helpfulness 0.8 · relevance 1` (names sanitised).
+pub fn compact_scores(scores: &[FeedbackScore]) -> String {
+    scores
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                sanitize::one_line(&s.name),
+                s.value.map(score_value).unwrap_or_else(dash)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Tags in one cell: `prod,beta` (sanitised).
+pub fn tags(tags: &[String]) -> String {
+    tags.iter()
+        .map(|t| sanitize::one_line(t))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_relative_or_absolute() {
+        let now = crate::app::testing::fixed_now();
+        let t = now - chrono::Duration::minutes(2);
+        assert_eq!(time(None, now, false), "–");
+        assert_eq!(time(Some(t), now, false), format::relative(t, now));
+        assert_eq!(time(Some(t), now, true), format::absolute(t));
+    }
+
+    #[test]
+    fn previews_are_clipped_by_characters() {
+        let long = "é".repeat(PREVIEW_CHARS + 5);
+        let c = clip(long);
+        assert_eq!(c.chars().count(), PREVIEW_CHARS);
+        assert!(c.ends_with('…'));
+        assert_eq!(clip("short".into()), "short");
+    }
+
+    #[test]
+    fn scores_and_tags_fit_one_line() {
+        let s = |name: &str, value| FeedbackScore {
+            name: name.into(),
+            value,
+            ..FeedbackScore::default()
+        };
+        assert_eq!(
+            compact_scores(&[s("help\u{1b}[1mful", Some(0.8)), s("safe", None)]),
+            "helpful 0.8 · safe –"
+        );
+        assert_eq!(tags(&["prod".into(), "a\nb".into()]), "prod,a b");
+    }
+
+    #[test]
+    fn score_values_are_short() {
+        assert_eq!(score_value(1.0), "1");
+        assert_eq!(score_value(0.8), "0.8");
+        assert_eq!(score_value(1.0 / 3.0), "0.33");
+        assert_eq!(score_value(-2.0), "-2");
+    }
+}
