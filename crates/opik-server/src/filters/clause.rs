@@ -63,11 +63,19 @@ pub(super) fn one(
         Ty::Queue(item) => queue(&item, op, &val, ctx, &mut p),
         Ty::Score(kind, id) => {
             require_key(field, &key)?;
-            score(kind, &id, field, op, key, &val, &mut p)?
+            // The entity's own score named `key` (averaged over authors).
+            let from = format!(
+                "FROM feedback_scores fs WHERE fs.entity_type = '{kind}' AND fs.entity_id = {id} AND fs.name = ?"
+            );
+            score(&from, field, op, key, &val, &mut p)?
         }
         Ty::SpanScore(id) => {
             require_key(field, &key)?;
-            span_score(&id, field, op, key, &val, &mut p)?
+            // A trace's span scores named `key` (averaged).
+            let from = format!(
+                "FROM feedback_scores fs JOIN spans sp ON fs.entity_type = 'span' AND fs.entity_id = sp.id WHERE sp.trace_id = {id} AND fs.name = ?"
+            );
+            score(&from, field, op, key, &val, &mut p)?
         }
         Ty::Error(col) => {
             if op == "is_empty" {
@@ -226,45 +234,16 @@ fn require_key(field: &str, key: &str) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// The entity's own score named `key` (averaged over authors), or its presence.
+/// Over the score rows `from` (bound to the name `key`): none, some, or their average
+/// compared with the value.
 fn score(
-    kind: &str,
-    id: &str,
+    from: &str,
     field: &str,
     op: &str,
     key: String,
     val: &str,
     p: &mut Vec<SqlValue>,
 ) -> Result<String, ServerError> {
-    let sub = format!(
-        "SELECT avg(fs.value) FROM feedback_scores fs WHERE fs.entity_type = '{kind}' AND fs.entity_id = {id} AND fs.name = ?"
-    );
-    let exists = format!(
-        "EXISTS (SELECT 1 FROM feedback_scores fs WHERE fs.entity_type = '{kind}' AND fs.entity_id = {id} AND fs.name = ?)"
-    );
-    p.push(sv(key));
-    Ok(match op {
-        "is_empty" => format!("NOT {exists}"),
-        "is_not_empty" => exists,
-        _ => {
-            p.push(SqlValue::Real(num(field, val)?));
-            format!("({sub}) {} ?", sql_op(op))
-        }
-    })
-}
-
-/// A trace's span scores named `key` (averaged), or their presence.
-fn span_score(
-    id: &str,
-    field: &str,
-    op: &str,
-    key: String,
-    val: &str,
-    p: &mut Vec<SqlValue>,
-) -> Result<String, ServerError> {
-    let from = format!(
-        "FROM feedback_scores fs JOIN spans sp ON fs.entity_type = 'span' AND fs.entity_id = sp.id WHERE sp.trace_id = {id} AND fs.name = ?"
-    );
     p.push(sv(key));
     Ok(match op {
         "is_empty" => format!("NOT EXISTS (SELECT 1 {from})"),

@@ -51,6 +51,21 @@ fn range_params(q: &MetricQuery) -> (Vec<SqlValue>, String) {
     (params, f)
 }
 
+/// Run `sql` with `params` and hand each row to `f`.
+fn each_row(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<SqlValue>,
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached(sql)?;
+    let mut rows = st.query(params_from_iter(params))?;
+    while let Some(r) = rows.next()? {
+        f(r)?;
+    }
+    Ok(())
+}
+
 /// Trace counts, durations, cost, token usage (and the guardrail count, always empty).
 fn trace_metric(
     conn: &Connection,
@@ -71,8 +86,6 @@ fn trace_metric(
         "SELECT t.id, {cols} FROM traces t \
          WHERE t.project_id = ?1 AND t.has_create = 1 AND t.id >= ?2 AND t.id < ?3{f}"
     );
-    let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params_from_iter(params))?;
     let names = dur_names("duration");
     match mt {
         "TRACE_COUNT" => sb.touch("traces"),
@@ -84,9 +97,9 @@ fn trace_metric(
     let mut last = None;
     // Rows come in bucket order: sum into `acc` and hand each bucket to `sb` once.
     let mut acc = BucketAcc::default();
-    while let Some(r) = rows.next()? {
+    each_row(conn, &sql, params, |r| {
         let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
-            continue;
+            return Ok(());
         };
         let b = q.bucket_cached(ms, &mut last);
         acc.at(b, &mut sb, &names);
@@ -111,7 +124,8 @@ fn trace_metric(
                 // Guardrails are not stored by this server: the series stays empty.
             }
         }
-    }
+        Ok(())
+    })?;
     acc.flush(&mut sb, &names);
     Ok(response(q, sb, quantiles_of("duration")))
 }
@@ -128,8 +142,6 @@ fn span_metric(
         "SELECT s.id, s.duration, s.usage FROM spans s \
          WHERE s.project_id = ?1 AND s.has_create = 1 AND s.id >= ?2 AND s.id < ?3{f}"
     );
-    let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params_from_iter(params))?;
     let names = dur_names("duration");
     match mt {
         "SPAN_COUNT" => sb.touch("spans"),
@@ -137,9 +149,9 @@ fn span_metric(
         _ => {}
     }
     let mut last = None;
-    while let Some(r) = rows.next()? {
+    each_row(conn, &sql, params, |r| {
         let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
-            continue;
+            return Ok(());
         };
         let b = q.bucket_cached(ms, &mut last);
         match mt {
@@ -157,7 +169,8 @@ fn span_metric(
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(response(q, sb, quantiles_of("duration")))
 }
 
@@ -203,16 +216,15 @@ fn score_averages(
     params: Vec<SqlValue>,
 ) -> rusqlite::Result<ProjectMetricResponse> {
     let mut sb = SeriesBuilder::default();
-    let mut st = conn.prepare_cached(sql)?;
-    let mut rows = st.query(params_from_iter(params))?;
-    while let Some(r) = rows.next()? {
+    each_row(conn, sql, params, |r| {
         let id: String = r.get(0)?;
         let name: String = r.get(1)?;
         let v: Option<f64> = r.get(2)?;
         if let (Some(ms), Some(v)) = (id_millis(&id), v) {
             sb.add(&name, q.bucket_of(ms), v);
         }
-    }
+        Ok(())
+    })?;
     Ok(response(q, sb, |_| Reduce::Avg))
 }
 
@@ -236,15 +248,15 @@ fn thread_metric(
          WHERE th.project_id = ?1 AND th.thread_model_id >= ?2 AND th.thread_model_id < ?3{f} \
          GROUP BY th.thread_model_id"
     );
-    let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params_from_iter(params))?;
-    while let Some(r) = rows.next()? {
+    each_row(conn, &sql, params, |r| {
         let id: String = r.get(0)?;
-        let Some(ms) = id_millis(&id) else { continue };
+        let Some(ms) = id_millis(&id) else {
+            return Ok(());
+        };
         let b = q.bucket_of(ms);
         if mt == "THREAD_COUNT" {
             sb.add("threads", b, 1.0);
-            continue;
+            return Ok(());
         }
         let s: Option<String> = r.get(1)?;
         let e: Option<String> = r.get(2)?;
@@ -257,7 +269,8 @@ fn thread_metric(
                 sb.add_sample(n, b, d);
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(response(q, sb, quantiles_of("thread_duration")))
 }
 
