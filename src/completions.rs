@@ -28,7 +28,8 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
         // differently): generate for a name without one, then register it for the real name.
         let plain = name.replace('-', "_");
         clap_complete::generate(shell, &mut cmd, plain.clone(), &mut script);
-        let text = String::from_utf8_lossy(&script).replace(&format!(" {plain}\n"), &format!(" {name}\n"));
+        let text =
+            String::from_utf8_lossy(&script).replace(&format!(" {plain}\n"), &format!(" {name}\n"));
         out.write_all(text.as_bytes())?;
     } else {
         clap_complete::generate(shell, &mut cmd, name, &mut script);
@@ -63,7 +64,10 @@ fn own_options(sub: &clap::Command) -> clap::Command {
     clap::Command::new(sub.get_name().to_string())
         .disable_help_flag(true)
         .disable_version_flag(true)
-        .args(sub.get_arguments().map(|a| a.clone().help_heading(heading.clone())))
+        .args(
+            sub.get_arguments()
+                .map(|a| a.clone().help_heading(heading.clone())),
+        )
 }
 
 /// Each rendered section starts with the same two-line preamble (defining `\*(Aq`): keep the
@@ -107,7 +111,8 @@ mod tests {
         }
         // positional arguments keep their optional/required markers; no per-command --help
         assert!(page.contains("[\\fIQUEUE\\fR]") && page.contains("<\\fISHELL\\fR>"));
-        let own = &page[page.find(".SH \"DASHBOARD OPTIONS\"").unwrap()..page.find(".SH COMMANDS").unwrap()];
+        let own = &page
+            [page.find(".SH \"DASHBOARD OPTIONS\"").unwrap()..page.find(".SH COMMANDS").unwrap()];
         assert!(!own.contains("help") && !own.contains("\\-\\-url"), "{own}");
     }
 }

@@ -46,7 +46,9 @@ fn run(program: &Path, args: &[&str], url: &str, home: &Path, env: &[(&str, &str
 }
 
 async fn get(base: &str, path: &str) -> Value {
-    let r = reqwest::get(format!("{base}/v1/private/{path}")).await.unwrap();
+    let r = reqwest::get(format!("{base}/v1/private/{path}"))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "GET {path}");
     r.json().await.unwrap()
 }
@@ -61,7 +63,12 @@ fn keys(v: &Value) -> Vec<&str> {
 
 fn score(entity: &Value, name: &str) -> Option<(f64, Option<String>)> {
     entity["feedback_scores"].as_array()?.iter().find_map(|s| {
-        (s["name"] == name).then(|| (s["value"].as_f64().unwrap(), s["reason"].as_str().map(str::to_string)))
+        (s["name"] == name).then(|| {
+            (
+                s["value"].as_f64().unwrap(),
+                s["reason"].as_str().map(str::to_string),
+            )
+        })
     })
 }
 
@@ -82,7 +89,10 @@ async fn opik_cli_moves_a_project_between_two_servers() {
         &[script.to_str().unwrap()],
         &src.base(),
         home,
-        &[("TEST_PROJECT", PROJECT), ("NOTES", notes.to_str().unwrap())],
+        &[
+            ("TEST_PROJECT", PROJECT),
+            ("NOTES", notes.to_str().unwrap()),
+        ],
     );
     let ids: Vec<String> = logged
         .lines()
@@ -92,7 +102,13 @@ async fn opik_cli_moves_a_project_between_two_servers() {
 
     let exp = home.join("exp");
     let path = exp.to_str().unwrap();
-    run(&opik_cli, &["export", "default", PROJECT, "traces", "--path", path], &src.base(), home, &[]);
+    run(
+        &opik_cli,
+        &["export", "default", PROJECT, "traces", "--path", path],
+        &src.base(),
+        home,
+        &[],
+    );
     let project_dir = std::fs::read_dir(exp.join("default/projects"))
         .unwrap()
         .next()
@@ -107,7 +123,13 @@ async fn opik_cli_moves_a_project_between_two_servers() {
         })
         .count();
     assert_eq!(files, 4, "one file per trace in {}", project_dir.display());
-    let out = run(&opik_cli, &["import", "default", PROJECT, "traces", "--path", path], &dst.base(), home, &[]);
+    let out = run(
+        &opik_cli,
+        &["import", "default", PROJECT, "traces", "--path", path],
+        &dst.base(),
+        home,
+        &[],
+    );
     assert!(out.contains("Successfully imported 4 traces"), "{out}");
 
     // ---- traces: new ids, the old one in metadata._import_id, everything else as logged
@@ -137,14 +159,23 @@ async fn opik_cli_moves_a_project_between_two_servers() {
         assert_eq!(t["span_count"], 2);
         assert_eq!(t["usage"]["total_tokens"], 120 + i);
         assert_eq!(t["usage"]["prompt_tokens"], 100 + i);
-        assert!(t["comments"].as_array().is_none_or(Vec::is_empty), "comments stay behind");
+        assert!(
+            t["comments"].as_array().is_none_or(Vec::is_empty),
+            "comments stay behind"
+        );
     }
     let lone = by_old[&ids[3]];
     assert_eq!(lone["error_info"]["message"], "boom");
     assert!(lone["thread_id"].is_null());
     // trace scores, with their reasons
-    assert_eq!(score(by_old[&ids[0]], "helpful"), Some((1.0, Some("clear".into()))));
-    assert_eq!(score(by_old[&ids[1]], "helpful"), Some((0.0, Some("wrong".into()))));
+    assert_eq!(
+        score(by_old[&ids[0]], "helpful"),
+        Some((1.0, Some("clear".into())))
+    );
+    assert_eq!(
+        score(by_old[&ids[1]], "helpful"),
+        Some((0.0, Some("wrong".into())))
+    );
     assert_eq!(score(by_old[&ids[1]], "tone"), Some((0.5, None)));
     assert_eq!(score(by_old[&ids[2]], "helpful"), None);
 
@@ -153,7 +184,10 @@ async fn opik_cli_moves_a_project_between_two_servers() {
     assert_eq!(spans["total"], 6);
     let new_ids: Vec<&Value> = ids.iter().take(3).map(|o| &by_old[o]["id"]).collect();
     for (i, tid) in new_ids.iter().enumerate() {
-        let of: Vec<&Value> = content(&spans).iter().filter(|s| &&s["trace_id"] == tid).collect();
+        let of: Vec<&Value> = content(&spans)
+            .iter()
+            .filter(|s| &&s["trace_id"] == tid)
+            .collect();
         let chat = of.iter().find(|s| s["name"] == "chat").unwrap();
         let lookup = of.iter().find(|s| s["name"] == "lookup").unwrap();
         assert_eq!(lookup["parent_span_id"], chat["id"]);
@@ -164,23 +198,45 @@ async fn opik_cli_moves_a_project_between_two_servers() {
         assert_eq!(chat["usage"]["completion_tokens"], 20);
         assert_eq!(chat["start_time"], format!("2026-11-20T09:0{i}:01.000000Z"));
         let cost = chat["total_estimated_cost"].as_f64();
-        assert!(cost.is_some_and(|c| c != 0.5), "cost {cost:?}: not the hand-set 0.5");
+        assert!(
+            cost.is_some_and(|c| c != 0.5),
+            "cost {cost:?}: not the hand-set 0.5"
+        );
         let accuracy = score(chat, "accuracy");
-        assert_eq!(accuracy, (i == 2).then(|| (0.75, Some("close".to_string()))));
+        assert_eq!(
+            accuracy,
+            (i == 2).then(|| (0.75, Some("close".to_string())))
+        );
     }
     let src_spans = get(&a, &format!("spans?{q}")).await;
-    assert!(content(&src_spans).iter().filter(|s| s["name"] == "chat").all(|s| s["total_estimated_cost"] == 0.5));
+    assert!(
+        content(&src_spans)
+            .iter()
+            .filter(|s| s["name"] == "chat")
+            .all(|s| s["total_estimated_cost"] == 0.5)
+    );
 
     // ---- the thread arrives (its turns are the traces); its score does not
-    let threads = get(&b, &format!("traces/threads?project_name={PROJECT}&size=10")).await;
+    let threads = get(
+        &b,
+        &format!("traces/threads?project_name={PROJECT}&size=10"),
+    )
+    .await;
     assert_eq!(threads["total"], 1);
     let th = &content(&threads)[0];
     assert_eq!(th["id"], "conv-1");
     assert_eq!(th["number_of_messages"], 6);
     assert_eq!(keys(&th["first_message"]), ["user_message", "thread_id"]);
     assert!(score(th, "frustration").is_none());
-    let src_threads = get(&a, &format!("traces/threads?project_name={PROJECT}&size=10")).await;
-    assert_eq!(score(&content(&src_threads)[0], "frustration").map(|s| s.0), Some(0.2));
+    let src_threads = get(
+        &a,
+        &format!("traces/threads?project_name={PROJECT}&size=10"),
+    )
+    .await;
+    assert_eq!(
+        score(&content(&src_threads)[0], "frustration").map(|s| s.0),
+        Some(0.2)
+    );
 
     // ---- the attachment moves, byte for byte
     let new0 = by_old[&ids[0]];
@@ -195,14 +251,22 @@ async fn opik_cli_moves_a_project_between_two_servers() {
     .await;
     let att = &content(&list)[0];
     assert_eq!(att["file_name"], "notes.txt");
-    let body = reqwest::get(att["link"].as_str().unwrap()).await.unwrap().text().await.unwrap();
+    let body = reqwest::get(att["link"].as_str().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(body, std::fs::read_to_string(&notes).unwrap());
 
     // ---- left behind: comments, feedback definitions, annotation queues
     let src_trace = get(&a, &format!("traces/{}", ids[0])).await;
     assert_eq!(src_trace["comments"][0]["text"], "checked by hand");
     let names = |v: &Value| -> Vec<String> {
-        content(v).iter().map(|d| d["name"].as_str().unwrap().to_string()).collect()
+        content(v)
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
     };
     let defs = "feedback-definitions?size=100";
     assert!(names(&get(&a, defs).await).contains(&"helpful".to_string()));

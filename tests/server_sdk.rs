@@ -57,23 +57,36 @@ fn sdk_command(
     c
 }
 
+/// Run `tests/sdk/SCRIPT` against `srv` logging into `project`; its stdout, which must end
+/// well and contain `ok_line`.
+async fn run_script(
+    py: &PathBuf,
+    script: &str,
+    project: &str,
+    srv: &ServerHandle,
+    dir: &tempfile::TempDir,
+    ok_line: &str,
+) -> String {
+    let out = sdk_command(py, script, srv, dir.path())
+        .env("TEST_PROJECT", project)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains(ok_line),
+        "{script} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_core_suite() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let srv = start(&dir).await;
-    let out = sdk_command(&py, "core.py", &srv, dir.path())
-        .env("TEST_PROJECT", "sdk-core")
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "SDK suite failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("core SDK suite OK"), "{stdout}\n{stderr}");
+    run_script(&py, "core.py", "sdk-core", &srv, &dir, "core SDK suite OK").await;
     srv.shutdown().await;
 }
 
@@ -144,7 +157,10 @@ fn key_order(v: &Value) -> Vec<String> {
     fn walk(path: String, v: &Value, out: &mut Vec<String>) {
         match v {
             Value::Object(m) => {
-                out.push(format!("{path}: {}", m.keys().cloned().collect::<Vec<_>>().join(",")));
+                out.push(format!(
+                    "{path}: {}",
+                    m.keys().cloned().collect::<Vec<_>>().join(",")
+                ));
                 for (k, c) in m {
                     walk(format!("{path}.{k}"), c, out);
                 }
@@ -172,15 +188,15 @@ async fn sdk_key_order_is_kept_end_to_end() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let srv = start(&dir).await;
-    let out = sdk_command(&py, "key_order.py", &srv, dir.path())
-        .env("TEST_PROJECT", "key-order")
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "SDK key order failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("key order SDK suite OK"), "{stdout}\n{stderr}");
+    let stdout = run_script(
+        &py,
+        "key_order.py",
+        "key-order",
+        &srv,
+        &dir,
+        "key order SDK suite OK",
+    )
+    .await;
     let ids: Value = stdout
         .lines()
         .find_map(|l| l.strip_prefix("IDS "))
@@ -193,13 +209,18 @@ async fn sdk_key_order_is_kept_end_to_end() {
         "alpha": {"zulu": 1, "bravo": [{"yankee": 1, "alpha": 2}], "mike": {"z": 0, "a": 1}}});
     let output = json!({"zz_answer": "It ships today.", "reasoning": {"step_b": 1, "step_a": 2},
         "a_last": true});
-    let metadata = json!({"z_source": "web", "customer": {"tier": "gold", "id": 7}, "a_flag": false});
+    let metadata =
+        json!({"z_source": "web", "customer": {"tier": "gold", "id": 7}, "a_flag": false});
     let span_input = json!({"query": "parcel", "k": 3, "filters": {"z": 1, "a": 2}});
     let span_metadata = json!({"retriever": "bm25", "index": "parcels", "a": 1});
 
     // the stored text, byte for byte as the server sends it
     let raw = reqwest::Client::new()
-        .get(format!("{}/v1/private/traces/{}", srv.base_url(), id("trace")))
+        .get(format!(
+            "{}/v1/private/traces/{}",
+            srv.base_url(),
+            id("trace")
+        ))
         .header("authorization", "key-alice")
         .send()
         .await
@@ -219,18 +240,32 @@ async fn sdk_key_order_is_kept_end_to_end() {
     let t = c.get_trace(id("trace")).await.unwrap();
     assert_eq!(key_order(t.input.as_ref().unwrap()), key_order(&input));
     assert_eq!(key_order(t.output.as_ref().unwrap()), key_order(&output));
-    assert_eq!(key_order(t.metadata.as_ref().unwrap()), key_order(&metadata));
+    assert_eq!(
+        key_order(t.metadata.as_ref().unwrap()),
+        key_order(&metadata)
+    );
     let s = c.get_span(id("span")).await.unwrap();
     assert_eq!(key_order(s.input.as_ref().unwrap()), key_order(&span_input));
-    assert_eq!(key_order(s.metadata.as_ref().unwrap()), key_order(&span_metadata));
+    assert_eq!(
+        key_order(s.metadata.as_ref().unwrap()),
+        key_order(&span_metadata)
+    );
     let q = ListQuery {
         project_name: Some("key-order".into()),
         ..ListQuery::default()
     };
     let page = c.list_traces(&q).await.unwrap();
-    let listed = page.content.iter().find(|t| t.id == Some(id("trace"))).unwrap();
+    let listed = page
+        .content
+        .iter()
+        .find(|t| t.id == Some(id("trace")))
+        .unwrap();
     assert_eq!(key_order(listed.input.as_ref().unwrap()), key_order(&input));
-    let decorated = page.content.iter().find(|t| t.id == Some(id("decorated"))).unwrap();
+    let decorated = page
+        .content
+        .iter()
+        .find(|t| t.id == Some(id("decorated")))
+        .unwrap();
     assert_eq!(
         preview(decorated.input.as_ref(), Kind::Input),
         r#"{"user_message":"Second question","thread_id":"ko-thread"}"#
