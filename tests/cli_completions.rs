@@ -173,7 +173,7 @@ fn an_unknown_or_missing_shell_is_a_clear_usage_error() {
 fn a_reader_that_stops_early_is_not_an_error() {
     for args in [&["man"][..], &["completions", "zsh"]] {
         let mut child = Command::new(BIN)
-            .args(&args)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
