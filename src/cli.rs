@@ -1,5 +1,6 @@
 //! The command line (clap derive): global connection options and one subcommand per screen,
-//! plus `serve`, `demo`, `config`, and `completions` / `man` (see [`crate::completions`]). `main.rs` turns a parsed [`Cli`] into a run.
+//! plus `serve`, `demo`, `config`, and `completions` / `man` (see [`crate::completions`]).
+//! `main.rs` turns a parsed [`Cli`] into a run.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,9 +1,8 @@
 //! `opik-tui`: parse the command line, resolve the connection and settings, start logging, and
 //! dispatch: `completions` / `man` print what the CLI definition generates, `config` prints
-//! the resolved connection, `serve` runs the embedded server
-//! headless, `demo` opens the TUI on a demo-filled embedded server, and the screen commands
-//! (`projects` by default) open the TUI on the configured Opik — or, with no URL configured,
-//! on the embedded local server.
+//! the resolved connection, `serve` runs the embedded server headless, `demo` opens the TUI on
+//! a demo-filled embedded server, and the screen commands (`projects` by default) open the TUI
+//! on the configured Opik — or, with no URL configured, on the embedded local server.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 use std::io;
