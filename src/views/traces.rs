@@ -594,4 +594,26 @@ mod column_tests {
         assert!(w(true) >= shown.chars().count(), "{shown} in {}", w(true));
         assert_eq!(w(false), 10);
     }
+
+    #[test]
+    fn previews_keep_the_senders_key_order() {
+        // `@opik.track def reply(user_message, thread_id)` logs its arguments in this order
+        let input = r#"{"user_message":"Where is my parcel?","thread_id":"t-1","zeta":1,"alpha":{"z":1,"a":2}}"#;
+        let t = Trace {
+            input: serde_json::from_str(input).ok(),
+            output: serde_json::from_str(r#"{"zz":1,"aa":2}"#).ok(),
+            ..Default::default()
+        };
+        let row = TraceRow::from_trace(&t);
+        assert_eq!(row.input, input);
+        assert_eq!(row.output, r#"{"zz":1,"aa":2}"#);
+        let th = crate::opik::model::Thread {
+            first_message: t.input.clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            crate::views::threads::ThreadRow::from_thread(&th).first,
+            input
+        );
+    }
 }
