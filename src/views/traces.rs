@@ -5,7 +5,6 @@
 //! (new traces appear on top, the selection stays on its trace), `y` copies the id, `space`
 //! marks rows, `Enter` opens the trace.
 
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
@@ -26,7 +25,7 @@ use crate::theme::Theme;
 use crate::views::queues::AddToQueueScreen;
 use crate::widgets::list::cells::{clip, compact_scores, dash, tags, time};
 use crate::widgets::list::screen::{self as list, ListScreen};
-use crate::widgets::list::{ListCore, ListView, Prompts, SortOption};
+use crate::widgets::list::{ListCore, ListView, PageRequest, Prompts, SortOption};
 use crate::widgets::table::{Cell, Column};
 
 const PAGE: u32 = 100;
@@ -77,16 +76,16 @@ impl TraceRow {
 }
 
 /// Sort orders `s` cycles through, with the column that shows the arrow; the first is the
-/// server's default (newest first).
+/// server's default (newest first: by id, which is time-ordered in Opik and here).
 const SORTS: &[SortOption] = &[
-    SortOption::server_default("newest", true, 0),
+    SortOption::server_default("newest", "id", true, 0),
     SortOption::by("duration", "duration", true, 4),
     SortOption::by("cost", "total_estimated_cost", true, 6),
     SortOption::by("name", "name", false, 1),
     SortOption::by("start", "start_time", false, 0),
 ];
 
-type PageResult = Result<(u32, Page<Trace>), ApiError>;
+type PageResult = Result<(PageRequest, Page<Trace>), ApiError>;
 
 /// What the traces screen's tasks return.
 pub enum TracesMsg {
@@ -106,7 +105,6 @@ pub struct TracesScreen {
     env: Option<Rc<AppEnv>>,
     pub project: String,
     pub list: ListCore<TraceRow>,
-    ids: HashSet<Uuid>,
     pub live: bool,
     /// The applied filter string, parsed (its text is `list.prompts.filter`).
     filters: Vec<Filter>,
@@ -124,17 +122,15 @@ impl TracesScreen {
 
     /// A screen showing `rows` (no server; for snapshots and benchmarks).
     pub fn with_rows(project: &str, rows: Vec<TraceRow>, total: Option<i64>) -> TracesScreen {
-        let ids = rows.iter().filter_map(|r| r.id).collect();
-        let mut list = ListCore::new(rows, total)
+        let list = ListCore::new(rows, total)
             .sorted(SORTS)
             .prompts(Prompts::search("search: ").with_filter())
-            .timed();
-        list.loaded_pages = 1;
+            .timed()
+            .paged(PAGE);
         TracesScreen {
             env: None,
             project: project.to_string(),
             list,
-            ids,
             live: false,
             filters: Vec::new(),
             project_id: None,
@@ -162,11 +158,11 @@ impl TracesScreen {
         ]
     }
 
-    fn query(&self, page: u32) -> ListQuery {
+    fn query(&self, req: PageRequest) -> ListQuery {
         ListQuery {
             project_name: Some(self.project.clone()),
-            page,
-            size: PAGE,
+            page: req.page,
+            size: req.size,
             filters: self.filters.clone(),
             sorting: self.list.sort.sorting(),
             search: self.list.prompts.search_query(),
@@ -175,22 +171,23 @@ impl TracesScreen {
         }
     }
 
-    fn load(&mut self, page: u32, key: &'static str, ctx: &mut Ctx<TracesMsg>) {
+    fn load(&mut self, req: PageRequest, key: &'static str, ctx: &mut Ctx<TracesMsg>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
-        let q = self.query(page);
+        let q = self.query(req);
         if key == "page" {
             self.list.loading = true;
         }
         ctx.spawn(key, async move {
-            let res: PageResult = client.list_traces(&q).await.map(|p| (page, p));
+            let res: PageResult = client.list_traces(&q).await.map(|p| (req, p));
             TracesMsg::Page { key, res }
         });
     }
 
     fn reload(&mut self, ctx: &mut Ctx<TracesMsg>) {
         ctx.cancel("tail");
-        self.load(1, "page", ctx);
+        let req = self.list.request_first();
+        self.load(req, "page", ctx);
     }
 
     fn selected_id(&self) -> Option<Uuid> {
@@ -200,48 +197,12 @@ impl TracesScreen {
     /// Merge a fresh first page on top (live tail): rows not seen yet go above, the
     /// selection stays on the same trace.
     pub fn merge_head(&mut self, fresh: &[Trace], total: Option<i64>) -> usize {
-        let new: Vec<TraceRow> = fresh
+        let rows = fresh
             .iter()
-            .filter(|t| t.id.is_some_and(|id| !self.ids.contains(&id)))
+            .filter(|t| t.id.is_some())
             .map(TraceRow::from_trace)
             .collect();
-        let n = new.len();
-        let list = &mut self.list;
-        if n > 0 {
-            let was_empty = list.rows.is_empty();
-            self.ids.extend(new.iter().filter_map(|r| r.id));
-            list.rows.splice(0..0, new);
-            if !was_empty {
-                list.table.selected += n;
-            }
-        }
-        if let Some(t) = total {
-            list.total = Some(t.max(list.rows.len() as i64));
-        }
-        n
-    }
-
-    fn apply_page(&mut self, page: u32, p: Page<Trace>) {
-        let rows: Vec<TraceRow> = p.content.iter().map(TraceRow::from_trace).collect();
-        if page <= 1 {
-            let keep = self.selected_id();
-            self.ids = rows.iter().filter_map(|r| r.id).collect();
-            self.list.rows = rows;
-            if !keep.is_some_and(|id| self.list.select_where(|r| r.id == Some(id))) {
-                self.list.table.first();
-            }
-        } else {
-            for r in rows {
-                if let Some(id) = r.id
-                    && !self.ids.insert(id)
-                {
-                    continue;
-                }
-                self.list.rows.push(r);
-            }
-        }
-        self.list.loaded_pages = page;
-        self.list.total = p.total;
+        self.list.merge_top(rows, total, |r| r.id)
     }
 }
 
@@ -285,8 +246,10 @@ impl ListScreen for TracesScreen {
     }
 
     fn load_more(&mut self, ctx: &mut Ctx<TracesMsg>) {
-        if self.list.wants_more(30) {
-            self.load(self.list.loaded_pages + 1, "page", ctx);
+        if self.env.is_some()
+            && let Some(req) = self.list.request_more(30)
+        {
+            self.load(req, "page", ctx);
         }
     }
 
@@ -390,7 +353,6 @@ impl Screen for TracesScreen {
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<TracesMsg>) {
-        self.list.loaded_pages = 0;
         self.reload(ctx);
     }
 
@@ -429,7 +391,12 @@ impl Screen for TracesScreen {
 
     fn on_tick(&mut self, ctx: &mut Ctx<TracesMsg>) {
         if self.live && !ctx.in_flight("tail") && !ctx.in_flight("page") {
-            self.load(1, "tail", ctx);
+            let head = PageRequest {
+                page: 1,
+                size: PAGE,
+                replace: false,
+            };
+            self.load(head, "tail", ctx);
         }
     }
 
@@ -447,11 +414,12 @@ impl Screen for TracesScreen {
             self.list.loading = false;
         }
         match res {
-            Ok((page, p)) => {
+            Ok((req, p)) => {
                 if key == "tail" {
                     self.merge_head(&p.content, p.total);
                 } else {
-                    self.apply_page(page, p);
+                    let rows = p.content.iter().map(TraceRow::from_trace).collect();
+                    self.list.place(req, rows, p.total, |r| r.id);
                 }
                 self.list.error = None;
                 ctx.refreshed();

@@ -18,7 +18,39 @@ pub struct Driver {
     pub height: u16,
 }
 
+/// An embedded server on a free port with its database in `dir`.
+pub async fn embedded_server(dir: &std::path::Path) -> opik_tui::server::ServerHandle {
+    opik_tui::server::spawn(opik_tui::server::ServerConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        db_path: dir.join("opik.db"),
+        api_key: None,
+        users_file: None,
+    })
+    .await
+    .expect("embedded server")
+}
+
 impl Driver {
+    /// The app on the server at `base` (no screen open yet), `width`×`height`.
+    pub fn connected(base: &str, width: u16, height: u16) -> Driver {
+        let client = opik_tui::opik::client::OpikClient::new(&opik_tui::config::Connection {
+            base_url: base.to_string(),
+            api_key: None,
+            workspace: "default".into(),
+            project: None,
+            explicit: true,
+        })
+        .expect("client");
+        let env = std::rc::Rc::new(opik_tui::app::AppEnv::new(client, base, "default"));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let app = App::new(
+            opik_tui::app::testing::test_config(),
+            opik_tui::app::registry::opener(env),
+            opik_tui::app::tasks::Tasks::new(Some(tx)),
+        );
+        Driver::new(app, rx, width, height)
+    }
+
     pub fn new(app: App, rx: UnboundedReceiver<TaskMsg>, width: u16, height: u16) -> Driver {
         Driver {
             app,

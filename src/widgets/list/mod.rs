@@ -13,6 +13,7 @@ pub mod cells;
 pub mod prompt;
 pub mod screen;
 pub mod sort;
+pub mod window;
 
 use std::collections::BTreeSet;
 
@@ -28,6 +29,7 @@ use crate::widgets::table::{self, Cell, Column, TableState, TableView};
 
 pub use prompt::{PromptKind, PromptStep, Prompts};
 pub use sort::{Sort, SortOption};
+pub use window::{PageRequest, Window};
 
 /// What an action on a list comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +87,8 @@ pub struct ListCore<R> {
     pub marks: BTreeSet<Uuid>,
     /// Times as dates instead of `2m ago` (`t`).
     pub absolute_time: bool,
-    /// Pages loaded so far.
-    pub loaded_pages: u32,
+    /// The part of a server-paged result that is loaded ([`window`]).
+    pub window: Window,
     /// A page is on its way.
     pub loading: bool,
     /// The last load failed with this.
@@ -105,7 +107,7 @@ impl<R> ListCore<R> {
             prompts: Prompts::none(),
             marks: BTreeSet::new(),
             absolute_time: false,
-            loaded_pages: 0,
+            window: Window::default(),
             loading: false,
             error: None,
             has_time: false,
@@ -167,8 +169,8 @@ impl<R> ListCore<R> {
             Action::Up => self.table.up(1),
             Action::PageDown => self.table.page_down(len),
             Action::PageUp => self.table.page_up(),
-            Action::First => self.table.first(),
-            Action::Last => self.table.last(len),
+            Action::First => self.jump(window::Jump::First),
+            Action::Last => self.jump(window::Jump::Last),
             Action::ToggleTime if self.has_time => self.absolute_time = !self.absolute_time,
             Action::Search if self.prompts.open(PromptKind::Search) => {}
             Action::Filter if self.prompts.open(PromptKind::Filter) => {}
@@ -230,13 +232,6 @@ impl<R> ListCore<R> {
         }
     }
 
-    /// Whether to load the next page: the server has more, none is on its way, and the
-    /// selection is within `margin` rows of the end.
-    pub fn wants_more(&self, margin: usize) -> bool {
-        let more = self.total.is_some_and(|t| (self.rows.len() as i64) < t);
-        more && !self.loading && self.table.selected + margin >= self.rows.len()
-    }
-
     /// `space`: mark or unmark `id` (the selected row's, if it has one), then move down.
     pub fn mark(&mut self, id: Option<Uuid>) {
         if let Some(id) = id
@@ -281,6 +276,7 @@ impl<R> ListCore<R> {
         let tv = TableView {
             title: view.title,
             columns: view.columns,
+            first: self.window.first,
             len: self.rows.len(),
             total: self.total,
             sort: self.sort.arrow(),
