@@ -143,18 +143,20 @@ impl TracesScreen {
     }
 
     /// The list's columns; the start time is wider when shown as an absolute date (`t`).
+    /// A narrow terminal drops the least useful columns first (tags, scores, tokens, cost)
+    /// rather than squeezing the previews below a readable width, as k9s does.
     fn columns(absolute_time: bool) -> Vec<Column> {
         vec![
             Column::fixed("Start", if absolute_time { 19 } else { 10 }),
-            Column::flex("Name", 2, 8),
-            Column::flex("Input", 3, 8).optional(5),
-            Column::flex("Output", 3, 8).optional(4),
+            Column::flex("Name", 2, 10),
+            Column::flex("Input", 3, 16).optional(6),
+            Column::flex("Output", 3, 16).optional(5),
             Column::fixed("Duration", 8).right(),
             Column::fixed("Tokens", 6).right().optional(3),
-            Column::fixed("Cost", 8).right().optional(2),
-            Column::flex("Scores", 2, 10).optional(1),
+            Column::fixed("Cost", 8).right().optional(4),
+            Column::flex("Scores", 2, 10).optional(2),
             Column::fixed("Tags", 10).optional(1),
-            Column::fixed("E", 1),
+            Column::fixed("Err", 3),
         ]
     }
 
@@ -228,7 +230,7 @@ fn cell(r: &TraceRow, c: usize, now: DateTime<Utc>, abs: bool, t: &Theme) -> Cel
             r.first_score.map(|v| t.score(v, 0.0, 1.0)).unwrap_or(t.dim),
         ),
         8 => (r.tags.clone(), t.info),
-        _ if r.error => ("✗".into(), t.error),
+        _ if r.error => (" ✗".into(), t.error),
         _ => (" ".into(), t.dim),
     }
 }
@@ -549,6 +551,37 @@ mod column_tests {
         ));
         assert!(out.contains("filter: foo = 3"), "{out}");
         assert!(!out.contains("f: foo"), "{out}");
+    }
+
+    #[test]
+    fn at_80_columns_the_previews_stay_readable_and_the_last_header_is_whole() {
+        use crate::widgets::table::layout_columns;
+        let cols = TracesScreen::columns(false);
+        let title = |name: &str| cols.iter().position(|c| c.title == name).unwrap_or(99);
+        // 80 columns less the borders and the mark gutter.
+        let w = layout_columns(&cols, 77);
+        for name in ["Input", "Output"] {
+            assert!(w[title(name)] >= 16, "{name}: {w:?}");
+        }
+        for name in ["Start", "Name", "Duration", "Cost", "Err"] {
+            assert!(w[title(name)] > 0, "{name} is shown: {w:?}");
+        }
+        assert_eq!(w[title("Tags")], 0, "tags go first: {w:?}");
+        let rows = vec![TraceRow::from_trace(
+            &crate::views::fixtures::traces(1, crate::app::testing::fixed_now())[0],
+        )];
+        let mut s = TracesScreen::with_rows("p", rows, Some(1));
+        for width in [80, 100, 120, 160] {
+            let out = crate::app::testing::buffer_text(&crate::app::testing::render_screen(
+                &mut s,
+                width,
+                6,
+                &Theme::dark(),
+            ));
+            let header = out.lines().nth(1).unwrap_or_default();
+            assert!(header.ends_with("Err│"), "{width}: {header}");
+            assert!(!header.contains('…'), "{width}: a header is cut: {header}");
+        }
     }
 
     #[test]
