@@ -329,7 +329,8 @@ impl ListScreen for TracesScreen {
                 let (Some(env), false) = (&self.env, ids.is_empty()) else {
                     return Handled::No;
                 };
-                AddToQueueScreen::open(env, "trace", &self.project, ids, ctx);
+                let outcome = AddToQueueScreen::open(env, "trace", &self.project, ids, ctx);
+                self.list.marks_sent(outcome);
             }
             Action::Back if self.list.prompts.is_narrowed() || !self.filters.is_empty() => {
                 self.list.prompts.clear();
@@ -356,6 +357,10 @@ impl Screen for TracesScreen {
 
     fn on_open(&mut self, ctx: &mut Ctx<TracesMsg>) {
         self.reload(ctx);
+    }
+
+    fn on_resume(&mut self, _ctx: &mut Ctx<TracesMsg>) {
+        self.list.resumed();
     }
 
     fn refresh(&mut self, ctx: &mut Ctx<TracesMsg>) {

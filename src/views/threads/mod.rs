@@ -410,7 +410,8 @@ impl ListScreen for ThreadsScreen {
                 let Some(env) = &self.env else {
                     return Handled::No;
                 };
-                AddToQueueScreen::open(env, "thread", &self.project, ids, ctx);
+                let outcome = AddToQueueScreen::open(env, "thread", &self.project, ids, ctx);
+                self.list.marks_sent(outcome);
             }
             Action::Back if !self.list.marks.is_empty() => self.list.marks.clear(),
             Action::Back if !self.list.prompts.search.is_empty() => {
@@ -437,6 +438,10 @@ impl Screen for ThreadsScreen {
     fn on_open(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         ctx.set_project(self.project.clone());
         self.reload(ctx);
+    }
+
+    fn on_resume(&mut self, _ctx: &mut Ctx<ThreadsMsg>) {
+        self.list.resumed();
     }
 
     fn refresh(&mut self, ctx: &mut Ctx<ThreadsMsg>) {

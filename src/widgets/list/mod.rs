@@ -10,6 +10,7 @@
 //! `handle_key` starts with [`ListCore::handle_key`].
 
 pub mod cells;
+pub mod marks;
 pub mod prompt;
 pub mod screen;
 pub mod sort;
@@ -20,13 +21,14 @@ use std::collections::BTreeSet;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use uuid::Uuid;
 
 use crate::app::{Action, Handled};
 use crate::theme::Theme;
 use crate::widgets::table::{self, Cell, Column, TableState, TableView};
 
+pub use marks::BulkOutcome;
 pub use prompt::{PromptKind, PromptStep, Prompts};
 pub use sort::{Sort, SortOption};
 pub use window::{PageRequest, Window};
@@ -85,6 +87,8 @@ pub struct ListCore<R> {
     pub prompts: Prompts,
     /// Marked rows (`space`), by id.
     pub marks: BTreeSet<Uuid>,
+    /// An action on the marked rows running in another screen ([`marks`]).
+    bulk: Option<BulkOutcome>,
     /// Times as dates instead of `2m ago` (`t`).
     pub absolute_time: bool,
     /// The part of a server-paged result that is loaded ([`window`]).
@@ -106,6 +110,7 @@ impl<R> ListCore<R> {
             sort: Sort::none(),
             prompts: Prompts::none(),
             marks: BTreeSet::new(),
+            bulk: None,
             absolute_time: false,
             window: Window::default(),
             loading: false,
@@ -230,31 +235,6 @@ impl<R> ListCore<R> {
             },
             _ => ListMouse::Done(Handled::No),
         }
-    }
-
-    /// `space`: mark or unmark `id` (the selected row's, if it has one), then move down.
-    pub fn mark(&mut self, id: Option<Uuid>) {
-        if let Some(id) = id
-            && !self.marks.remove(&id)
-        {
-            self.marks.insert(id);
-        }
-        self.table.down(1, self.rows.len());
-    }
-
-    /// What an action on several rows applies to: the marked rows, else `selected`.
-    pub fn marked_or(&self, selected: Option<Uuid>) -> Vec<Uuid> {
-        if self.marks.is_empty() {
-            selected.into_iter().collect()
-        } else {
-            self.marks.iter().copied().collect()
-        }
-    }
-
-    /// `N marked{suffix} ` for the title, when rows are marked.
-    pub fn marks_span(&self, suffix: &str, t: &Theme) -> Option<Span<'static>> {
-        (!self.marks.is_empty())
-            .then(|| Span::styled(format!("{} marked{suffix} ", self.marks.len()), t.marked))
     }
 
     /// Draw the table (with the prompt under it when one is open). `cell(row, column)` gives

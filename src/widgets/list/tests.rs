@@ -1,6 +1,7 @@
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::text::Span;
 
 use super::*;
 use crate::app::testing::buffer_text;
@@ -327,6 +328,29 @@ fn merging_newer_rows_on_top_skips_those_listed() {
         ]
     );
     assert_eq!(l.selected().map(|r| r.name.as_str()), Some("row 3"));
+}
+
+#[test]
+fn marks_go_once_the_action_on_them_succeeded() {
+    let mut l = list(5);
+    l.mark(Some(Uuid::from_u128(1)));
+    l.mark(Some(Uuid::from_u128(2)));
+    // Cancelled or failed: the marks stay.
+    l.marks_sent(BulkOutcome::new());
+    l.resumed();
+    assert_eq!(l.marks.len(), 2);
+    let done = BulkOutcome::new();
+    l.marks_sent(done.clone());
+    l.resumed();
+    assert_eq!(l.marks.len(), 2, "not yet succeeded");
+    l.marks_sent(done.clone());
+    done.succeeded();
+    l.resumed();
+    assert!(l.marks.is_empty());
+    // Marks made after a successful action are not touched by it.
+    l.mark(Some(Uuid::from_u128(3)));
+    l.resumed();
+    assert_eq!(l.marks.len(), 1);
 }
 
 #[test]
