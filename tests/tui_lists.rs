@@ -4,7 +4,10 @@
 //!   to the first, with the footer counting from the right place; `S` reverses the default
 //!   "newest" order on the server, not only the arrow;
 //! - marks end with the action (issue 20 item 6): after `a` added the marked rows to a
-//!   queue the marks are gone; when adding failed they stay.
+//!   queue the marks are gone; when adding failed they stay;
+//! - lists are current when you come back (issue 20 item 2): back from a trace, the traces
+//!   list shows the traces logged meanwhile on top with the selection still on its trace,
+//!   and the projects list the new count.
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
@@ -19,8 +22,13 @@ use common::driver::{Driver, embedded_server};
 
 /// `n` traces named `t0000` (oldest) … in project `ends`, ids in the same order.
 async fn log_traces(base: &str, n: usize) {
+    log_more_traces(base, 0..n).await;
+}
+
+/// Traces numbered `range` (names `tNNNN`, a second apart) in project `ends`.
+async fn log_more_traces(base: &str, range: std::ops::Range<usize>) {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
-    let traces: Vec<_> = (0..n)
+    let traces: Vec<_> = range
         .map(|i| {
             let start = t0 + Duration::seconds(i as i64);
             json!({
@@ -205,5 +213,51 @@ async fn marks_are_cleared_once_the_rows_are_in_the_queue_and_kept_when_adding_f
     let s = d.until_has("Traces · ends").await;
     assert!(!s.contains("marked"), "marks cleared after the add:\n{s}");
     assert_eq!(client.get_queue(good).await.unwrap().items_count, Some(2));
+    srv.shutdown().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn back_from_a_trace_the_lists_show_what_came_in_meanwhile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, base) = server_with_traces(dir.path(), 5).await;
+    let mut env = common::driver::env_for(&base);
+    env.refresh = std::time::Duration::from_millis(50);
+    let mut d = Driver::with_env(env, 120, 30);
+    d.app.open(&ScreenRequest::Projects, Utc::now());
+    let s = d.until_has("ends").await;
+    assert!(
+        s.lines().any(|l| l.contains("ends") && l.contains(" 5 ")),
+        "{s}"
+    );
+    d.press_code(KeyCode::Enter);
+    d.until_has("of 5").await;
+    d.press('j');
+    let s = d.screen();
+    assert_eq!(selected_name(&s).as_deref(), Some("t0003"), "{s}");
+    d.press_code(KeyCode::Enter);
+    d.until_has("question 3").await;
+
+    // Three newer traces arrive while the trace is open.
+    log_more_traces(&base, 5..8).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    d.press_code(KeyCode::Esc);
+    let s = d.until_has("of 8").await;
+    assert_eq!(
+        top_name(&s).as_deref(),
+        Some("t0007"),
+        "newest on top:\n{s}"
+    );
+    assert_eq!(
+        selected_name(&s).as_deref(),
+        Some("t0003"),
+        "the selection stays on its trace:\n{s}"
+    );
+    d.press_code(KeyCode::Esc);
+    let s = d
+        .until("the new count", |s| {
+            s.lines().any(|l| l.contains("ends") && l.contains(" 8 "))
+        })
+        .await;
+    assert!(s.contains("Projects"), "{s}");
     srv.shutdown().await;
 }

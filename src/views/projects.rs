@@ -228,6 +228,22 @@ impl Screen for ProjectsScreen {
         self.reload(ctx);
     }
 
+    /// Back from a project: its trace count and last trace changed if traces came in, so
+    /// rows read longer ago than the refresh interval are re-read, keeping the selection.
+    fn on_resume(&mut self, ctx: &mut Ctx<PageResult>) {
+        if let Some(env) = &self.env
+            && self.list.is_stale(ctx.now, env.refresh)
+        {
+            let req = self.list.request_refresh();
+            self.load(req, ctx);
+        }
+    }
+
+    /// Relative times tick.
+    fn tick_interval(&self) -> Option<std::time::Duration> {
+        self.list.time_tick()
+    }
+
     fn capturing_text(&self) -> bool {
         self.list.capturing_text()
     }
@@ -252,6 +268,7 @@ impl Screen for ProjectsScreen {
                 self.list
                     .place(req, rows, list.total, |r| Some(r.name.clone()));
                 self.list.error = None;
+                self.list.loaded(ctx.now);
                 ctx.project_names(completion_names(&self.list.rows));
                 ctx.refreshed();
                 self.load_more(ctx);

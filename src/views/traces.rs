@@ -359,8 +359,18 @@ impl Screen for TracesScreen {
         self.reload(ctx);
     }
 
-    fn on_resume(&mut self, _ctx: &mut Ctx<TracesMsg>) {
+    /// Back from a trace (or the queue picker): marks go if they were added to a queue,
+    /// and rows read longer ago than the refresh interval are re-read in the background,
+    /// the selection staying on its trace.
+    fn on_resume(&mut self, ctx: &mut Ctx<TracesMsg>) {
         self.list.resumed();
+        if let Some(env) = &self.env
+            && self.list.is_stale(ctx.now, env.refresh)
+        {
+            ctx.cancel("tail");
+            let req = self.list.request_refresh();
+            self.load(req, "page", ctx);
+        }
     }
 
     fn refresh(&mut self, ctx: &mut Ctx<TracesMsg>) {
@@ -383,6 +393,7 @@ impl Screen for TracesScreen {
         list::on_mouse(self, ev, ctx)
     }
 
+    /// Live tail's interval; otherwise the redraws relative times need to tick.
     fn tick_interval(&self) -> Option<std::time::Duration> {
         if self.live {
             Some(
@@ -392,7 +403,7 @@ impl Screen for TracesScreen {
                     .unwrap_or(std::time::Duration::from_secs(2)),
             )
         } else {
-            None
+            self.list.time_tick()
         }
     }
 
@@ -429,6 +440,7 @@ impl Screen for TracesScreen {
                     self.list.place(req, rows, p.total, |r| r.id);
                 }
                 self.list.error = None;
+                self.list.loaded(ctx.now);
                 ctx.refreshed();
                 self.load_more(ctx);
             }
@@ -587,6 +599,29 @@ mod column_tests {
             assert!(header.ends_with("Err│"), "{width}: {header}");
             assert!(!header.contains('…'), "{width}: a header is cut: {header}");
         }
+    }
+
+    #[test]
+    fn the_app_wakes_up_for_relative_times_to_tick_and_not_for_absolute_ones() {
+        use crate::app::testing::{fixed_now, no_opener, test_app};
+        let now = fixed_now();
+        let mut app = test_app(no_opener());
+        app.push(
+            Box::new(TracesScreen::with_rows("p", Vec::new(), None)),
+            now,
+        );
+        assert_eq!(app.next_wakeup(now), Some(crate::widgets::list::TIME_TICK));
+        app.dirty = false;
+        app.tick(now + chrono::Duration::seconds(11));
+        assert!(app.dirty, "a redraw: the times move on");
+        app.handle_key(
+            crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char('t'),
+                crossterm::event::KeyModifiers::NONE,
+            ),
+            now,
+        );
+        assert_eq!(app.next_wakeup(now), None, "absolute times: idle");
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opik_tui::app::App;
 use opik_tui::app::tasks::TaskMsg;
 use opik_tui::app::testing::{buffer_text, render_app};
+use opik_tui::app::{App, AppEnv};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub struct Driver {
@@ -30,22 +30,31 @@ pub async fn embedded_server(dir: &std::path::Path) -> opik_tui::server::ServerH
     .expect("embedded server")
 }
 
+/// What the app's screens share, for the server at `base` (default settings).
+pub fn env_for(base: &str) -> AppEnv {
+    let client = opik_tui::opik::client::OpikClient::new(&opik_tui::config::Connection {
+        base_url: base.to_string(),
+        api_key: None,
+        workspace: "default".into(),
+        project: None,
+        explicit: true,
+    })
+    .expect("client");
+    AppEnv::new(client, base, "default")
+}
+
 impl Driver {
     /// The app on the server at `base` (no screen open yet), `width`×`height`.
     pub fn connected(base: &str, width: u16, height: u16) -> Driver {
-        let client = opik_tui::opik::client::OpikClient::new(&opik_tui::config::Connection {
-            base_url: base.to_string(),
-            api_key: None,
-            workspace: "default".into(),
-            project: None,
-            explicit: true,
-        })
-        .expect("client");
-        let env = std::rc::Rc::new(opik_tui::app::AppEnv::new(client, base, "default"));
+        Driver::with_env(env_for(base), width, height)
+    }
+
+    /// The app with `env` (no screen open yet), `width`×`height`.
+    pub fn with_env(env: AppEnv, width: u16, height: u16) -> Driver {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let app = App::new(
             opik_tui::app::testing::test_config(),
-            opik_tui::app::registry::opener(env),
+            opik_tui::app::registry::opener(std::rc::Rc::new(env)),
             opik_tui::app::tasks::Tasks::new(Some(tx)),
         );
         Driver::new(app, rx, width, height)

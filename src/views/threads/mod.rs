@@ -440,8 +440,20 @@ impl Screen for ThreadsScreen {
         self.reload(ctx);
     }
 
-    fn on_resume(&mut self, _ctx: &mut Ctx<ThreadsMsg>) {
+    /// Back from a conversation (or the queue picker): marks go if they were added to a
+    /// queue, and Opik threads read longer ago than the refresh interval are re-read in
+    /// the background, the selection staying on its thread (a metadata scan is re-run
+    /// only on `r`).
+    fn on_resume(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         self.list.resumed();
+        if let Some(env) = &self.env
+            && self.grouping == Grouping::ThreadId
+            && self.list.is_stale(ctx.now, env.refresh)
+        {
+            ctx.cancel("live");
+            let req = self.list.request_refresh();
+            self.load(req, "page", ctx);
+        }
     }
 
     fn refresh(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
@@ -483,13 +495,17 @@ impl Screen for ThreadsScreen {
         list::on_mouse(self, ev, ctx)
     }
 
+    /// Live refresh's interval; otherwise the redraws relative times need to tick.
     fn tick_interval(&self) -> Option<std::time::Duration> {
-        self.live.then(|| {
+        if !self.live {
+            return self.list.time_tick();
+        }
+        Some(
             self.env
                 .as_ref()
                 .map(|e| e.refresh.max(std::time::Duration::from_secs(2)))
-                .unwrap_or(std::time::Duration::from_secs(5))
-        })
+                .unwrap_or(std::time::Duration::from_secs(5)),
+        )
     }
 
     fn on_tick(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
@@ -575,6 +591,7 @@ impl Screen for ThreadsScreen {
                     }
                 }
                 self.list.error = None;
+                self.list.loaded(ctx.now);
                 ctx.refreshed();
                 self.load_more(ctx);
             }

@@ -17,6 +17,9 @@ pub mod sort;
 pub mod window;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Frame;
@@ -97,8 +100,13 @@ pub struct ListCore<R> {
     pub loading: bool,
     /// The last load failed with this.
     pub error: Option<String>,
+    /// When rows were last read from the server ([`ListCore::loaded`]).
+    pub loaded_at: Option<DateTime<Utc>>,
     has_time: bool,
 }
+
+/// How often a list showing relative times (`2m ago`) is redrawn so that they tick.
+pub const TIME_TICK: Duration = Duration::from_secs(10);
 
 impl<R> ListCore<R> {
     /// A list of `rows` that can be moved through (sort, prompts and times off).
@@ -115,6 +123,7 @@ impl<R> ListCore<R> {
             window: Window::default(),
             loading: false,
             error: None,
+            loaded_at: None,
             has_time: false,
         }
     }
@@ -159,6 +168,24 @@ impl<R> ListCore<R> {
             }
             None => false,
         }
+    }
+
+    /// Rows were just read from the server.
+    pub fn loaded(&mut self, now: DateTime<Utc>) {
+        self.loaded_at = Some(now);
+    }
+
+    /// Whether the rows were read longer than `interval` ago (or never): a screen shown
+    /// again then re-reads them ([`ListCore::request_refresh`]).
+    pub fn is_stale(&self, now: DateTime<Utc>, interval: Duration) -> bool {
+        self.loaded_at
+            .is_none_or(|t| (now - t).to_std().is_ok_and(|age| age >= interval))
+    }
+
+    /// How often the screen should redraw for its relative times to tick: while it shows
+    /// them ([`TIME_TICK`]); never with absolute times or none.
+    pub fn time_tick(&self) -> Option<Duration> {
+        (self.has_time && !self.absolute_time).then_some(TIME_TICK)
     }
 
     /// Keep the selection on a row (after rows were removed).

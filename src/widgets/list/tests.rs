@@ -354,6 +354,25 @@ fn marks_go_once_the_action_on_them_succeeded() {
 }
 
 #[test]
+fn rows_go_stale_after_the_interval_and_relative_times_ask_for_redraws() {
+    let now = crate::app::testing::fixed_now();
+    let every = Duration::from_secs(2);
+    let mut l = list(3);
+    assert!(l.is_stale(now, every), "never read");
+    l.loaded(now);
+    assert!(!l.is_stale(now + chrono::Duration::seconds(1), every));
+    assert!(l.is_stale(now + chrono::Duration::seconds(3), every));
+    assert!(
+        !l.is_stale(now - chrono::Duration::seconds(3), every),
+        "clock went back"
+    );
+    assert_eq!(l.time_tick(), Some(TIME_TICK));
+    l.handle(Action::ToggleTime);
+    assert_eq!(l.time_tick(), None, "absolute times do not change");
+    assert_eq!(ListCore::new(rows(1), None).time_tick(), None, "no times");
+}
+
+#[test]
 fn selection_follows_a_row_and_stays_in_range() {
     let mut l = list(10);
     assert!(l.select_where(|r| r.name == "row 7"));
