@@ -291,6 +291,43 @@ fn command_line_runs_commands_and_reports_unknown_ones() {
 }
 
 #[test]
+fn dashboard_opens_the_current_projects_and_all_the_overview() {
+    let opened = Rc::new(RefCell::new(Vec::new()));
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let o2 = opened.clone();
+    let l2 = log.clone();
+    let mut app = test_app(Box::new(move |req: &ScreenRequest| {
+        o2.borrow_mut().push(req.clone());
+        Ok(Probe::boxed(&format!("{req:?}"), &l2))
+    }));
+    let now = fixed_now();
+    let dash = |p: Option<&str>| ScreenRequest::Dashboard {
+        project: p.map(str::to_string),
+    };
+    type_str(&mut app, ":dashboard");
+    app.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(opened.borrow().last().unwrap(), &dash(None));
+    type_str(&mut app, ":project demo");
+    app.handle_key(code(KeyCode::Enter), now);
+    type_str(&mut app, ":dashboard");
+    app.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(opened.borrow().last().unwrap(), &dash(Some("demo")));
+    // The overview stays reachable, offered first by completion.
+    app.project_names = vec!["demo".into()];
+    type_str(&mut app, ":dashboard ");
+    app.handle_key(code(KeyCode::Tab), now);
+    assert_eq!(
+        app.cmdline.as_ref().unwrap().candidates,
+        vec!["all".to_string(), "demo".to_string()]
+    );
+    app.handle_key(code(KeyCode::Esc), now);
+    type_str(&mut app, ":dashboard all");
+    app.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(opened.borrow().last().unwrap(), &dash(None));
+    assert_eq!(app.project(), Some("demo"), "the current project stays");
+}
+
+#[test]
 fn threads_by_key_completes_from_settings_and_opens() {
     let opened = Rc::new(RefCell::new(Vec::new()));
     let log = Rc::new(RefCell::new(Vec::new()));
