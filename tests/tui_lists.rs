@@ -41,13 +41,7 @@ async fn log_more_traces(base: &str, range: std::ops::Range<usize>) {
             })
         })
         .collect();
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/private/traces/batch"))
-        .json(&json!({ "traces": traces }))
-        .send()
-        .await
-        .expect("post traces");
-    assert!(r.status().is_success(), "traces batch: {}", r.status());
+    common::post_traces(base, traces).await;
 }
 
 /// The name in the selected row (marked `▌` in the gutter).
@@ -56,6 +50,14 @@ fn selected_name(screen: &str) -> Option<String> {
     line.split_whitespace()
         .find(|w| w.starts_with('t') && w.len() == 5 && w[1..].chars().all(|c| c.is_ascii_digit()))
         .map(str::to_string)
+}
+
+/// Whether the selected row (`▌`) is the one showing `text`.
+fn selected_line(screen: &str, text: &str) -> bool {
+    screen
+        .lines()
+        .find(|l| l.contains(text))
+        .is_some_and(|l| l.contains('▌'))
 }
 
 /// The first trace row's name.
@@ -110,13 +112,8 @@ async fn g_and_shift_g_reach_the_ends_of_a_long_traces_list_and_s_reverses_newes
     );
     // Moving up from there reads the rows above it (a key at the top of what is loaded
     // waits for the page above, as a user would).
-    d.until_some("60 rows up", |d| {
-        let s = d.screen();
-        if selected_name(&s).as_deref() == Some("t0060") {
-            return Some(s);
-        }
-        d.press('k');
-        None
+    d.press_until("60 rows up", 'k', |s| {
+        selected_name(s).as_deref() == Some("t0060")
     })
     .await;
 
@@ -171,14 +168,8 @@ async fn marks_are_cleared_once_the_rows_are_in_the_queue_and_kept_when_adding_f
     d.press('a');
     d.until_has("gone queue").await;
     client.delete_queues(&[gone]).await.unwrap();
-    d.until_some("the gone queue selected", |d| {
-        let s = d.screen();
-        let line = s.lines().find(|l| l.contains("gone queue"))?;
-        if line.contains('▌') {
-            return Some(());
-        }
-        d.press('j');
-        None
+    d.press_until("the gone queue selected", 'j', |s| {
+        selected_line(s, "gone queue")
     })
     .await;
     d.press_code(KeyCode::Enter);
@@ -198,14 +189,8 @@ async fn marks_are_cleared_once_the_rows_are_in_the_queue_and_kept_when_adding_f
     // Adding succeeds: the marks are gone, the rows are in the queue.
     d.press('a');
     d.until_has("good queue").await;
-    d.until_some("the good queue selected", |d| {
-        let s = d.screen();
-        let line = s.lines().find(|l| l.contains("good queue"))?;
-        if line.contains('▌') {
-            return Some(());
-        }
-        d.press('k');
-        None
+    d.press_until("the good queue selected", 'k', |s| {
+        selected_line(s, "good queue")
     })
     .await;
     d.press_code(KeyCode::Enter);

@@ -21,19 +21,17 @@ async fn a_thumb_given_then_quit_at_once_is_kept_and_sent_by_the_next_start() {
     let base = srv.base();
     let http = reqwest::Client::new();
     let trace_id = opik_tui::opik::model::new_id().to_string();
-    let r = http
-        .post(format!("{base}/v1/private/traces/batch"))
-        .json(&json!({"traces": [{
+    common::post_traces(
+        &base,
+        vec![json!({
             "id": trace_id, "project_name": "quit", "name": "chat",
             "start_time": "2026-11-21T10:00:00.000Z", "end_time": "2026-11-21T10:00:01.000Z",
             "input": {"messages": [{"role": "user", "content": "Is this kept?"}]},
             "output": {"choices": [{"message": {"role": "assistant", "content": "It should be."}}]},
             "thread_id": "conv-quit",
-        }]}))
-        .send()
-        .await
-        .expect("post traces");
-    assert!(r.status().is_success(), "traces batch: {}", r.status());
+        })],
+    )
+    .await;
 
     let env = common::tui_env(dir.path());
     let cmd = format!("{BIN} --url {base} --project quit threads; echo EXITED $?; sleep 60");

@@ -5,14 +5,9 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::tests::tmp;
 use super::*;
 use crate::opik::model::FeedbackScoreItem;
-
-fn tmp() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let p = dir.path().join("state").join("outbox.sqlite");
-    (dir, p)
-}
 
 fn put(trace: u128, v: f64) -> WriteOp {
     WriteOp::PutTraceScore {

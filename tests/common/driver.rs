@@ -107,6 +107,25 @@ impl Driver {
             .await
     }
 
+    /// Press `key` (once per look, letting results in between) until `done` holds for the
+    /// screen; the screen.
+    pub async fn press_until(
+        &mut self,
+        what: &str,
+        key: char,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
+        self.until_some(what, |d| {
+            let s = d.screen();
+            if done(&s) {
+                return Some(s);
+            }
+            d.press(key);
+            None
+        })
+        .await
+    }
+
     pub async fn until_has(&mut self, text: &str) -> String {
         self.until(text, |s| s.contains(text)).await
     }
