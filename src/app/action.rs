@@ -62,6 +62,8 @@ pub enum Action {
     PrevItem,
     Skip,
     AddToQueue,
+    /// Add every row matching the list's filter and search to a queue (`A`).
+    AddMatchingToQueue,
     ToggleOpen,
     TimeRange,
     // --- conversation (threads) ---
@@ -149,6 +151,7 @@ impl Action {
         Action::PrevItem,
         Action::Skip,
         Action::AddToQueue,
+        Action::AddMatchingToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
         Action::ThumbUp,
@@ -242,6 +245,7 @@ impl Action {
             Action::PrevItem => "prev",
             Action::Skip => "skip",
             Action::AddToQueue => "to queue",
+            Action::AddMatchingToQueue => "all to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
             Action::ThumbUp => "thumb up",
@@ -323,6 +327,9 @@ impl Action {
             Action::PrevItem => "Previous item",
             Action::Skip => "Skip the item",
             Action::AddToQueue => "Add marked rows to an annotation queue",
+            Action::AddMatchingToQueue => {
+                "Add every row matching the filter and search (not only the loaded ones) to an annotation queue"
+            }
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
             Action::ThumbUp => {

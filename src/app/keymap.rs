@@ -315,6 +315,11 @@ const CONTEXT_DEFAULTS: &[(KeyContext, &str, Action)] = &[
     (KeyContext::Conversation, "n", Action::NextMatch),
     (KeyContext::Conversation, "N", Action::PrevMatch),
     (KeyContext::Threads, "b", Action::CycleGrouping),
+    (KeyContext::Traces, "A", Action::AddMatchingToQueue),
+    (KeyContext::Threads, "A", Action::AddMatchingToQueue),
+    // A fill's question (`A`): add? (y/n).
+    (KeyContext::QueuePick, "y", Action::Yes),
+    (KeyContext::QueuePick, "n", Action::No),
     (KeyContext::Queues, "n", Action::New),
     (KeyContext::Conversation, "e", Action::Export),
     (KeyContext::TraceView, "e", Action::Export),
