@@ -188,8 +188,11 @@ async fn seed(s: &Srv) -> Seeded {
     }
     s.post("/v1/private/traces/batch", json!({ "traces": traces }))
         .await;
-    s.put("/v1/private/traces/feedback-scores", json!({ "scores": scores }))
-        .await;
+    s.put(
+        "/v1/private/traces/feedback-scores",
+        json!({ "scores": scores }),
+    )
+    .await;
     let thread_scores: Vec<Value> = [("t1", 0), ("t4", 0), ("t2", 1)]
         .iter()
         .map(|(t, v)| {
@@ -255,7 +258,10 @@ async fn a_fill_adds_exactly_the_matching_traces_and_nothing_twice() {
         .await
         .unwrap();
     assert_eq!(p.added, 3, "{p:?}");
-    assert_eq!(set(&s.items(P, q2, "trace").await), set(&seeded.down_needle));
+    assert_eq!(
+        set(&s.items(P, q2, "trace").await),
+        set(&seeded.down_needle)
+    );
 
     // Traces logged after the count are not added.
     let q3 = s.queue(P, "frozen", "trace").await;
@@ -325,19 +331,16 @@ async fn a_in_the_traces_list_adds_every_trace_matching_the_filter() {
         .await
         .unwrap();
     let mut d = s.driver();
-    d.app.open(
-        &ScreenRequest::Traces {
-            project: P.into(),
-        },
-        Utc::now(),
-    );
+    d.app
+        .open(&ScreenRequest::Traces { project: P.into() }, Utc::now());
     d.until_has("turn_29").await;
     d.press('f');
     d.type_str(DOWN);
     d.press_code(KeyCode::Enter);
     d.until_has("f: feedback_scores").await;
     d.press('A');
-    d.until_has("Add the 10 traces matching the filter to:").await;
+    d.until_has("Add the 10 traces matching the filter to:")
+        .await;
     d.until_has("SMEs").await;
     d.press_code(KeyCode::Enter);
     d.until_has("Add 10 traces to “SMEs”? (y/n)").await;
@@ -378,8 +381,11 @@ async fn a_on_conversations_grouped_by_metadata_adds_their_traces() {
     }
     s.post("/v1/private/traces/batch", json!({ "traces": traces }))
         .await;
-    s.put("/v1/private/traces/feedback-scores", json!({ "scores": scores }))
-        .await;
+    s.put(
+        "/v1/private/traces/feedback-scores",
+        json!({ "scores": scores }),
+    )
+    .await;
     let q = s.queue(project, "session review", "trace").await;
     let mut d = s.driver();
     d.app.open(
@@ -403,11 +409,7 @@ async fn a_on_conversations_grouped_by_metadata_adds_their_traces() {
     d.until_has("Add 3 traces to “session review”? (y/n)").await;
     // `n` goes back to the picker; Enter and `y` add.
     d.press('n');
-    d.until(
-        "the question gone",
-        |s| !s.contains("(y/n)"),
-    )
-    .await;
+    d.until("the question gone", |s| !s.contains("(y/n)")).await;
     d.press_code(KeyCode::Enter);
     d.until_has("(y/n)").await;
     d.press('y');

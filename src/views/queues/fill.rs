@@ -82,7 +82,10 @@ impl Matching {
     pub fn count_label(&self, n: u64) -> String {
         let noun = self.scope();
         let s = if n == 1 { "" } else { "s" };
-        format!("{} {noun}{s}", thousands(i64::try_from(n).unwrap_or(i64::MAX)))
+        format!(
+            "{} {noun}{s}",
+            thousands(i64::try_from(n).unwrap_or(i64::MAX))
+        )
     }
 
     fn query(&self, until: DateTime<Utc>, size: u32) -> ListQuery {

@@ -15,10 +15,18 @@ use crate::render::sanitize::one_line;
 pub enum Stage {
     /// Picking the queue.
     Pick,
-    /// Asking whether to add; `again` is the second question above [`CONFIRM_ABOVE`].
-    Confirm { queue: AnnotationQueue, again: bool },
+    /// Asking whether to add to queue `id` named `name`; `again` is the second question
+    /// above [`CONFIRM_ABOVE`].
+    Confirm {
+        id: Option<Uuid>,
+        name: String,
+        again: bool,
+    },
     /// Adding, batch by batch.
-    Running { queue: String, progress: FillProgress },
+    Running {
+        queue: String,
+        progress: FillProgress,
+    },
 }
 
 /// A fill from a list's filter and search.
@@ -57,7 +65,10 @@ impl FillFlow {
             | Matching::Threads {
                 filters, search, ..
             } => {
-                let by = match (filters.is_empty(), search.as_deref().unwrap_or("").is_empty()) {
+                let by = match (
+                    filters.is_empty(),
+                    search.as_deref().unwrap_or("").is_empty(),
+                ) {
                     (true, true) => return format!("all {label}"),
                     (false, true) => "the filter",
                     (true, false) => "the search",
@@ -84,10 +95,14 @@ impl FillFlow {
         match &self.count {
             None => Err("still counting the matches…".into()),
             Some(Err(e)) => Err(format!("could not count the matches: {}", one_line(e))),
-            Some(Ok(0)) => Err(format!("no {} matches: nothing to add", self.matching.scope())),
+            Some(Ok(0)) => Err(format!(
+                "no {} matches: nothing to add",
+                self.matching.scope()
+            )),
             Some(Ok(_)) => {
                 self.stage = Stage::Confirm {
-                    queue: q.clone(),
+                    id: q.id,
+                    name: q.name.clone(),
                     again: false,
                 };
                 Ok(())
@@ -97,7 +112,7 @@ impl FillFlow {
 
     /// `y` or `n` to the question: the queue to fill when it is time to start.
     pub fn answer(&mut self, yes: bool) -> Option<Uuid> {
-        let Stage::Confirm { queue, again } = &self.stage else {
+        let Stage::Confirm { id, name, again } = &self.stage else {
             return None;
         };
         if !yes {
@@ -107,14 +122,15 @@ impl FillFlow {
         let count = self.count.as_ref().and_then(|c| c.as_ref().ok().copied());
         if !again && count.is_some_and(|c| c > CONFIRM_ABOVE) {
             self.stage = Stage::Confirm {
-                queue: queue.clone(),
+                id: *id,
+                name: name.clone(),
                 again: true,
             };
             return None;
         }
-        let id = queue.id?;
+        let id = (*id)?;
         self.stage = Stage::Running {
-            queue: queue.name.clone(),
+            queue: name.clone(),
             progress: FillProgress::default(),
         };
         Some(id)
@@ -130,16 +146,15 @@ impl FillFlow {
         let label = self.matching.count_label(count);
         match &self.stage {
             Stage::Pick => None,
-            Stage::Confirm { queue, again } if *again => Some(format!(
+            Stage::Confirm { name, again, .. } if *again => Some(format!(
                 "That is over {} {}s. Add all {label} to “{}” anyway? (y/n)",
                 n(CONFIRM_ABOVE),
                 self.matching.scope(),
-                one_line(&queue.name)
+                one_line(name)
             )),
-            Stage::Confirm { queue, .. } => Some(format!(
-                "Add {label} to “{}”? (y/n)",
-                one_line(&queue.name)
-            )),
+            Stage::Confirm { name, .. } => {
+                Some(format!("Add {label} to “{}”? (y/n)", one_line(name)))
+            }
             Stage::Running { queue, progress } => Some(format!(
                 "Adding to “{}”: {} of {} read · {} added · {} already in it — Esc stops",
                 one_line(queue),
@@ -217,7 +232,10 @@ mod tests {
         f.count = Some(Ok(120));
         assert_eq!(f.title(), "Add the 120 traces matching the filter to:");
         f.choose(&queue("SMEs")).expect("asks");
-        assert_eq!(f.status().as_deref(), Some("Add 120 traces to “SMEs”? (y/n)"));
+        assert_eq!(
+            f.status().as_deref(),
+            Some("Add 120 traces to “SMEs”? (y/n)")
+        );
         assert_eq!(f.answer(false), None);
         assert_eq!(f.stage, Stage::Pick, "n goes back to the picker");
         f.choose(&queue("SMEs")).expect("asks");
@@ -232,7 +250,10 @@ mod tests {
             f.status().as_deref(),
             Some("Adding to “SMEs”: 100 of 120 read · 90 added · 10 already in it — Esc stops")
         );
-        assert_eq!(f.finished(false), "Added 90 traces to “SMEs” (10 already in it)");
+        assert_eq!(
+            f.finished(false),
+            "Added 90 traces to “SMEs” (10 already in it)"
+        );
     }
 
     #[test]

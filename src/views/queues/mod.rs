@@ -35,10 +35,10 @@ use crate::widgets::list::{ListCore, ListView};
 use crate::widgets::table::{Cell, Column};
 
 pub use add::{AddToQueueMsg, AddToQueueScreen, fits, queue_picker};
-pub use fill::{FillJob, FillProgress, Matching};
 pub use create::{
     CreateQueueScreen, DEFAULT_LOCK_SECS, MAX_ANNOTATORS, MAX_LOCK_SECS, QueueFormMsg,
 };
+pub use fill::{FillJob, FillProgress, Matching};
 
 /// My progress and the team's on one queue.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

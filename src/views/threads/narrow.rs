@@ -72,7 +72,9 @@ impl ThreadsScreen {
             },
             Grouping::Metadata(_) => {
                 if self.scan.as_ref().is_some_and(|s| !s.done) {
-                    ctx.toast_error("the scan for conversations is still running: A when it is done");
+                    ctx.toast_error(
+                        "the scan for conversations is still running: A when it is done",
+                    );
                     return Handled::Yes;
                 }
                 let keys: HashSet<&str> = self.list.rows.iter().map(|r| r.id.as_str()).collect();
