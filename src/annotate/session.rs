@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::form::{CommentChange, FieldDef, ItemForm};
 use super::progress::{self, ItemFacts, ItemStatus, Progress};
+use super::undo::SubmitRecord;
 use crate::opik::model::{
     AnnotationQueue, Comment, DeleteThreadFeedbackScores, FeedbackDefinition, FeedbackScore,
     FeedbackScoreItem, ItemLocks, LocksResponse, Thread, Trace,
@@ -120,6 +121,8 @@ pub struct Session {
     pub locks: LocksResponse,
     pub current: usize,
     pub stage: Stage,
+    /// My submits in this session, newest last (`u` takes them back).
+    pub undo: Vec<SubmitRecord>,
 }
 
 impl Session {
@@ -167,6 +170,7 @@ impl Session {
             locks: LocksResponse::default(),
             current: 0,
             stage: Stage::Intro,
+            undo: Vec::new(),
         }
     }
 
@@ -320,6 +324,15 @@ impl Session {
             return Ok(0);
         };
         let sub = form.submission().map_err(SubmitError::Invalid)?;
+        let before = form.clone();
+        let was_done = item.facts.done_by(&me);
+        let comment_before = item.comment_ref;
+        let mut queued: Vec<(OpId, WriteOp)> = Vec::new();
+        let mut enqueue = |op: WriteOp| {
+            let id = enqueue(op.clone())?;
+            queued.push((id, op));
+            Ok::<OpId, String>(id)
+        };
         let mut ops = Vec::new();
         match &item.data {
             ItemData::Trace(_) => {
@@ -428,6 +441,16 @@ impl Session {
             item.facts.annotators.insert(me);
         } else {
             item.facts.annotators.remove(&me);
+        }
+        if !queued.is_empty() {
+            let item = item.id;
+            self.undo.push(SubmitRecord {
+                item,
+                ops: queued,
+                form: before,
+                comment_ref: comment_before,
+                was_done,
+            });
         }
         Ok(sent)
     }
