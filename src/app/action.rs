@@ -100,6 +100,8 @@ pub enum Action {
     ToggleSpans,
     TakeOver,
     RemoveFromQueue,
+    /// Take back my last submit in SME mode (`u`).
+    Undo,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -182,6 +184,7 @@ impl Action {
         Action::ToggleSpans,
         Action::TakeOver,
         Action::RemoveFromQueue,
+        Action::Undo,
         Action::None,
     ];
 
@@ -276,6 +279,7 @@ impl Action {
             Action::ToggleSpans => "spans",
             Action::TakeOver => "annotate anyway",
             Action::RemoveFromQueue => "remove",
+            Action::Undo => "undo",
             Action::None => "",
         }
     }
@@ -325,7 +329,9 @@ impl Action {
             Action::New => "New",
             Action::NextItem => "Next item",
             Action::PrevItem => "Previous item",
-            Action::Skip => "Skip the item",
+            Action::Skip => {
+                "Skip the item: nothing is written, it stays to review and comes back at the end"
+            }
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::AddMatchingToQueue => {
                 "Add every row matching the filter and search (not only the loaded ones) to an annotation queue"
@@ -368,6 +374,9 @@ impl Action {
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
+            Action::Undo => {
+                "Undo my last submit: its scores and comment go back to what they were, and the item opens again"
+            }
             Action::None => "(unbound)",
         }
     }

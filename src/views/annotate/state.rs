@@ -245,6 +245,7 @@ impl AnnotateScreen {
                 }
                 Err(e) => ctx.toast_error(format!("cannot remove the item: {e}")),
             },
+            AnnotateMsg::Released(id, r) => self.on_released(id, r),
             AnnotateMsg::Item(r) => {
                 if let Ok(data) = r
                     && let Some(s) = self.session_mut()
