@@ -329,9 +329,7 @@ impl Action {
             Action::New => "New",
             Action::NextItem => "Next item",
             Action::PrevItem => "Previous item",
-            Action::Skip => {
-                "Skip the item: nothing is written, it stays to review and comes back at the end"
-            }
+            Action::Skip => "Skip the item (nothing written; it comes back at the end)",
             Action::AddToQueue => "Add marked rows to an annotation queue",
             Action::AddMatchingToQueue => {
                 "Add every row matching the filter and search (not only the loaded ones) to an annotation queue"
@@ -374,9 +372,7 @@ impl Action {
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
-            Action::Undo => {
-                "Undo my last submit: its scores and comment go back to what they were, and the item opens again"
-            }
+            Action::Undo => "Undo my last submit (scores and comment go back) and reopen it",
             Action::None => "(unbound)",
         }
     }
