@@ -94,9 +94,9 @@ pub enum AnnotateMsg {
     /// Which queue the argument names (or the queues to choose from).
     Resolved(Result<Resolved, String>),
     /// The queue's session: items, definitions, the annotator's name.
-    Session(Result<Session, String>),
+    Session(Result<Box<Session>, String>),
     /// The outbox's next event (`None`: the outbox is gone).
-    Outbox(Option<OutboxEvent>),
+    Outbox(Option<Box<OutboxEvent>>),
     /// Claiming or renewing the lock of an item.
     Lock(Uuid, Result<LockResponse, ApiError>),
     /// Removing an item from the queue.

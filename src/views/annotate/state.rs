@@ -32,6 +32,7 @@ impl AnnotateScreen {
             AnnotateMsg::Session(
                 load::session(&client, queue)
                     .await
+                    .map(Box::new)
                     .map_err(|e| e.to_string()),
             )
         });
@@ -40,7 +41,7 @@ impl AnnotateScreen {
     pub(super) fn listen_outbox(&self, ctx: &mut Ctx<AnnotateMsg>) {
         let rx = self.events_rx.clone();
         ctx.spawn_quiet("outbox", async move {
-            AnnotateMsg::Outbox(rx.lock().await.recv().await)
+            AnnotateMsg::Outbox(rx.lock().await.recv().await.map(Box::new))
         });
     }
 
@@ -223,14 +224,14 @@ impl AnnotateScreen {
             AnnotateMsg::Resolved(r) => self.on_resolved(r, ctx),
             AnnotateMsg::Session(r) => match r {
                 Ok(s) => {
-                    self.phase = Phase::Session(Box::new(s));
+                    self.phase = Phase::Session(s);
                     ctx.refreshed();
                 }
                 Err(e) => self.phase = Phase::Error(e),
             },
             AnnotateMsg::Outbox(ev) => {
                 if let Some(ev) = ev {
-                    self.on_outbox(ev, ctx);
+                    self.on_outbox(*ev, ctx);
                 }
                 self.listen_outbox(ctx);
             }
