@@ -6,82 +6,56 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::rc::Rc;
 
 use chrono::Utc;
 use crossterm::event::KeyCode;
-use opik_tui::app::registry;
-use opik_tui::app::tasks::Tasks;
-use opik_tui::app::testing::test_config;
-use opik_tui::app::{App, AppEnv, ScreenRequest};
-use opik_tui::config::Connection;
-use opik_tui::opik::client::{ListQuery, OpikClient};
+use opik_tui::app::ScreenRequest;
+use opik_tui::opik::client::ListQuery;
 use opik_tui::opik::filter_string::{self, Entity};
 use opik_tui::opik::model::{AnnotationQueue, new_id, ts};
-use opik_tui::server::{self, ServerConfig, ServerHandle};
 use opik_tui::views::queues::{FillJob, Matching};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 mod common;
 use common::driver::Driver;
+use common::embedded::Embedded;
 
 const P: &str = "fill";
 const DOWN: &str = r#"feedback_scores."User feedback" = 0"#;
 
-struct Srv {
-    handle: ServerHandle,
-    client: OpikClient,
-    _dir: tempfile::TempDir,
+/// The embedded server, with this file's look-ups.
+struct Srv(Embedded);
+
+impl std::ops::Deref for Srv {
+    type Target = Embedded;
+    fn deref(&self) -> &Embedded {
+        &self.0
+    }
 }
 
 async fn start() -> Srv {
-    let dir = tempfile::tempdir().unwrap();
-    // SAFETY: set before this test's tasks read the environment; every test sets the same.
-    unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
-    let handle = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .unwrap();
-    let client = OpikClient::new(&Connection {
-        base_url: handle.base_url(),
-        api_key: None,
-        workspace: "default".into(),
-        project: Some(P.into()),
-        explicit: true,
-    })
-    .unwrap();
-    Srv {
-        handle,
-        client,
-        _dir: dir,
-    }
+    Srv(common::embedded::start(P).await)
 }
 
 impl Srv {
     async fn put(&self, path: &str, body: Value) {
-        let r = reqwest::Client::new()
-            .put(format!("{}{path}", self.handle.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "PUT {path}: {}", r.status());
+        self.send(reqwest::Method::PUT, path, body).await
     }
 
     async fn post(&self, path: &str, body: Value) {
-        let r = reqwest::Client::new()
-            .post(format!("{}{path}", self.handle.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "POST {path}: {}", r.status());
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    /// Log `traces`, then their `scores`.
+    async fn log(&self, traces: Vec<Value>, scores: Vec<Value>) {
+        self.post("/v1/private/traces/batch", json!({ "traces": traces }))
+            .await;
+        self.put(
+            "/v1/private/traces/feedback-scores",
+            json!({ "scores": scores }),
+        )
+        .await;
     }
 
     async fn queue(&self, project: &str, name: &str, scope: &str) -> Uuid {
@@ -124,11 +98,7 @@ impl Srv {
 
     /// The app on this server, driven in process.
     fn driver(&self) -> Driver {
-        let base = self.handle.base_url();
-        let env = Rc::new(AppEnv::new(self.client.clone(), &base, "default"));
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
-        Driver::new(app, rx, 150, 40)
+        self.0.driver(150, 40)
     }
 }
 
@@ -186,13 +156,7 @@ async fn seed(s: &Srv) -> Seeded {
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    s.post("/v1/private/traces/batch", json!({ "traces": traces }))
-        .await;
-    s.put(
-        "/v1/private/traces/feedback-scores",
-        json!({ "scores": scores }),
-    )
-    .await;
+    s.log(traces, scores).await;
     let thread_scores: Vec<Value> = [("t1", 0), ("t4", 0), ("t2", 1)]
         .iter()
         .map(|(t, v)| {
@@ -282,7 +246,7 @@ async fn a_fill_adds_exactly_the_matching_traces_and_nothing_twice() {
     let p = FillJob::new(&s.client, &m, q3, until).run().await.unwrap();
     assert_eq!(p.added, 30, "{p:?}");
     assert!(!s.items(P, q3, "trace").await.contains(&late));
-    s.handle.shutdown().await;
+    s.0.handle.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,7 +282,25 @@ async fn a_fill_of_threads_adds_the_threads_the_filter_selects() {
         .collect();
     assert_eq!(want.len(), 2);
     assert_eq!(set(&s.items(P, q, "thread").await), want);
-    s.handle.shutdown().await;
+    s.0.handle.shutdown().await;
+}
+
+/// `f` with the thumbs-down filter, until `then` shows.
+async fn filter_down(d: &mut Driver, then: &str) {
+    d.press('f');
+    d.type_str(DOWN);
+    d.press_code(KeyCode::Enter);
+    d.until_has(then).await;
+}
+
+/// `A`: until the picker's heading is `title` and it offers `queue`, Enter on it, until
+/// `question` is asked.
+async fn pick(d: &mut Driver, title: &str, queue: &str, question: &str) {
+    d.press('A');
+    d.until_has(title).await;
+    d.until_has(queue).await;
+    d.press_code(KeyCode::Enter);
+    d.until_has(question).await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -334,23 +316,21 @@ async fn a_in_the_traces_list_adds_every_trace_matching_the_filter() {
     d.app
         .open(&ScreenRequest::Traces { project: P.into() }, Utc::now());
     d.until_has("turn_29").await;
-    d.press('f');
-    d.type_str(DOWN);
-    d.press_code(KeyCode::Enter);
-    d.until_has("f: feedback_scores").await;
-    d.press('A');
-    d.until_has("Add the 10 traces matching the filter to:")
-        .await;
-    d.until_has("SMEs").await;
-    d.press_code(KeyCode::Enter);
-    d.until_has("Add 10 traces to “SMEs”? (y/n)").await;
+    filter_down(&mut d, "f: feedback_scores").await;
+    pick(
+        &mut d,
+        "Add the 10 traces matching the filter to:",
+        "SMEs",
+        "Add 10 traces to “SMEs”? (y/n)",
+    )
+    .await;
     d.press('y');
     let toast = d.toast("to “SMEs”").await;
     assert_eq!(toast, "Added 9 traces to “SMEs” (1 already in it)");
     let items = s.items(P, q, "trace").await;
     assert_eq!(items.len(), 10);
     assert_eq!(set(&items), set(&seeded.down));
-    s.handle.shutdown().await;
+    s.0.handle.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -379,13 +359,7 @@ async fn a_on_conversations_grouped_by_metadata_adds_their_traces() {
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    s.post("/v1/private/traces/batch", json!({ "traces": traces }))
-        .await;
-    s.put(
-        "/v1/private/traces/feedback-scores",
-        json!({ "scores": scores }),
-    )
-    .await;
+    s.log(traces, scores).await;
     let q = s.queue(project, "session review", "trace").await;
     let mut d = s.driver();
     d.app.open(
@@ -397,16 +371,14 @@ async fn a_on_conversations_grouped_by_metadata_adds_their_traces() {
     );
     d.until_has("9 traces scanned").await;
     // A trace filter narrows the scan: conversations of the thumbed-down turns.
-    d.press('f');
-    d.type_str(DOWN);
-    d.press_code(KeyCode::Enter);
-    d.until_has("3 traces scanned").await;
-    d.press('A');
-    d.until_has("Add the 3 traces of these conversations to:")
-        .await;
-    d.until_has("session review").await;
-    d.press_code(KeyCode::Enter);
-    d.until_has("Add 3 traces to “session review”? (y/n)").await;
+    filter_down(&mut d, "3 traces scanned").await;
+    pick(
+        &mut d,
+        "Add the 3 traces of these conversations to:",
+        "session review",
+        "Add 3 traces to “session review”? (y/n)",
+    )
+    .await;
     // `n` goes back to the picker; Enter and `y` add.
     d.press('n');
     d.until("the question gone", |s| !s.contains("(y/n)")).await;
@@ -416,5 +388,5 @@ async fn a_on_conversations_grouped_by_metadata_adds_their_traces() {
     let toast = d.toast("to “session review”").await;
     assert_eq!(toast, "Added 3 traces to “session review”");
     assert_eq!(set(&s.items(project, q, "trace").await), set(&down));
-    s.handle.shutdown().await;
+    s.0.handle.shutdown().await;
 }

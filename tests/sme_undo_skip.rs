@@ -8,60 +8,37 @@
 //!   my earlier score and comment back.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::rc::Rc;
-
 use chrono::Utc;
 use crossterm::event::KeyCode;
 use opik_tui::annotate::load;
-use opik_tui::app::registry;
-use opik_tui::app::tasks::Tasks;
-use opik_tui::app::testing::test_config;
-use opik_tui::app::{App, AppEnv, ScreenRequest};
-use opik_tui::config::Connection;
+use opik_tui::annotate::session::Session;
+use opik_tui::annotate::undo::UndoOutcome;
+use opik_tui::app::ScreenRequest;
 use opik_tui::opik::client::OpikClient;
 use opik_tui::opik::model::{
     AnnotationQueue, FeedbackDefinition, FeedbackDetails, Trace, new_id, ts,
 };
 use opik_tui::outbox::Outbox;
-use opik_tui::server::{self, ServerConfig, ServerHandle};
 use serde_json::json;
 use uuid::Uuid;
 
 mod common;
 use common::driver::Driver;
+use common::embedded::Embedded;
 
 const P: &str = "sme-loop";
 
 struct Setup {
-    srv: ServerHandle,
+    e: Embedded,
     client: OpikClient,
     queue: AnnotationQueue,
     /// The traces, by name `answer-0` … `answer-2`.
     traces: Vec<(String, Uuid)>,
-    dir: tempfile::TempDir,
 }
 
 async fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    // SAFETY: set before this test's tasks read the environment; every test sets it alike.
-    unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
-    let srv = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .unwrap();
-    let client = OpikClient::new(&Connection {
-        base_url: srv.base_url(),
-        api_key: None,
-        workspace: "default".into(),
-        project: Some(P.into()),
-        explicit: true,
-    })
-    .unwrap();
+    let e = common::embedded::start(P).await;
+    let client = e.client.clone();
     let now = Utc::now();
     let mut traces = Vec::new();
     let mut body = Vec::new();
@@ -74,13 +51,12 @@ async fn setup() -> Setup {
             "output": {"answer": format!("Answer {i}.")}}));
         traces.push((name, id));
     }
-    let r = reqwest::Client::new()
-        .post(format!("{}/v1/private/traces/batch", srv.base_url()))
-        .json(&json!({ "traces": body }))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    e.send(
+        reqwest::Method::POST,
+        "/v1/private/traces/batch",
+        json!({ "traces": body }),
+    )
+    .await;
     client
         .create_feedback_definition(&FeedbackDefinition {
             id: None,
@@ -112,11 +88,10 @@ async fn setup() -> Setup {
     client.add_queue_items(qid, &ids).await.unwrap();
     let queue = client.get_queue(qid).await.unwrap();
     Setup {
-        srv,
+        e,
         client,
         queue,
         traces,
-        dir,
     }
 }
 
@@ -173,11 +148,7 @@ impl Setup {
     }
 
     fn driver(&self) -> Driver {
-        let base = self.srv.base_url();
-        let env = Rc::new(AppEnv::new(self.client.clone(), &base, "default"));
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
-        Driver::new(app, rx, 140, 40)
+        self.e.driver(140, 40)
     }
 }
 
@@ -257,7 +228,23 @@ async fn u_takes_back_a_submit_and_s_skips_in_the_app() {
     until_rest(&s.client, b, "b scored", |m| m.0 == Some(5.0)).await;
     until_rest(&s.client, c, "c scored", |m| m.0 == Some(6.0)).await;
     assert_eq!(mine(&s.client, a).await.0, None, "skipping wrote nothing");
-    drop(s.dir);
+}
+
+/// Submit the open item through `outbox`: the number of writes queued.
+fn submit(session: &mut Session, outbox: &Outbox) -> usize {
+    session
+        .submit_current(|op| outbox.enqueue(op).map_err(|e| e.to_string()))
+        .unwrap()
+}
+
+/// Undo the last submit through `outbox`.
+fn undo(session: &mut Session, outbox: &Outbox) -> UndoOutcome {
+    session
+        .undo_last(
+            |ids| outbox.cancel(ids).map_err(|e| e.to_string()),
+            |op| outbox.enqueue(op).map_err(|e| e.to_string()),
+        )
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,7 +252,7 @@ async fn offline_undo_cancels_and_a_sent_update_is_put_back() {
     let s = setup().await;
     let (_, a) = s.traces[0].clone();
     // My earlier score and comment on the first trace.
-    let outbox = Outbox::open(&s.dir.path().join("ob.sqlite"), "offline-test").unwrap();
+    let outbox = Outbox::open(&s.e.dir.path().join("ob.sqlite"), "offline-test").unwrap();
     let mut session = load::session(&s.client, s.queue.clone()).await.unwrap();
     let pos = session.items.iter().position(|i| i.id == a).unwrap();
     session.go(pos);
@@ -274,16 +261,9 @@ async fn offline_undo_cancels_and_a_sent_update_is_put_back() {
     let f = session.current_form_mut().unwrap();
     f.digit(9);
     f.comment = "never sent".into();
-    let n = session
-        .submit_current(|op| outbox.enqueue(op).map_err(|e| e.to_string()))
-        .unwrap();
+    let n = submit(&mut session, &outbox);
     assert_eq!(n, 2);
-    let out = session
-        .undo_last(
-            |ids| outbox.cancel(ids).map_err(|e| e.to_string()),
-            |op| outbox.enqueue(op).map_err(|e| e.to_string()),
-        )
-        .unwrap();
+    let out = undo(&mut session, &outbox);
     assert_eq!((out.cancelled, out.reversed), (2, 0));
     let report = outbox.drain_once(&s.client, &|_| {}).await;
     assert_eq!((report.applied, report.pending), (0, 0), "{report:?}");
@@ -295,9 +275,7 @@ async fn offline_undo_cancels_and_a_sent_update_is_put_back() {
     f.digit(3);
     f.set_reason("first look".into());
     f.comment = "first comment".into();
-    session
-        .submit_current(|op| outbox.enqueue(op).map_err(|e| e.to_string()))
-        .unwrap();
+    submit(&mut session, &outbox);
     outbox.drain_once(&s.client, &|_| {}).await;
     assert_eq!(
         mine(&s.client, a).await,
@@ -314,17 +292,10 @@ async fn offline_undo_cancels_and_a_sent_update_is_put_back() {
     f.digit(8);
     f.set_reason("second look".into());
     f.comment = "changed my mind".into();
-    session
-        .submit_current(|op| outbox.enqueue(op).map_err(|e| e.to_string()))
-        .unwrap();
+    submit(&mut session, &outbox);
     outbox.drain_once(&s.client, &|_| {}).await;
     assert_eq!(mine(&s.client, a).await.0, Some(8.0));
-    let out = session
-        .undo_last(
-            |ids| outbox.cancel(ids).map_err(|e| e.to_string()),
-            |op| outbox.enqueue(op).map_err(|e| e.to_string()),
-        )
-        .unwrap();
+    let out = undo(&mut session, &outbox);
     assert_eq!((out.cancelled, out.reversed), (0, 2));
     let report = outbox.drain_once(&s.client, &|_| {}).await;
     assert_eq!((report.applied, report.pending), (2, 0), "{report:?}");

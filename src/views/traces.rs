@@ -476,9 +476,7 @@ impl Screen for TracesScreen {
                 if key == "page" && !self.filters.is_empty() =>
             {
                 self.filters.clear();
-                self.list
-                    .prompts
-                    .filter_rejected(format!("the server rejected this filter: {message}"));
+                self.list.prompts.rejected_by_server(&message);
                 self.reload(ctx);
             }
             Err(e) => {

@@ -12,30 +12,17 @@ use crate::outbox::CommentTarget;
 
 const ME: &str = "sme";
 
-fn def(name: &str, details: FeedbackDetails) -> FeedbackDefinition {
-    FeedbackDefinition {
-        id: None,
-        name: name.into(),
-        description: None,
-        details,
-        created_at: None,
-        created_by: None,
-        last_updated_at: None,
-        last_updated_by: None,
-    }
-}
-
 /// "helpful" (0–10) and "safe" (yes/no).
 fn definitions() -> Vec<FeedbackDefinition> {
     vec![
-        def(
+        FeedbackDefinition::new(
             "helpful",
             FeedbackDetails::Numerical {
                 min: 0.0,
                 max: 10.0,
             },
         ),
-        def(
+        FeedbackDefinition::new(
             "safe",
             FeedbackDetails::Boolean {
                 true_label: "safe".into(),

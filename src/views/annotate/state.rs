@@ -107,12 +107,8 @@ impl AnnotateScreen {
 
     pub(super) fn submit(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         self.editor_commit();
-        let outbox = match &self.outbox {
-            Ok(o) => o.clone(),
-            Err(e) => {
-                ctx.toast_error(format!("cannot save: {e}"));
-                return;
-            }
+        let Some(outbox) = self.outbox_or_say("cannot save", ctx) else {
+            return;
         };
         let Phase::Session(s) = &mut self.phase else {
             return;
@@ -142,6 +138,21 @@ impl AnnotateScreen {
                 ));
             }
             Err(SubmitError::Outbox(e)) => ctx.toast_error(format!("cannot save: {e}")),
+        }
+    }
+
+    /// The outbox, or a toast `{what}: {why}` when it could not be opened.
+    pub(super) fn outbox_or_say(
+        &self,
+        what: &str,
+        ctx: &mut Ctx<AnnotateMsg>,
+    ) -> Option<crate::outbox::Outbox> {
+        match &self.outbox {
+            Ok(o) => Some(o.clone()),
+            Err(e) => {
+                ctx.toast_error(format!("{what}: {e}"));
+                None
+            }
         }
     }
 

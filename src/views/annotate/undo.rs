@@ -30,12 +30,8 @@ impl AnnotateScreen {
     /// `u`: take back my last submit of this session and reopen its item.
     pub(super) fn undo(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         self.editor_commit();
-        let outbox = match &self.outbox {
-            Ok(o) => o.clone(),
-            Err(e) => {
-                ctx.toast_error(format!("cannot undo: {e}"));
-                return;
-            }
+        let Some(outbox) = self.outbox_or_say("cannot undo", ctx) else {
+            return;
         };
         let Phase::Session(s) = &mut self.phase else {
             return;

@@ -254,27 +254,28 @@ async fn queue_ids(
         exclude: LEAN.iter().map(|s| s.to_string()).collect(),
         ..ListQuery::default()
     };
-    let mut out = HashSet::new();
     if scope == "thread" {
-        let mut s = client.search_threads_stream(thread_search(&q), None);
-        loop {
-            let ids = from_stream(&mut s, BATCH, |t| t.thread_model_id).await?;
-            if ids.is_empty() {
-                break;
-            }
-            out.extend(ids);
-        }
+        let s = client.search_threads_stream(thread_search(&q), None);
+        all_ids(s, |t| t.thread_model_id).await
     } else {
-        let mut s = client.search_traces_stream(trace_search(&q), None);
-        loop {
-            let ids = from_stream(&mut s, BATCH, |t| t.id).await?;
-            if ids.is_empty() {
-                break;
-            }
-            out.extend(ids);
-        }
+        let s = client.search_traces_stream(trace_search(&q), None);
+        all_ids(s, |t| t.id).await
     }
-    Ok(out)
+}
+
+/// Every id a search stream gives.
+async fn all_ids<T>(
+    mut s: SearchStream<T>,
+    id: impl Fn(&T) -> Option<Uuid>,
+) -> Result<HashSet<Uuid>, ApiError> {
+    let mut out = HashSet::new();
+    loop {
+        let ids = from_stream(&mut s, BATCH, &id).await?;
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        out.extend(ids);
+    }
 }
 
 /// How far a fill got.

@@ -542,9 +542,7 @@ impl Screen for ThreadsScreen {
                 if key == "page" && !self.filters.is_empty() =>
             {
                 self.filters.clear();
-                self.list
-                    .prompts
-                    .filter_rejected(format!("the server rejected this filter: {message}"));
+                self.list.prompts.rejected_by_server(&message);
                 self.reload(ctx);
             }
             Ok((page, p)) => {
