@@ -52,7 +52,10 @@ fn serve(addr: &str, db: &std::path::Path) -> Serve {
         .expect("opik-tui serve starts");
     let start = Instant::now();
     while std::net::TcpStream::connect(addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "serve never listened");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "serve never listened"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Serve(child)
@@ -87,9 +90,11 @@ async fn main() {
         let mut scores = Vec::new();
         for &i in chunk {
             let id = new_id();
-            traces.push(json!({"id": id, "project_name": "fill", "name": format!("t{i}"),
+            traces.push(
+                json!({"id": id, "project_name": "fill", "name": format!("t{i}"),
                 "start_time": ts::format(&(now - chrono::Duration::milliseconds(i as i64))),
-                "input": {"q": format!("question {i}")}, "output": {"a": "answer"}}));
+                "input": {"q": format!("question {i}")}, "output": {"a": "answer"}}),
+            );
             if i % 3 == 0 {
                 down.push(id);
                 scores.push(json!({"id": id, "project_name": "fill",
@@ -124,15 +129,15 @@ async fn main() {
         .await
         .unwrap();
     let already = down.len() / 10;
-    client.add_queue_items(queue, &down[..already]).await.unwrap();
+    client
+        .add_queue_items(queue, &down[..already])
+        .await
+        .unwrap();
 
     let m = Matching::Traces {
         project: "fill".into(),
-        filters: filter_string::parse(
-            r#"feedback_scores."User feedback" = 0"#,
-            Entity::Traces,
-        )
-        .unwrap(),
+        filters: filter_string::parse(r#"feedback_scores."User feedback" = 0"#, Entity::Traces)
+            .unwrap(),
         search: None,
     };
     let server_pid = srv.0.id().to_string();
