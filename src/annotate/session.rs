@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::form::{CommentChange, FieldDef, ItemForm};
 use super::progress::{self, ItemFacts, ItemStatus, Progress};
+use super::undo::SubmitRecord;
 use crate::opik::model::{
     AnnotationQueue, Comment, DeleteThreadFeedbackScores, FeedbackDefinition, FeedbackScore,
     FeedbackScoreItem, ItemLocks, LocksResponse, Thread, Trace,
@@ -120,6 +121,8 @@ pub struct Session {
     pub locks: LocksResponse,
     pub current: usize,
     pub stage: Stage,
+    /// My submits in this session, newest last (`u` takes them back).
+    pub undo: Vec<SubmitRecord>,
 }
 
 impl Session {
@@ -167,6 +170,7 @@ impl Session {
             locks: LocksResponse::default(),
             current: 0,
             stage: Stage::Intro,
+            undo: Vec::new(),
         }
     }
 
@@ -254,7 +258,10 @@ impl Session {
             facts.annotators.insert(me.clone());
         }
         item.facts = facts;
-        if !matches!(item.comment_ref, Some(CommentRef::Op(_))) {
+        if !matches!(
+            item.comment_ref,
+            Some(CommentRef::Op(_) | CommentRef::Ticket(_))
+        ) {
             item.comment_ref = my_latest_comment(data.comments(), &me, queue)
                 .and_then(|c| c.id)
                 .map(CommentRef::Id);
@@ -304,12 +311,13 @@ impl Session {
     }
 
     /// Submit the current item: validate, turn the edits into writes and hand each to
-    /// `enqueue` (the outbox), in order; it answers how later ops refer to what the op
-    /// creates (a submitted comment's [`CommentRef::Ticket`]). On validation errors nothing
+    /// `enqueue` (the outbox's writer), in order; it answers the op's [`Ticket`], by which
+    /// later ops refer to what the op creates (a submitted comment's [`CommentRef::Ticket`])
+    /// and an undo takes it back. On validation errors nothing
     /// is sent and the errors are returned (the form shows them inline).
     pub fn submit_current<E>(&mut self, mut enqueue: E) -> Result<usize, SubmitError>
     where
-        E: FnMut(WriteOp) -> Result<CommentRef, String>,
+        E: FnMut(WriteOp) -> Result<Ticket, String>,
     {
         let queue_id = self.queue_id;
         let project_name = self.queue.project_name.clone().unwrap_or_default();
@@ -321,6 +329,15 @@ impl Session {
             return Ok(0);
         };
         let sub = form.submission().map_err(SubmitError::Invalid)?;
+        let before = form.clone();
+        let was_done = item.facts.done_by(&me);
+        let comment_before = item.comment_ref;
+        let mut queued: Vec<(Ticket, WriteOp)> = Vec::new();
+        let mut enqueue = |op: WriteOp| {
+            let id = enqueue(op.clone())?;
+            queued.push((id, op));
+            Ok::<Ticket, String>(id)
+        };
         let mut ops = Vec::new();
         match &item.data {
             ItemData::Trace(_) => {
@@ -403,7 +420,7 @@ impl Session {
                     source_queue_id: Some(queue_id),
                 })
                 .map_err(SubmitError::Outbox)?;
-                item.comment_ref = Some(created);
+                item.comment_ref = Some(CommentRef::Ticket(created.0));
                 sent += 1;
             }
             (CommentChange::Update(text), Some(c)) => {
@@ -429,6 +446,16 @@ impl Session {
             item.facts.annotators.insert(me);
         } else {
             item.facts.annotators.remove(&me);
+        }
+        if !queued.is_empty() {
+            let item = item.id;
+            self.undo.push(SubmitRecord {
+                item,
+                ops: queued,
+                form: before,
+                comment_ref: comment_before,
+                was_done,
+            });
         }
         Ok(sent)
     }
@@ -551,8 +578,8 @@ mod tests {
         }))
     }
 
-    fn collect() -> (Vec<WriteOp>, impl FnMut(WriteOp) -> Result<OpId, String>) {
-        (Vec::new(), |_op| Ok(1))
+    fn collect() -> (Vec<WriteOp>, impl FnMut(WriteOp) -> Result<Ticket, String>) {
+        (Vec::new(), |_op| Ok(Ticket(1)))
     }
 
     #[test]
@@ -592,14 +619,14 @@ mod tests {
         let mut s = Session::new(queue("trace"), &defs(), "me", vec![trace(1, None)]);
         s.start();
         s.current_form_mut().unwrap().comment = "first".into();
-        s.submit_current(|_| Ok(CommentRef::Ticket(7))).unwrap();
+        s.submit_current(|_| Ok(Ticket(7))).unwrap();
         assert_eq!(s.items[0].comment_ref, Some(CommentRef::Ticket(7)));
         // Edited again before the writer answered: the edit names the ticket.
         s.current_form_mut().unwrap().comment = "second".into();
         let mut ops = Vec::new();
         s.submit_current(|op| {
             ops.push(op);
-            Ok(CommentRef::Ticket(8))
+            Ok(Ticket(8))
         })
         .unwrap();
         assert!(matches!(
@@ -634,7 +661,7 @@ mod tests {
         let n = s
             .submit_current(|op| {
                 ops.push(op);
-                Ok(CommentRef::Op(ops.len() as OpId))
+                Ok(Ticket(ops.len() as u64))
             })
             .unwrap();
         assert_eq!(n, 3);
@@ -651,7 +678,7 @@ mod tests {
         assert!(
             matches!(&ops[2], WriteOp::AddComment { text, source_queue_id: Some(_), .. } if text == "looks fine")
         );
-        assert_eq!(s.items[first].comment_ref, Some(CommentRef::Op(3)));
+        assert_eq!(s.items[first].comment_ref, Some(CommentRef::Ticket(3)));
         assert_eq!(s.progress().done_for_me, 1);
         s.advance();
         assert_ne!(s.current, first);
@@ -663,13 +690,13 @@ mod tests {
         let mut ops2 = Vec::new();
         s.submit_current(|op| {
             ops2.push(op);
-            Ok(CommentRef::Op(9))
+            Ok(Ticket(9))
         })
         .unwrap();
         assert!(matches!(
             &ops2[..],
             [WriteOp::UpdateComment {
-                comment: CommentRef::Op(3),
+                comment: CommentRef::Ticket(3),
                 ..
             }]
         ));
@@ -702,7 +729,7 @@ mod tests {
         let mut ops = Vec::new();
         s.submit_current(|op| {
             ops.push(op);
-            Ok(CommentRef::Op(1))
+            Ok(Ticket(1))
         })
         .unwrap();
         let WriteOp::PutThreadScores {
@@ -727,7 +754,7 @@ mod tests {
         let mut ops = Vec::new();
         s.submit_current(|op| {
             ops.push(op);
-            Ok(CommentRef::Op(2))
+            Ok(Ticket(2))
         })
         .unwrap();
         assert!(

@@ -62,6 +62,8 @@ pub enum Action {
     PrevItem,
     Skip,
     AddToQueue,
+    /// Add every row matching the list's filter and search to a queue (`A`).
+    AddMatchingToQueue,
     ToggleOpen,
     TimeRange,
     // --- conversation (threads) ---
@@ -98,6 +100,8 @@ pub enum Action {
     ToggleSpans,
     TakeOver,
     RemoveFromQueue,
+    /// Take back my last submit in SME mode (`u`).
+    Undo,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -149,6 +153,7 @@ impl Action {
         Action::PrevItem,
         Action::Skip,
         Action::AddToQueue,
+        Action::AddMatchingToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
         Action::ThumbUp,
@@ -179,6 +184,7 @@ impl Action {
         Action::ToggleSpans,
         Action::TakeOver,
         Action::RemoveFromQueue,
+        Action::Undo,
         Action::None,
     ];
 
@@ -242,6 +248,7 @@ impl Action {
             Action::PrevItem => "prev",
             Action::Skip => "skip",
             Action::AddToQueue => "to queue",
+            Action::AddMatchingToQueue => "all to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
             Action::ThumbUp => "thumb up",
@@ -272,6 +279,7 @@ impl Action {
             Action::ToggleSpans => "spans",
             Action::TakeOver => "annotate anyway",
             Action::RemoveFromQueue => "remove",
+            Action::Undo => "undo",
             Action::None => "",
         }
     }
@@ -321,8 +329,11 @@ impl Action {
             Action::New => "New",
             Action::NextItem => "Next item",
             Action::PrevItem => "Previous item",
-            Action::Skip => "Skip the item",
+            Action::Skip => "Skip the item (nothing written; it comes back at the end)",
             Action::AddToQueue => "Add marked rows to an annotation queue",
+            Action::AddMatchingToQueue => {
+                "Add every row matching the filter and search (not only the loaded ones) to an annotation queue"
+            }
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
             Action::ThumbUp => {
@@ -361,6 +372,7 @@ impl Action {
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
+            Action::Undo => "Undo my last submit (scores and comment go back) and reopen it",
             Action::None => "(unbound)",
         }
     }

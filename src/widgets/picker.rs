@@ -86,6 +86,11 @@ impl<T> Picker<T> {
         &self.title
     }
 
+    /// A new heading (what is being picked for changed, e.g. a count arrived).
+    pub fn set_title(&mut self, title: impl Into<String>) {
+        self.title = title.into();
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod driver;
+pub mod embedded;
 
 use serde_json::Value;
 

@@ -3,16 +3,7 @@ use crate::opik::model::{FeedbackDefinition, FeedbackDetails, ValueEntry};
 use std::collections::BTreeMap;
 
 fn def(name: &str, details: FeedbackDetails) -> FeedbackDefinition {
-    FeedbackDefinition {
-        id: None,
-        name: name.into(),
-        description: None,
-        details,
-        created_at: None,
-        created_by: None,
-        last_updated_at: None,
-        last_updated_by: None,
-    }
+    FeedbackDefinition::new(name, details)
 }
 
 fn defs() -> Vec<FieldDef> {

@@ -33,6 +33,7 @@ impl AnnotateScreen {
                             s.start();
                             self.item_shown(ctx);
                         }
+                        Action::Undo => self.undo(ctx),
                         Action::Back | Action::Close => ctx.pop(),
                         _ => return Handled::No,
                     }
@@ -41,6 +42,7 @@ impl AnnotateScreen {
                 Stage::Finished => {
                     match action {
                         Action::Open | Action::Submit => s.stage = Stage::Intro,
+                        Action::Undo => self.undo(ctx),
                         Action::Back | Action::Close => self.leave(ctx),
                         _ => return Handled::No,
                     }
@@ -109,6 +111,14 @@ impl AnnotateScreen {
             }
             Action::Back | Action::Close => {
                 self.leave(ctx);
+                return Handled::Yes;
+            }
+            Action::Undo => {
+                self.undo(ctx);
+                return Handled::Yes;
+            }
+            Action::Skip => {
+                self.skip(ctx);
                 return Handled::Yes;
             }
             Action::No if !focused_bool || held => {

@@ -11,6 +11,8 @@
 
 mod add;
 mod create;
+pub mod fill;
+mod fill_flow;
 
 use std::collections::HashMap;
 
@@ -32,10 +34,11 @@ use crate::widgets::list::screen::{self as list, ListScreen};
 use crate::widgets::list::{ListCore, ListView};
 use crate::widgets::table::{Cell, Column};
 
-pub use add::{AddToQueueMsg, AddToQueueScreen, queue_picker};
+pub use add::{AddToQueueMsg, AddToQueueScreen, fits, queue_picker};
 pub use create::{
     CreateQueueScreen, DEFAULT_LOCK_SECS, MAX_ANNOTATORS, MAX_LOCK_SECS, QueueFormMsg,
 };
+pub use fill::{FillJob, FillProgress, Matching};
 
 /// My progress and the team's on one queue.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -2,10 +2,14 @@
 //! carrying the key, read in chunks through the search stream, with its progress in the
 //! title.
 
+use chrono::Utc;
 use ratatui::text::Span;
 
+use super::{ThreadsMsg, ThreadsScreen};
+use crate::app::Ctx;
 use crate::opik::client::SearchStream;
-use crate::opik::model::Trace;
+use crate::opik::conversations::{self, Grouping};
+use crate::opik::model::{Filter, Thread, Trace, TraceSearchRequest};
 use crate::render::{format, sanitize};
 use crate::theme::Theme;
 
@@ -64,4 +68,73 @@ pub async fn read_chunk(mut stream: SearchStream<Trace>) -> ScanChunk {
         }
     }
     (stream, out, None, false)
+}
+
+/// The metadata scan's part of the threads screen: start and continue the scan, group what it
+/// read, and try the next conversation key when auto-detecting.
+impl ThreadsScreen {
+    pub(super) fn start_scan(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        let Grouping::Metadata(key) = self.grouping.clone() else {
+            return;
+        };
+        ctx.cancel("page");
+        ctx.cancel("live");
+        self.scanned.clear();
+        self.grouped.clear();
+        self.list.set_all(Vec::new());
+        self.list.total = None;
+        self.scan = Some(Scan::default());
+        let Some(env) = &self.env else { return };
+        let client = env.client.clone();
+        let hours = RANGES[self.range].1;
+        let mut filters = vec![Filter::keyed("metadata", &key, "is_not_empty", "")];
+        filters.extend(self.filters.iter().cloned());
+        let req = TraceSearchRequest {
+            project_name: Some(self.project.clone()),
+            filters: Some(filters),
+            truncate: Some(true),
+            from_time: Some(Utc::now() - chrono::Duration::hours(hours)),
+            ..TraceSearchRequest::default()
+        };
+        ctx.spawn("scan", async move {
+            let stream = client.search_traces_stream(req, Some(MAX_SCAN));
+            ThreadsMsg::Scan(read_chunk(stream).await)
+        });
+    }
+
+    pub(super) fn continue_scan(&mut self, stream: SearchStream<Trace>, ctx: &mut Ctx<ThreadsMsg>) {
+        ctx.spawn(
+            "scan",
+            async move { ThreadsMsg::Scan(read_chunk(stream).await) },
+        );
+    }
+
+    /// Regroup everything scanned so far, off the UI thread.
+    pub(super) fn regroup(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        let traces = self.scanned.clone();
+        let g = self.grouping.clone();
+        ctx.spawn("group", async move {
+            let r: Vec<Thread> =
+                tokio::task::spawn_blocking(move || conversations::group(&traces, &g))
+                    .await
+                    .unwrap_or_default();
+            ThreadsMsg::Grouped(r)
+        });
+    }
+
+    /// Auto-detection: scan with the next untried key. False (and detection over) when none
+    /// is left.
+    pub(super) fn next_auto_key(&mut self, ctx: &mut Ctx<ThreadsMsg>) -> bool {
+        let Some(keys) = &mut self.auto_keys else {
+            return false;
+        };
+        if keys.is_empty() {
+            self.auto_keys = None;
+            return false;
+        }
+        let k = keys.remove(0);
+        self.grouping = Grouping::Metadata(k);
+        self.start_scan(ctx);
+        true
+    }
 }

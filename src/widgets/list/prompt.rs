@@ -165,6 +165,12 @@ impl Prompts {
         self.open = Some((PromptKind::Filter, TextInput::new(&text)));
     }
 
+    /// The server answered the applied filter with a 400 saying `message`: as
+    /// [`Prompts::filter_rejected`], with the server's reason.
+    pub fn rejected_by_server(&mut self, message: &str) {
+        self.filter_rejected(format!("the server rejected this filter: {message}"));
+    }
+
     /// Whether a search or filter applies.
     pub fn is_narrowed(&self) -> bool {
         !self.search.is_empty() || !self.filter.is_empty()

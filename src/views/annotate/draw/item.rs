@@ -131,7 +131,7 @@ impl AnnotateScreen {
                 "Unsaved edits will be lost. Leave? y: yes · any other key: stay".to_string()
             }
             _ => format!(
-                "{}/{} field · 1-9 pick · {}/{} · {}/{} step · {} clear · {} reason · {} comment · {} submit+next · {}/{} item · {} instructions · {} spans · {} remove · {} leave · ? keys",
+                "{}/{} field · 1-9 pick · {}/{} · {}/{} step · {} clear · {} reason · {} comment · {} submit+next · {} skip · {} undo · {}/{} item · {} instructions · {} spans · {} remove · {} leave · ? keys",
                 k(Action::NextField),
                 k(Action::PrevField),
                 k(Action::Yes),
@@ -142,6 +142,8 @@ impl AnnotateScreen {
                 k(Action::Reason),
                 k(Action::Comment),
                 k(Action::Submit),
+                k(Action::Skip),
+                k(Action::Undo),
                 k(Action::NextItem),
                 k(Action::PrevItem),
                 k(Action::ToggleInstructions),
