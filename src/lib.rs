@@ -6,7 +6,8 @@
 //!   file and the command line (used by `main.rs`);
 //! - `server`: the embedded Opik-compatible server: the UI-free `opik-server` crate, re-exported;
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
-//! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
+//! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats);
+//! - `stats`: agreement and correlation statistics (pure numbers).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod annotate;
@@ -19,6 +20,7 @@ pub mod opik;
 pub mod outbox;
 pub mod render;
 pub mod settings;
+pub mod stats;
 pub mod theme;
 pub mod views;
 pub mod widgets;
