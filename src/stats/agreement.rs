@@ -149,8 +149,8 @@ pub struct PairStat {
     pub stat: Stat,
 }
 
-/// The values annotators `a` and `b` both gave, unit by unit.
-fn shared_values(units: &[Unit], a: usize, b: usize) -> Vec<(f64, f64)> {
+/// The values annotators `a` and `b` (slot indices) both gave, unit by unit.
+pub fn shared_values(units: &[Unit], a: usize, b: usize) -> Vec<(f64, f64)> {
     units
         .iter()
         .filter_map(
