@@ -98,6 +98,11 @@ pub enum Action {
     ToggleSpans,
     TakeOver,
     RemoveFromQueue,
+    // --- agreement and score comparison (issue 21) ---
+    /// Queues: the selected queue's agreement between annotators.
+    Agreement,
+    /// Compare view: traces ↔ threads.
+    ToggleScope,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -179,6 +184,8 @@ impl Action {
         Action::ToggleSpans,
         Action::TakeOver,
         Action::RemoveFromQueue,
+        Action::Agreement,
+        Action::ToggleScope,
         Action::None,
     ];
 
@@ -272,6 +279,8 @@ impl Action {
             Action::ToggleSpans => "spans",
             Action::TakeOver => "annotate anyway",
             Action::RemoveFromQueue => "remove",
+            Action::Agreement => "agreement",
+            Action::ToggleScope => "traces/threads",
             Action::None => "",
         }
     }
@@ -361,6 +370,10 @@ impl Action {
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
+            Action::Agreement => {
+                "The queue's agreement between annotators: α, κ, every pair, the most disputed items"
+            }
+            Action::ToggleScope => "Compare the scores over traces or over threads",
             Action::None => "(unbound)",
         }
     }

@@ -1,143 +1,10 @@
-//! A queue's agreement from hand-built items: the queue's own scores win over others, the
-//! statistics match hand computations, and items come most disputed first.
-
-use std::collections::BTreeMap;
+//! A queue's agreement from hand-built items (`views::fixtures::scores`): the queue's own
+//! scores win over others, the statistics match hand computations, and items come most
+//! disputed first.
 
 use super::*;
-use crate::opik::model::{FeedbackDetails, FeedbackScore, Trace, ValueEntry};
 use crate::stats::Why;
-
-const Q: Uuid = Uuid::from_u128(0xabc);
-
-fn def(name: &str, details: FeedbackDetails) -> FeedbackDefinition {
-    FeedbackDefinition {
-        id: None,
-        name: name.into(),
-        description: None,
-        details,
-        created_at: None,
-        created_by: None,
-        last_updated_at: None,
-        last_updated_by: None,
-    }
-}
-
-fn defs() -> Vec<FeedbackDefinition> {
-    vec![
-        def(
-            "accuracy",
-            FeedbackDetails::Categorical {
-                categories: BTreeMap::from([("bad".into(), 0.0), ("good".into(), 1.0)]),
-            },
-        ),
-        def(
-            "helpfulness",
-            FeedbackDetails::Numerical {
-                min: 0.0,
-                max: 10.0,
-            },
-        ),
-    ]
-}
-
-/// A score `name` with (author, value, category, queue) entries.
-fn score(name: &str, by: &[(&str, f64, Option<&str>, Option<Uuid>)]) -> FeedbackScore {
-    FeedbackScore {
-        name: name.into(),
-        value: Some(by.iter().map(|b| b.1).sum::<f64>() / by.len() as f64),
-        value_by_author: Some(
-            by.iter()
-                .map(|(a, v, c, q)| {
-                    (
-                        a.to_string(),
-                        ValueEntry {
-                            value: Some(*v),
-                            category_name: c.map(Into::into),
-                            reason: Some(format!("{a} thinks {v}")),
-                            source: Some("ui".into()),
-                            source_queue_id: *q,
-                            ..Default::default()
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        ..Default::default()
-    }
-}
-
-fn trace(n: u128, scores: Vec<FeedbackScore>) -> ItemData {
-    ItemData::Trace(Box::new(Trace {
-        id: Some(Uuid::from_u128(n)),
-        name: Some(format!("answer-{n}")),
-        input: Some(serde_json::json!({"question": format!("Question {n}?")})),
-        feedback_scores: Some(scores),
-        ..Default::default()
-    }))
-}
-
-fn queue() -> AnnotationQueue {
-    AnnotationQueue {
-        id: Some(Q),
-        name: "Support answers".into(),
-        scope: "trace".into(),
-        feedback_definition_names: Some(vec!["accuracy".into(), "helpfulness".into()]),
-        annotators_per_item: Some(2),
-        ..Default::default()
-    }
-}
-
-fn items() -> Vec<ItemData> {
-    let q = Some(Q);
-    vec![
-        trace(
-            1,
-            vec![
-                score(
-                    "accuracy",
-                    &[
-                        ("alice", 1.0, Some("good"), q),
-                        ("bob", 1.0, Some("good"), q),
-                    ],
-                ),
-                score(
-                    "helpfulness",
-                    &[("alice", 8.0, None, None), ("bob", 2.0, None, None)],
-                ),
-            ],
-        ),
-        trace(
-            2,
-            vec![
-                score(
-                    "accuracy",
-                    &[("alice", 1.0, Some("good"), q), ("bob", 0.0, None, q)],
-                ),
-                score(
-                    "helpfulness",
-                    &[("alice", 5.0, None, None), ("bob", 5.0, None, None)],
-                ),
-            ],
-        ),
-        // carol scored outside the queue: not counted, since the queue's scores say their queue.
-        trace(
-            3,
-            vec![score(
-                "accuracy",
-                &[
-                    ("alice", 0.0, Some("bad"), q),
-                    ("bob", 0.0, Some("bad"), q),
-                    ("carol", 1.0, Some("good"), None),
-                ],
-            )],
-        ),
-        trace(
-            4,
-            vec![score("accuracy", &[("alice", 1.0, Some("good"), q)])],
-        ),
-        trace(5, vec![]),
-    ]
-}
+use crate::views::fixtures::scores::{agreement_items, by, definitions, queue, score, trace_item};
 
 fn close(s: Stat, want: f64) {
     let v = s.unwrap_or_else(|w| panic!("expected {want}, got {w:?}"));
@@ -146,7 +13,7 @@ fn close(s: Stat, want: f64) {
 
 #[test]
 fn the_queues_own_scores_count_and_the_statistics_match_hand_computation() {
-    let a = QueueAgreement::compute(queue(), &defs(), items());
+    let a = QueueAgreement::compute(queue(), &definitions(), agreement_items());
     let acc = &a.definitions[0];
     assert_eq!(acc.name, "accuracy");
     assert_eq!(acc.level, Level::Nominal);
@@ -180,7 +47,7 @@ fn the_queues_own_scores_count_and_the_statistics_match_hand_computation() {
 
 #[test]
 fn items_come_most_disputed_first_with_everyones_values_and_reasons() {
-    let a = QueueAgreement::compute(queue(), &defs(), items());
+    let a = QueueAgreement::compute(queue(), &definitions(), agreement_items());
     let order: Vec<&str> = a.items.iter().map(|i| i.title.as_str()).collect();
     // 2: accuracy differs (1.0); 1: helpfulness 8 vs 2 on 0–10 (0.6); 3: agree; 4: alone;
     // 5: nobody scored it.
@@ -206,22 +73,16 @@ fn nothing_to_compare_says_why() {
     let mut q = queue();
     q.feedback_definition_names = Some(vec!["accuracy".into(), "tone".into()]);
     let items = vec![
-        trace(
-            1,
-            vec![score("accuracy", &[("alice", 1.0, Some("good"), None)])],
-        ),
-        trace(
+        trace_item(1, vec![score("accuracy", &[by("alice", 1.0).cat("good")])]),
+        trace_item(
             2,
             vec![score(
                 "tone",
-                &[
-                    ("alice", 1.0, Some("warm"), None),
-                    ("bob", 1.0, Some("warm"), None),
-                ],
+                &[by("alice", 1.0).cat("warm"), by("bob", 1.0).cat("warm")],
             )],
         ),
     ];
-    let a = QueueAgreement::compute(q, &defs(), items);
+    let a = QueueAgreement::compute(q, &definitions(), items);
     let acc = &a.definitions[0];
     assert_eq!(acc.alpha, Err(Why::NoPairs));
     assert_eq!(acc.kappa, None, "one annotator");
