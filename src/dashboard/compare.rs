@@ -270,8 +270,7 @@ impl Comparison {
 fn categories(pairs: &[Pair], cat_a: bool, cat_b: bool) -> Option<Categories> {
     let values = |f: fn(&Pair) -> f64| pairs.iter().map(f).map(Key).collect::<BTreeSet<_>>();
     let (va, vb) = (values(|p| p.a.value), values(|p| p.b.value));
-    let comparable =
-        (cat_a && cat_b) || (cat_a && vb.is_subset(&va)) || (cat_b && va.is_subset(&vb));
+    let comparable = (cat_a && (cat_b || vb.is_subset(&va))) || (cat_b && va.is_subset(&vb));
     if !comparable || pairs.is_empty() {
         return None;
     }

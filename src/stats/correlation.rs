@@ -36,7 +36,7 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Stat {
         syy += (b - my) * (b - my);
     }
     let d = (sxx * syy).sqrt();
-    if !(d > 0.0) || !d.is_finite() {
+    if d.is_nan() || d <= 0.0 || !d.is_finite() {
         return Err(Why::NoVariation);
     }
     Ok((sxy / d).clamp(-1.0, 1.0))
