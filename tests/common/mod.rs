@@ -196,11 +196,26 @@ impl Serve {
         Serve::at(&free_addr(), db)
     }
 
+    /// On a free port with the database `db` and `--users FILE` (a TOML table of user name →
+    /// API key): each key writes as its user.
+    pub fn with_users(db: &Path, users: &Path) -> Serve {
+        Serve::spawn(
+            &free_addr(),
+            db,
+            &[std::ffi::OsStr::new("--users"), users.as_os_str()],
+        )
+    }
+
     /// On `addr` (e.g. to restart on the same address and database) once it listens.
     pub fn at(addr: &str, db: &Path) -> Serve {
+        Serve::spawn(addr, db, &[])
+    }
+
+    fn spawn(addr: &str, db: &Path, extra: &[&std::ffi::OsStr]) -> Serve {
         let child = Command::new(BIN)
             .args(["serve", "--bind", addr, "--db"])
             .arg(db)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
