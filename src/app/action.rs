@@ -103,6 +103,8 @@ pub enum Action {
     Agreement,
     /// Compare view: traces ↔ threads.
     ToggleScope,
+    /// Dashboard: compare two of the project's scores.
+    Compare,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -186,6 +188,7 @@ impl Action {
         Action::RemoveFromQueue,
         Action::Agreement,
         Action::ToggleScope,
+        Action::Compare,
         Action::None,
     ];
 
@@ -281,6 +284,7 @@ impl Action {
             Action::RemoveFromQueue => "remove",
             Action::Agreement => "agreement",
             Action::ToggleScope => "traces/threads",
+            Action::Compare => "compare scores",
             Action::None => "",
         }
     }
@@ -374,6 +378,9 @@ impl Action {
                 "The queue's agreement between annotators: α, κ, every pair, the most disputed items"
             }
             Action::ToggleScope => "Compare the scores over traces or over threads",
+            Action::Compare => {
+                "Dashboard: compare two scores over the range (a judge against the SMEs: r, ρ, κ)"
+            }
             Action::None => "(unbound)",
         }
     }

@@ -327,6 +327,7 @@ const CONTEXT_DEFAULTS: &[(KeyContext, &str, Action)] = &[
     (KeyContext::Dashboard, "[", Action::RangePrev),
     (KeyContext::Dashboard, "w", Action::RangeNext),
     (KeyContext::Dashboard, "p", Action::Pause),
+    (KeyContext::Dashboard, "c", Action::Compare),
     // SME mode (issue 12): the scoring panel's keys. Digits, `.`, `-` and Backspace are not
     // bound: they type values (see `Screen::handle_unbound_key`).
     (KeyContext::Annotate, "enter", Action::Submit),

@@ -1,4 +1,5 @@
-//! Two feedback scores compared (`:compare SCORE_A SCORE_B [RANGE] [threads]` in a project):
+//! Two feedback scores compared (`:compare SCORE_A SCORE_B [RANGE] [threads]` in a project, or
+//! `c` on its dashboard, which picks the two with [`pick`]):
 //! over the traces (or threads, `T`) of the time range (`[`/`]`, as the dashboard's) that
 //! carry both, the number of items, Pearson's r and Spearman's ρ, the mean difference (A − B)
 //! and, when both take categories, Cohen's κ and the confusion table; then the items where
@@ -9,6 +10,7 @@
 //! ([`crate::dashboard::fetch::compare_rows`], [`crate::dashboard::compare`]).
 
 mod draw;
+pub mod pick;
 
 use crossterm::event::MouseEvent;
 use ratatui::Frame;
@@ -23,7 +25,9 @@ use crate::dashboard::fetch::compare_rows;
 use crate::opik::client::OpikClient;
 use crate::render::sanitize::one_line;
 use crate::widgets::list::ListCore;
+
 use crate::widgets::list::screen::{self as list, ListScreen};
+pub use pick::ComparePickScreen;
 
 /// What the compare view's task returns: the comparison and the server's count of items
 /// with both names (when it is more than were read).
