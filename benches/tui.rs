@@ -218,7 +218,7 @@ fn agreement_and_compare(n: usize) {
         .map(|i| {
             let v = |k: usize| ((i * 7 + k * 3) % 11) as f64;
             let cat = |k: usize| {
-                if (i + k) % 4 == 0 {
+                if (i + k).is_multiple_of(4) {
                     (0.0, "bad")
                 } else {
                     (1.0, "good")

@@ -108,7 +108,7 @@ async fn queue(admin: &OpikClient, scope: &str, items: &[Uuid]) -> AnnotationQue
 
 /// A score item for `name`: a category (`good`/`bad`) or a number, written from `source`.
 fn item(name: &str, value: f64, queue: Option<Uuid>, source: &str) -> FeedbackScoreItem {
-    let category = (name == "accuracy").then(|| if value == 1.0 { "good" } else { "bad" });
+    let category = (name == "accuracy").then_some(if value == 1.0 { "good" } else { "bad" });
     FeedbackScoreItem {
         project_name: Some(PROJECT.into()),
         name: name.into(),
