@@ -20,16 +20,7 @@ use common::{Serve, Tmux, tui_env};
 const PROJECT: &str = "e2e-agree";
 
 async fn send(m: reqwest::Method, url: String, key: &str, body: Option<Value>) -> Value {
-    let mut rb = reqwest::Client::new()
-        .request(m, &url)
-        .header("authorization", key);
-    if let Some(b) = body {
-        rb = rb.json(&b);
-    }
-    let r = rb.send().await.expect("request");
-    assert!(r.status().is_success(), "{url}: {}", r.status());
-    let t = r.text().await.unwrap_or_default();
-    serde_json::from_str(&t).unwrap_or(Value::Null)
+    common::send_json(m, &url, Some(key), body).await
 }
 
 /// A TUI session as `key`'s user, with its own home, state and outbox under `dir/name`.

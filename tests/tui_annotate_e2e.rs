@@ -27,19 +27,12 @@ fn sme_tmux(name: &str, cmd: &str, env: &[(&str, String)]) -> Tmux {
 }
 
 async fn send(
-    http: &reqwest::Client,
+    _http: &reqwest::Client,
     m: reqwest::Method,
     url: String,
     body: Option<Value>,
 ) -> Value {
-    let mut rb = http.request(m, &url);
-    if let Some(b) = body {
-        rb = rb.json(&b);
-    }
-    let r = rb.send().await.expect("request");
-    assert!(r.status().is_success(), "{url}: {}", r.status());
-    let t = r.text().await.unwrap_or_default();
-    serde_json::from_str(&t).unwrap_or(Value::Null)
+    common::send_json(m, &url, None, body).await
 }
 
 fn my_entry<'a>(trace: &'a Value, name: &str) -> Option<&'a Value> {

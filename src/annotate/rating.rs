@@ -148,16 +148,7 @@ mod tests {
     use crate::opik::model::ValueEntry;
 
     fn def(details: FeedbackDetails) -> FeedbackDefinition {
-        FeedbackDefinition {
-            id: None,
-            name: "d".into(),
-            description: None,
-            details,
-            created_at: None,
-            created_by: None,
-            last_updated_at: None,
-            last_updated_by: None,
-        }
+        crate::views::fixtures::scores::definition("d", details)
     }
 
     #[test]

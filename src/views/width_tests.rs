@@ -104,10 +104,7 @@ fn agreement_and_compare_tables_keep_borders_and_drop_escapes() {
     use crate::views::agreement::{AgreementItemScreen, AgreementScreen};
     use crate::views::compare::CompareScreen;
     use crate::views::fixtures::scores::{by, definitions, queue, score, trace_item};
-    let client = crate::opik::client::OpikClient::new(
-        &crate::config::Connection::new("http://127.0.0.1:9/api").expect("url"),
-    )
-    .expect("client");
+    let client = crate::app::testing::unreachable_client();
     // Annotators, categories and trace names from a hostile server.
     let evil = "\u{1b}]52;c;ZXZpbA==\u{7}mallory\u{1b}[31m";
     let items = (0..HOSTILE.len())

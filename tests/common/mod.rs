@@ -321,6 +321,27 @@ where
     }
 }
 
+/// A REST call (as `key`'s user, when given) that must succeed; its JSON body (`Null` when
+/// there is none).
+pub async fn send_json(
+    m: reqwest::Method,
+    url: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> Value {
+    let mut rb = reqwest::Client::new().request(m, url);
+    if let Some(k) = key {
+        rb = rb.header("authorization", k);
+    }
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let r = rb.send().await.expect("request");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    let t = r.text().await.unwrap_or_default();
+    serde_json::from_str(&t).unwrap_or(Value::Null)
+}
+
 /// The "User feedback" score of a trace read from the REST API.
 pub fn user_feedback(trace: &Value) -> Option<&Value> {
     trace["feedback_scores"]

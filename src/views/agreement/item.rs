@@ -19,6 +19,19 @@ use crate::theme::Theme;
 /// Reason lines shown per annotator at most.
 const MAX_REASON_LINES: usize = 6;
 
+/// The screen that shows `item` of `project`: the trace view, or a thread's conversation.
+pub fn open_request(project: String, item: &ItemData) -> Option<ScreenRequest> {
+    match item {
+        ItemData::Trace(t) => {
+            t.id.map(|trace_id| ScreenRequest::Trace { project, trace_id })
+        }
+        ItemData::Thread(t) => Some(ScreenRequest::Thread {
+            project,
+            thread_id: t.id.clone(),
+        }),
+    }
+}
+
 /// Every annotator's scores of one item.
 pub struct AgreementItemScreen {
     queue: AnnotationQueue,
@@ -57,16 +70,8 @@ impl AgreementItemScreen {
             ctx.toast_error("the queue names no project: cannot open the item");
             return;
         };
-        match &self.item.data {
-            ItemData::Trace(t) => {
-                if let Some(trace_id) = t.id {
-                    ctx.open(ScreenRequest::Trace { project, trace_id });
-                }
-            }
-            ItemData::Thread(t) => ctx.open(ScreenRequest::Thread {
-                project,
-                thread_id: t.id.clone(),
-            }),
+        if let Some(req) = open_request(project, &self.item.data) {
+            ctx.open(req);
         }
     }
 

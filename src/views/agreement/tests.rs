@@ -4,14 +4,9 @@
 use super::*;
 use crate::annotate::agreement::QueueAgreement;
 use crate::app::screen::Effect;
-use crate::app::testing::{buffer_text, fixed_now, render_screen};
-use crate::config::Connection;
+use crate::app::testing::{buffer_text, render_screen, unreachable_client as client, with_ctx};
 use crate::theme::Theme;
 use crate::views::fixtures::scores::{agreement_items, definitions, queue};
-
-fn client() -> OpikClient {
-    OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url")).expect("client")
-}
 
 fn screen() -> AgreementScreen {
     let data = QueueAgreement::compute(queue(), &definitions(), agreement_items());
@@ -20,23 +15,12 @@ fn screen() -> AgreementScreen {
 
 /// Run `actions` on `s`; the effects they asked for.
 fn act<S: Screen>(s: &mut S, actions: &[Action]) -> Vec<Effect> {
-    let theme = Theme::dark();
-    let keymap = crate::app::KeyMap::default();
-    let mut tasks = crate::app::tasks::Tasks::new(None);
-    let mut effects = Vec::new();
-    let mut ctx = Ctx::new(
-        1,
-        &theme,
-        &keymap,
-        fixed_now(),
-        None,
-        &mut tasks,
-        &mut effects,
-    );
-    for a in actions {
-        s.handle_action(*a, &mut ctx);
-    }
-    effects
+    with_ctx(|ctx| {
+        for a in actions {
+            s.handle_action(*a, ctx);
+        }
+    })
+    .1
 }
 
 #[test]

@@ -17,13 +17,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::annotate::load;
-use crate::annotate::session::ItemData;
-use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
+use crate::app::{Action, Ctx, DrawCtx, Handled, KeyContext, Screen};
 use crate::dashboard::TimeRange;
 use crate::dashboard::compare::{Comparison, Pair, Scope, ScoreSpec};
 use crate::dashboard::fetch::compare_rows;
 use crate::opik::client::OpikClient;
 use crate::render::sanitize::one_line;
+use crate::views::agreement::item::open_request;
 use crate::widgets::list::ListCore;
 
 use crate::widgets::list::screen::{self as list, ListScreen};
@@ -124,17 +124,8 @@ impl CompareScreen {
         let Some(p) = self.list.selected() else {
             return;
         };
-        let project = self.project.clone();
-        match &p.item {
-            ItemData::Trace(t) => {
-                if let Some(trace_id) = t.id {
-                    ctx.open(ScreenRequest::Trace { project, trace_id });
-                }
-            }
-            ItemData::Thread(t) => ctx.open(ScreenRequest::Thread {
-                project,
-                thread_id: t.id.clone(),
-            }),
+        if let Some(req) = open_request(self.project.clone(), &p.item) {
+            ctx.open(req);
         }
     }
 }

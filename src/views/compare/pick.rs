@@ -117,7 +117,7 @@ impl Screen for ComparePickScreen {
 mod tests {
     use super::*;
     use crate::app::screen::Effect;
-    use crate::app::testing::{buffer_text, fixed_now, render_screen};
+    use crate::app::testing::{buffer_text, render_screen, with_ctx};
     use crate::theme::Theme;
 
     #[test]
@@ -132,34 +132,20 @@ mod tests {
             text.contains("first score (A)") && text.contains("accuracy@online_scoring"),
             "{text}"
         );
-        let theme = Theme::dark();
-        let keymap = crate::app::KeyMap::default();
-        let mut tasks = crate::app::tasks::Tasks::new(None);
-        let mut effects = Vec::new();
-        let mut ctx = Ctx::new(
-            1,
-            &theme,
-            &keymap,
-            fixed_now(),
-            None,
-            &mut tasks,
-            &mut effects,
-        );
-        // A: judge (the fifth entry); B: accuracy@ui (the second).
-        for a in [
-            Action::Down,
-            Action::Down,
-            Action::Down,
-            Action::Down,
-            Action::Open,
-        ] {
-            s.handle_action(a, &mut ctx);
+        fn run(s: &mut ComparePickScreen, actions: &[Action]) -> Vec<Effect> {
+            with_ctx(|ctx| {
+                for a in actions {
+                    s.handle_action(*a, ctx);
+                }
+            })
+            .1
         }
+        // A: judge (the fifth entry); B: accuracy@ui (the second).
+        let down = Action::Down;
+        assert!(run(&mut s, &[down, down, down, down, Action::Open]).is_empty());
         let text = buffer_text(&render_screen(&mut s, 80, 14, &Theme::dark()));
         assert!(text.contains("Compare judge against (B)"), "{text}");
-        for a in [Action::Down, Action::Open] {
-            s.handle_action(a, &mut ctx);
-        }
+        let effects = run(&mut s, &[Action::Down, Action::Open]);
         let want = ScreenRequest::Compare {
             project: "bot".into(),
             a: ScoreSpec::parse("judge").unwrap(),

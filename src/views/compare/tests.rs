@@ -2,15 +2,11 @@
 //! and of categories, opening an item, and changing the range and the scope.
 
 use super::*;
+use crate::app::ScreenRequest;
 use crate::app::screen::Effect;
-use crate::app::testing::{buffer_text, fixed_now, render_screen};
-use crate::config::Connection;
+use crate::app::testing::{buffer_text, render_screen, unreachable_client as client, with_ctx};
 use crate::theme::Theme;
-use crate::views::fixtures::scores::{by, definitions, score, trace_item};
-
-fn client() -> OpikClient {
-    OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url")).expect("client")
-}
+use crate::views::fixtures::scores::{by, definitions, safe_by_source, score, trace_item};
 
 fn spec(s: &str) -> ScoreSpec {
     ScoreSpec::parse(s).expect("spec")
@@ -36,22 +32,13 @@ fn numbers() -> Comparison {
 
 /// The SME's `safe` against the judge's, by source.
 fn categories() -> Comparison {
-    let items = [
+    let items = safe_by_source(&[
         (1, 1.0, 1.0),
         (2, 1.0, 1.0),
         (3, 0.0, 1.0),
         (4, 0.0, 0.0),
         (5, 1.0, 0.0),
-    ]
-    .into_iter()
-    .map(|(n, sme, judge)| {
-        let entries = [
-            by("alice", sme),
-            by("judge", judge).source("online_scoring"),
-        ];
-        trace_item(n, vec![score("safe", &entries)])
-    })
-    .collect();
+    ]);
     Comparison::compute(
         spec("safe@ui"),
         spec("safe@online_scoring"),
@@ -60,24 +47,14 @@ fn categories() -> Comparison {
     )
 }
 
+/// Run `actions` on `s`: the effects, and whether a reload is in flight.
 fn act(s: &mut CompareScreen, actions: &[Action]) -> (Vec<Effect>, bool) {
-    let theme = Theme::dark();
-    let keymap = crate::app::KeyMap::default();
-    let mut tasks = crate::app::tasks::Tasks::new(None);
-    let mut effects = Vec::new();
-    let mut ctx = Ctx::new(
-        1,
-        &theme,
-        &keymap,
-        fixed_now(),
-        None,
-        &mut tasks,
-        &mut effects,
-    );
-    for a in actions {
-        s.handle_action(*a, &mut ctx);
-    }
-    let loading = ctx.in_flight("compare");
+    let (loading, effects) = with_ctx(|ctx| {
+        for a in actions {
+            s.handle_action(*a, ctx);
+        }
+        ctx.in_flight("compare")
+    });
     (effects, loading)
 }
 

@@ -135,25 +135,14 @@ fn refresh_is_due_after_the_period() {
 #[test]
 fn c_picks_two_of_the_projects_scores_to_compare() {
     use crate::app::screen::Effect;
-    let theme = Theme::dark();
-    let keymap = crate::app::KeyMap::default();
-    let mut tasks = crate::app::tasks::Tasks::new(None);
-    let mut effects = Vec::new();
-    let mut ctx = Ctx::new(
-        1,
-        &theme,
-        &keymap,
-        fixed_now(),
-        None,
-        &mut tasks,
-        &mut effects,
-    );
     let mut overview = DashboardScreen::offline(None, DEFAULT_REFRESH);
-    overview.handle_action(Action::Compare, &mut ctx);
     let mut s = DashboardScreen::offline(Some("checkout-bot".into()), DEFAULT_REFRESH);
     s.set_project_data(sample_project());
     assert!(s.hints().contains(&Action::Compare));
-    s.handle_action(Action::Compare, &mut ctx);
+    let (_, effects) = crate::app::testing::with_ctx(|ctx| {
+        overview.handle_action(Action::Compare, ctx);
+        s.handle_action(Action::Compare, ctx);
+    });
     match &effects[..] {
         [Effect::Toast(_, msg), Effect::Push(picker)] => {
             assert!(msg.contains("Open a project's dashboard"), "{msg}");
