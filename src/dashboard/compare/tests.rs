@@ -5,7 +5,7 @@ use super::*;
 use crate::opik::model::FeedbackDetails;
 use crate::stats::Why;
 use crate::views::fixtures::scores::{
-    by, definition, definitions, safe_by_source, score, trace_item,
+    SAFE_ROWS, by, definition, definitions, safe_by_source, score, trace_item,
 };
 
 fn spec(s: &str) -> ScoreSpec {
@@ -77,14 +77,7 @@ fn numbers_get_correlations_and_the_most_different_come_first() {
 #[test]
 fn a_01_judge_against_a_yes_no_definition_gets_kappa_and_a_confusion_table() {
     // One name, split by source: the SME's `safe` from the UI, the judge's from online scoring.
-    let items = safe_by_source(&[
-        (1, 1.0, 1.0),
-        (2, 1.0, 1.0),
-        (3, 0.0, 1.0),
-        (4, 0.0, 0.0),
-        (5, 1.0, 0.0),
-        (6, 1.0, 1.0),
-    ]);
+    let items = safe_by_source(&SAFE_ROWS);
     let c = Comparison::compute(
         spec("safe@ui"),
         spec("safe@online_scoring"),

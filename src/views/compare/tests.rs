@@ -6,7 +6,9 @@ use crate::app::ScreenRequest;
 use crate::app::screen::Effect;
 use crate::app::testing::{buffer_text, render_screen, unreachable_client as client, with_ctx};
 use crate::theme::Theme;
-use crate::views::fixtures::scores::{by, definitions, safe_by_source, score, trace_item};
+use crate::views::fixtures::scores::{
+    SAFE_ROWS, by, definitions, safe_by_source, score, trace_item,
+};
 
 fn spec(s: &str) -> ScoreSpec {
     ScoreSpec::parse(s).expect("spec")
@@ -32,13 +34,7 @@ fn numbers() -> Comparison {
 
 /// The SME's `safe` against the judge's, by source.
 fn categories() -> Comparison {
-    let items = safe_by_source(&[
-        (1, 1.0, 1.0),
-        (2, 1.0, 1.0),
-        (3, 0.0, 1.0),
-        (4, 0.0, 0.0),
-        (5, 1.0, 0.0),
-    ]);
+    let items = safe_by_source(&SAFE_ROWS);
     Comparison::compute(
         spec("safe@ui"),
         spec("safe@online_scoring"),
