@@ -124,17 +124,7 @@ async fn two_annotators_then_the_agreement_view_and_the_comparison_with_a_judge(
         Some(def),
     )
     .await;
-    let projects = send(
-        reqwest::Method::GET,
-        api(&format!("projects?name={PROJECT}")),
-        "key-alice",
-        None,
-    )
-    .await;
-    let project_id = projects["content"][0]["id"]
-        .as_str()
-        .expect("project")
-        .to_string();
+    let project_id = common::project_id(&base, PROJECT, Some("key-alice")).await;
     let queue_id = opik_tui::opik::model::new_id().to_string();
     let queue = json!({"id": queue_id, "project_id": project_id, "name": "Agree queue",
                        "scope": "trace", "feedback_definition_names": ["accuracy"],

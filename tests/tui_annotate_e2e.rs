@@ -92,17 +92,7 @@ async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
         "type": "boolean", "details": {"true_label": "Safe", "false_label": "Unsafe"}})),
     )
     .await;
-    let projects = send(
-        &http,
-        reqwest::Method::GET,
-        api("projects?name=e2e-annotate"),
-        None,
-    )
-    .await;
-    let project_id = projects["content"][0]["id"]
-        .as_str()
-        .expect("project id")
-        .to_string();
+    let project_id = common::project_id(&base, "e2e-annotate", None).await;
     let queue_id = opik_tui::opik::model::new_id().to_string();
     send(
         &http,
@@ -313,17 +303,7 @@ async fn a_thread_queue_filled_from_the_threads_list_and_annotated_in_tmux() {
         "type": "boolean", "details": {"true_label": "Polite", "false_label": "Rude"}})),
     )
     .await;
-    let projects = send(
-        &http,
-        reqwest::Method::GET,
-        api(&format!("projects?name={project}")),
-        None,
-    )
-    .await;
-    let project_id = projects["content"][0]["id"]
-        .as_str()
-        .expect("project id")
-        .to_string();
+    let project_id = common::project_id(&base, project, None).await;
     // The thread queue to fill, and a trace queue that must not be offered for threads.
     let queue_id = opik_tui::opik::model::new_id().to_string();
     for (id, name, scope) in [

@@ -342,6 +342,16 @@ pub async fn send_json(
     serde_json::from_str(&t).unwrap_or(Value::Null)
 }
 
+/// The id of project `name` at REST base `base` (as `key`'s user, when given).
+pub async fn project_id(base: &str, name: &str, key: Option<&str>) -> String {
+    let url = format!("{base}/v1/private/projects?name={name}");
+    let projects = send_json(reqwest::Method::GET, &url, key, None).await;
+    projects["content"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no project {name}: {projects}"))
+        .to_string()
+}
+
 /// The "User feedback" score of a trace read from the REST API.
 pub fn user_feedback(trace: &Value) -> Option<&Value> {
     trace["feedback_scores"]
