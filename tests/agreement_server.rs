@@ -283,5 +283,15 @@ async fn a_thread_queue_reads_the_thread_scores_by_author() {
         a.definitions[1].alpha.err().map(|w| w.reason()),
         Some("no item has two annotators")
     );
+    // The compare view reads thread scores the same way (threads of the last day).
+    let window = TimeRange::Day.window(chrono::Utc::now() + chrono::Duration::seconds(5));
+    let (rows, _) = compare_rows(&admin, PROJECT, Scope::Threads, &["accuracy"], window)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.scores().iter().any(|s| s.name == "accuracy"))
+    );
     srv.shutdown().await;
 }

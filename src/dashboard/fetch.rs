@@ -121,10 +121,11 @@ pub async fn compare_rows(
             from_time: Some(window.start),
             to_time: Some(window.end),
             truncate: true,
-            exclude: ["output", "metadata", "last_message"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            // The thread list takes no `exclude`; traces leave out what no cell shows.
+            exclude: match scope {
+                Scope::Traces => vec!["output".into(), "metadata".into()],
+                Scope::Threads => Vec::new(),
+            },
             ..ListQuery::default()
         };
         let n = match scope {
