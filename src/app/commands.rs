@@ -104,7 +104,7 @@ pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
         "" => return Err("empty command: try :projects, :traces, :theme NAME or :q".into()),
         other => {
             return Err(format!(
-                "unknown command :{other} — try :projects, :traces, :threads, :queues, :dashboard, :project NAME, :theme NAME, :q"
+                "unknown command :{other} — try :projects, :traces, :threads, :queues, :dashboard, :compare A B, :project NAME, :theme NAME, :q"
             ));
         }
     })
