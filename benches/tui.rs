@@ -246,8 +246,9 @@ fn agreement_and_compare(n: usize) {
         })
         .collect();
     let defs = definitions();
+    let copy = items.clone();
     let t = thread_cpu();
-    let a = QueueAgreement::compute(queue(), &defs, items.clone());
+    let a = QueueAgreement::compute(queue(), &defs, copy);
     let cpu = thread_cpu() - t;
     println!(
         "\nagreement of a {n}-item queue (3 annotators, 2 definitions, {} pairs): {:.1} ms CPU",

@@ -99,6 +99,12 @@ pub struct ItemAgreement {
     pub disputed: Vec<String>,
 }
 
+/// An author's entry with its label under the definition (computed once).
+struct Labelled {
+    entry: Entry,
+    label: String,
+}
+
 /// Everything the agreement view shows for one queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueAgreement {
@@ -116,8 +122,9 @@ impl QueueAgreement {
         items: Vec<ItemData>,
     ) -> QueueAgreement {
         let names = queue.feedback_definition_names.clone().unwrap_or_default();
+        let def_of = |n: &String| defs.iter().find(|x| &x.name == n);
         // entries[item][definition]
-        let mut entries: Vec<Vec<Vec<Entry>>> = items
+        let mut entries: Vec<Vec<Vec<Labelled>>> = items
             .iter()
             .map(|it| {
                 names
@@ -127,6 +134,14 @@ impl QueueAgreement {
                             .iter()
                             .filter(|s| &s.name == n)
                             .flat_map(rating::entries)
+                            .map(|entry| Labelled {
+                                label: rating::label(
+                                    def_of(n),
+                                    entry.value,
+                                    entry.category.as_deref(),
+                                ),
+                                entry,
+                            })
                             .collect()
                     })
                     .collect()
@@ -138,15 +153,14 @@ impl QueueAgreement {
             let from_queue = queue.id.is_some()
                 && entries
                     .iter()
-                    .any(|e| e[d].iter().any(|e| e.queue == queue.id));
+                    .any(|e| e[d].iter().any(|e| e.entry.queue == queue.id));
             if from_queue {
                 for e in entries.iter_mut() {
-                    e[d].retain(|e| e.queue == queue.id);
+                    e[d].retain(|e| e.entry.queue == queue.id);
                 }
             }
-            let column: Vec<&[Entry]> = entries.iter().map(|e| e[d].as_slice()).collect();
-            let def = defs.iter().find(|x| &x.name == name);
-            let (agreement, disagreement) = definition(name, def, &column, from_queue);
+            let column: Vec<&[Labelled]> = entries.iter().map(|e| e[d].as_slice()).collect();
+            let (agreement, disagreement) = definition(name, def_of(name), &column, from_queue);
             for (i, v) in disagreement.into_iter().enumerate() {
                 per_item[i].push(v);
             }
@@ -156,7 +170,7 @@ impl QueueAgreement {
             .into_iter()
             .zip(entries)
             .zip(per_item)
-            .filter_map(|((data, e), dis)| item(data, &names, defs, &e, &dis))
+            .filter_map(|((data, e), dis)| item(data, &names, &e, &dis))
             .collect();
         out.sort_by(|a, b| {
             let key = |i: &ItemAgreement| i.disagreement.unwrap_or(-1.0);
@@ -176,13 +190,13 @@ impl QueueAgreement {
 fn definition(
     name: &str,
     def: Option<&FeedbackDefinition>,
-    column: &[&[Entry]],
+    column: &[&[Labelled]],
     from_queue: bool,
 ) -> (DefinitionAgreement, Vec<Option<f64>>) {
-    let level = rating::level(def, column.iter().flat_map(|c| c.iter()));
+    let level = rating::level(def, column.iter().flat_map(|c| c.iter().map(|l| &l.entry)));
     let annotators: Vec<String> = column
         .iter()
-        .flat_map(|c| c.iter().map(|e| e.author.clone()))
+        .flat_map(|c| c.iter().map(|e| e.entry.author.clone()))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -190,25 +204,22 @@ fn definition(
     let labels: BTreeMap<String, f64> = column
         .iter()
         .flat_map(|c| c.iter())
-        .map(|e| rating::label(def, e.value, e.category.as_deref()))
+        .map(|e| e.label.clone())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .enumerate()
         .map(|(i, l)| (l, i as f64))
         .collect();
-    let code = |e: &Entry| match level {
-        Level::Nominal => labels
-            .get(&rating::label(def, e.value, e.category.as_deref()))
-            .copied()
-            .unwrap_or(f64::NAN),
-        Level::Interval => e.value,
+    let code = |e: &Labelled| match level {
+        Level::Nominal => labels.get(&e.label).copied().unwrap_or(f64::NAN),
+        Level::Interval => e.entry.value,
     };
     let units: Vec<Unit> = column
         .iter()
         .map(|c| {
             let mut u = vec![None; annotators.len()];
             for e in c.iter() {
-                if let Ok(i) = annotators.binary_search(&e.author) {
+                if let Ok(i) = annotators.binary_search(&e.entry.author) {
                     u[i] = Some(code(e));
                 }
             }
@@ -250,24 +261,21 @@ fn definition(
 fn item(
     data: ItemData,
     names: &[String],
-    defs: &[FeedbackDefinition],
-    entries: &[Vec<Entry>],
+    entries: &[Vec<Labelled>],
     disagreement: &[Option<f64>],
 ) -> Option<ItemAgreement> {
     let id = data.item_id()?;
-    let ratings: Vec<BTreeMap<String, Rating>> = names
+    let ratings: Vec<BTreeMap<String, Rating>> = entries
         .iter()
-        .zip(entries)
-        .map(|(name, es)| {
-            let def = defs.iter().find(|d| &d.name == name);
+        .map(|es| {
             es.iter()
                 .map(|e| {
                     let r = Rating {
-                        label: rating::label(def, e.value, e.category.as_deref()),
-                        value: e.value,
-                        reason: e.reason.clone(),
+                        label: e.label.clone(),
+                        value: e.entry.value,
+                        reason: e.entry.reason.clone(),
                     };
-                    (e.author.clone(), r)
+                    (e.entry.author.clone(), r)
                 })
                 .collect()
         })
