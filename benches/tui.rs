@@ -192,8 +192,8 @@ fn main() {
         keys(200),
     );
     report("span tree: fold all / unfold all", folds);
-    agreement_and_compare(if full { 20_000 } else { 200 });
     println!("\nRSS at end: {:.1} MB", rss_mb());
+    agreement_and_compare(if full { 20_000 } else { 200 });
 }
 
 /// CPU time this thread has used (`/proc/thread-self/schedstat`, nanoseconds on the CPU).
