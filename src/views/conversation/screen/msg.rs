@@ -127,40 +127,7 @@ impl ConversationScreen {
                 Ok(path) => ctx.toast_info(format!("conversation written to {path}")),
                 Err(e) => ctx.toast_error(format!("export failed: {e}")),
             },
-            ConversationMsg::Origin(r) => match r {
-                Ok(trace) => {
-                    let keys: Vec<String> = match &self.env {
-                        Some(env) => env.conversation_keys(&self.conv.project),
-                        None => crate::opik::conversations::DEFAULT_KEYS
-                            .iter()
-                            .map(|k| k.to_string())
-                            .collect(),
-                    };
-                    match crate::opik::conversations::conversation_of(&trace, &keys) {
-                        Some((grouping, id)) => {
-                            self.conv.grouping = grouping;
-                            self.conv.thread_id = id;
-                            self.conv.focus_trace = trace.id;
-                            self.load(ctx);
-                        }
-                        None => {
-                            // Nothing to show: say why and go back to where `C` was pressed
-                            // (not an empty "0 turns" conversation).
-                            self.conv.loading = false;
-                            ctx.toast_error(format!(
-                                "this trace has no thread_id and none of these metadata keys: {}",
-                                keys.join(", ")
-                            ));
-                            ctx.pop();
-                        }
-                    }
-                }
-                Err(e) => {
-                    self.conv.loading = false;
-                    ctx.toast_error(format!("reading the trace: {e}"));
-                    ctx.pop();
-                }
-            },
+            ConversationMsg::Origin(r) => self.on_origin(r, ctx),
             ConversationMsg::Outbox((rx, ev)) => {
                 if let Some(link) = &mut self.outbox {
                     link.events = Some(rx);
@@ -169,6 +136,44 @@ impl ConversationScreen {
                     self.on_outbox_event(ev, ctx);
                     self.listen(ctx);
                 }
+            }
+        }
+    }
+
+    /// The trace `C` was pressed on: open its conversation, or say why there is none.
+    fn on_origin(&mut self, r: Result<Trace, ApiError>, ctx: &mut Ctx<ConversationMsg>) {
+        match r {
+            Ok(trace) => {
+                let keys: Vec<String> = match &self.env {
+                    Some(env) => env.conversation_keys(&self.conv.project),
+                    None => crate::opik::conversations::DEFAULT_KEYS
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect(),
+                };
+                match crate::opik::conversations::conversation_of(&trace, &keys) {
+                    Some((grouping, id)) => {
+                        self.conv.grouping = grouping;
+                        self.conv.thread_id = id;
+                        self.conv.focus_trace = trace.id;
+                        self.load(ctx);
+                    }
+                    None => {
+                        // Nothing to show: say why and go back to where `C` was pressed
+                        // (not an empty "0 turns" conversation).
+                        self.conv.loading = false;
+                        ctx.toast_error(format!(
+                            "this trace has no thread_id and none of these metadata keys: {}",
+                            keys.join(", ")
+                        ));
+                        ctx.pop();
+                    }
+                }
+            }
+            Err(e) => {
+                self.conv.loading = false;
+                ctx.toast_error(format!("reading the trace: {e}"));
+                ctx.pop();
             }
         }
     }
