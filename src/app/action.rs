@@ -102,6 +102,13 @@ pub enum Action {
     RemoveFromQueue,
     /// Take back my last submit in SME mode (`u`).
     Undo,
+    // --- agreement and score comparison (issue 21) ---
+    /// Queues: the selected queue's agreement between annotators.
+    Agreement,
+    /// Compare view: traces ↔ threads.
+    ToggleScope,
+    /// Dashboard: compare two of the project's scores.
+    Compare,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -185,6 +192,9 @@ impl Action {
         Action::TakeOver,
         Action::RemoveFromQueue,
         Action::Undo,
+        Action::Agreement,
+        Action::ToggleScope,
+        Action::Compare,
         Action::None,
     ];
 
@@ -280,6 +290,9 @@ impl Action {
             Action::TakeOver => "annotate anyway",
             Action::RemoveFromQueue => "remove",
             Action::Undo => "undo",
+            Action::Agreement => "agreement",
+            Action::ToggleScope => "traces/threads",
+            Action::Compare => "compare scores",
             Action::None => "",
         }
     }
@@ -373,6 +386,13 @@ impl Action {
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
             Action::Undo => "Undo my last submit (scores and comment go back) and reopen it",
+            Action::Agreement => {
+                "The queue's agreement between annotators: α, κ, every pair, the most disputed items"
+            }
+            Action::ToggleScope => "Compare the scores over traces or over threads",
+            Action::Compare => {
+                "Dashboard: compare two scores over the range (a judge against the SMEs: r, ρ, κ)"
+            }
             Action::None => "(unbound)",
         }
     }

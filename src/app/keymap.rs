@@ -321,12 +321,18 @@ const CONTEXT_DEFAULTS: &[(KeyContext, &str, Action)] = &[
     (KeyContext::QueuePick, "y", Action::Yes),
     (KeyContext::QueuePick, "n", Action::No),
     (KeyContext::Queues, "n", Action::New),
+    (KeyContext::Queues, "g", Action::Agreement),
+    (KeyContext::Compare, "]", Action::RangeNext),
+    (KeyContext::Compare, "[", Action::RangePrev),
+    (KeyContext::Compare, "w", Action::RangeNext),
+    (KeyContext::Compare, "T", Action::ToggleScope),
     (KeyContext::Conversation, "e", Action::Export),
     (KeyContext::TraceView, "e", Action::Export),
     (KeyContext::Dashboard, "]", Action::RangeNext),
     (KeyContext::Dashboard, "[", Action::RangePrev),
     (KeyContext::Dashboard, "w", Action::RangeNext),
     (KeyContext::Dashboard, "p", Action::Pause),
+    (KeyContext::Dashboard, "c", Action::Compare),
     // SME mode (issue 12): the scoring panel's keys. Digits, `.`, `-` and Backspace are not
     // bound: they type values (see `Screen::handle_unbound_key`).
     (KeyContext::Annotate, "enter", Action::Submit),
