@@ -155,7 +155,9 @@ impl TracesScreen {
             Column::flex("Output", 3, 8).optional(4),
             Column::fixed("Duration", 8).right(),
             Column::fixed("Tokens", 6).right().optional(3),
-            Column::fixed("Cost", 8).right().optional(2),
+            Column::fixed("Cost", format::COST_WIDTH)
+                .right()
+                .optional(2),
             Column::flex("Scores", 2, 10).optional(1),
             Column::fixed("Tags", 10).optional(1),
             Column::fixed("E", 1),
