@@ -59,12 +59,12 @@ pub fn compact_scores(scores: &[FeedbackScore]) -> String {
         .join(" · ")
 }
 
-/// Tags in one cell: `prod,beta` (sanitised).
+/// Tags on one line, the same in every list, detail and header: `prod, beta` (sanitised).
 pub fn tags(tags: &[String]) -> String {
     tags.iter()
         .map(|t| sanitize::one_line(t))
         .collect::<Vec<_>>()
-        .join(",")
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -100,7 +100,7 @@ mod tests {
             compact_scores(&[s("help\u{1b}[1mful", Some(0.8)), s("safe", None)]),
             "helpful 0.8 · safe –"
         );
-        assert_eq!(tags(&["prod".into(), "a\nb".into()]), "prod,a b");
+        assert_eq!(tags(&["prod".into(), "a\nb".into()]), "prod, a b");
     }
 
     #[test]
