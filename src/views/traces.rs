@@ -159,7 +159,7 @@ impl TracesScreen {
                 .right()
                 .optional(2),
             Column::flex("Scores", 2, 10).optional(1),
-            Column::fixed("Tags", 10).optional(1),
+            Column::flex("Tags", 1, 10).optional(1),
             Column::fixed("E", 1),
         ]
     }

@@ -91,7 +91,7 @@ pub fn columns(absolute_time: bool) -> Vec<Column> {
         Column::fixed("Tokens", 6).right().optional(1),
         Column::fixed("Status", 8),
         Column::flex("Scores", 2, 10).optional(4),
-        Column::fixed("Tags", 10).optional(1),
+        Column::flex("Tags", 1, 10).optional(1),
     ]
 }
 
