@@ -301,7 +301,9 @@ impl Action {
             Action::ScrollUp => "Scroll the detail pane up",
             Action::ScrollDown => "Scroll the detail pane down",
             Action::Search => "Search (sent to the server; Enter applies, Esc clears)",
-            Action::Filter => "Filter: name = \"x\" and duration > 2 and tags contains \"prod\"",
+            Action::Filter => {
+                "Filter: name = \"x\" and duration > 500 and tags contains \"prod\" (duration in ms)"
+            }
             Action::CycleSort => "Cycle the sort column",
             Action::ReverseSort => "Reverse the sort direction",
             Action::ToggleTime => "Relative / absolute times",
