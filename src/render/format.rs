@@ -175,6 +175,17 @@ pub fn signed_percent(ratio: f64) -> String {
     }
 }
 
+/// A count with its noun: `0 traces`, `1 trace`, `1,234 traces` (`noun` is the singular; the
+/// plural adds `s`).
+pub fn count(n: usize, noun: &str) -> String {
+    let n = n.min(i64::MAX as usize) as i64;
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n))
+    }
+}
+
 /// `1,234,567`.
 pub fn thousands(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
@@ -290,6 +301,9 @@ mod tests {
         assert_eq!(thousands(12345), "12,345");
         assert_eq!(thousands(-1234567), "-1,234,567");
         assert_eq!(thousands(999), "999");
+        assert_eq!(count(1, "comment"), "1 comment");
+        assert_eq!(count(0, "comment"), "0 comments");
+        assert_eq!(count(1234, "trace"), "1,234 traces");
     }
 
     #[test]
