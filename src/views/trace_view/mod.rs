@@ -1,0 +1,444 @@
+//! One trace: on the left a collapsible span tree (type label, name, duration, a waterfall
+//! bar placed by start time and sized by duration within the trace, cost, tokens, error mark,
+//! score count); on the right the detail of the selected trace or span — a header (name,
+//! type, start, duration, model/provider, tokens, cost) and tabs Input, Output, Metadata,
+//! Usage, Scores, Error, Comments. `Tab` switches focus, `h`/`l` fold, `[`/`]` change tabs,
+//! `J`/`K` scroll the detail, `R` shows raw JSON, `+`/`-` unfold/fold JSON, `y` copies the
+//! id. Payloads of 256 KB or more are rendered in the background so the UI never stalls.
+//! Narrow terminals (< 100 columns) stack the tree above the detail.
+
+mod detail;
+mod keys;
+mod subject;
+mod tabs;
+mod tree;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crossterm::event::MouseEvent;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use uuid::Uuid;
+
+pub use subject::{LAZY_BYTES, RenderOpts, Subject, TABS, Tab, approx_size};
+pub use tabs::render_tab;
+pub use tree::bar_cells;
+
+use super::span_tree::{Row, SpanTree};
+use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen};
+use crate::opik::error::ApiError;
+use crate::opik::model::{Span, SpanSearchRequest, Trace};
+use crate::render::format;
+use crate::render::sanitize::one_line;
+use crate::theme::Theme;
+
+/// Spans loaded into the trace view at most (the tree and its rows stay responsive).
+pub const MAX_SPANS: usize = 50_000;
+
+/// The status bar's span count: `12 spans`, or, when the trace holds more than were loaded,
+/// `showing 50,000 of 200,000 spans · e exports`.
+pub fn span_count_label(shown: usize, total: Option<i64>) -> String {
+    let shown_i = i64::try_from(shown).unwrap_or(i64::MAX);
+    match total {
+        Some(t) if t > shown_i => format!(
+            "showing {} of {} spans · e exports",
+            format::thousands(shown_i),
+            format::thousands(t)
+        ),
+        _ => format!("{} spans", format::thousands(shown_i)),
+    }
+}
+
+/// The toast when a trace was cut: how many are shown and how to see the rest.
+pub fn cut_note(shown: usize, total: i64) -> String {
+    format!(
+        "this trace has {} spans; showing the first {} the server sent. Press e to export up to {} to JSON, or search the rest with a filter (spans search in the SDK or API, e.g. by name or type)",
+        format::thousands(total),
+        format::thousands(i64::try_from(shown).unwrap_or(i64::MAX)),
+        format::thousands(i64::try_from(crate::views::share::EXPORT_MAX_SPANS).unwrap_or(0)),
+    )
+}
+
+type Loaded = Result<(Trace, Vec<Span>), ApiError>;
+type Rendered = (CacheKey, Vec<Line<'static>>);
+
+/// What the trace view's tasks return.
+pub enum TraceViewMsg {
+    /// The trace and its spans.
+    Loaded(Loaded),
+    /// One span read in full (the list holds truncated payloads).
+    Span(Result<Span, ApiError>),
+    /// A detail tab rendered off the UI thread.
+    Rendered(Rendered),
+    /// `Y`: the web URL was built.
+    Url(crate::views::share::UrlReady),
+    /// `e`: the trace export finished.
+    Export(crate::views::share::ExportDone),
+}
+
+impl From<crate::views::share::UrlReady> for TraceViewMsg {
+    fn from(r: crate::views::share::UrlReady) -> Self {
+        TraceViewMsg::Url(r)
+    }
+}
+
+impl From<crate::views::share::ExportDone> for TraceViewMsg {
+    fn from(r: crate::views::share::ExportDone) -> Self {
+        TraceViewMsg::Export(r)
+    }
+}
+type CacheKey = (Option<Uuid>, Tab, RenderOpts, String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Focus {
+    Tree,
+    Detail,
+}
+
+pub struct TraceViewScreen {
+    env: Option<Rc<AppEnv>>,
+    pub project: String,
+    pub trace_id: Uuid,
+    pub trace: Option<Trace>,
+    pub tree: SpanTree,
+    folded: HashSet<usize>,
+    rows: Vec<Row>,
+    /// 0 = the trace row, i+1 = rows[i].
+    pub selected: usize,
+    offset: usize,
+    tree_page: usize,
+    tree_area: Rect,
+    focus: Focus,
+    pub tab: Tab,
+    raw: bool,
+    fold: Option<usize>,
+    scroll: usize,
+    detail_page: usize,
+    /// Full (untruncated) spans fetched on selection.
+    full: HashMap<Uuid, Span>,
+    cache: Option<(CacheKey, Vec<Line<'static>>)>,
+    pending: Option<CacheKey>,
+    pub error: Option<String>,
+    loading: bool,
+    /// Spans received (before duplicates are dropped), to compare with the trace's count.
+    loaded: usize,
+}
+
+impl TraceViewScreen {
+    pub fn new(env: Rc<AppEnv>, project: &str, trace_id: Uuid) -> TraceViewScreen {
+        let mut s = TraceViewScreen::with_data(project, trace_id, None, Vec::new());
+        s.env = Some(env);
+        s.loading = true;
+        s
+    }
+
+    /// A screen with data already loaded (snapshots, benchmarks).
+    pub fn with_data(
+        project: &str,
+        trace_id: Uuid,
+        trace: Option<Trace>,
+        spans: Vec<Span>,
+    ) -> TraceViewScreen {
+        let tree = SpanTree::build(spans);
+        let rows = tree.flatten(&HashSet::new());
+        TraceViewScreen {
+            env: None,
+            project: project.into(),
+            trace_id,
+            trace,
+            tree,
+            folded: HashSet::new(),
+            rows,
+            selected: 0,
+            offset: 0,
+            tree_page: 10,
+            tree_area: Rect::default(),
+            focus: Focus::Tree,
+            tab: Tab::Input,
+            raw: false,
+            fold: None,
+            scroll: 0,
+            detail_page: 10,
+            full: HashMap::new(),
+            cache: None,
+            pending: None,
+            error: None,
+            loading: false,
+            loaded: 0,
+        }
+    }
+
+    fn load(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
+        let Some(env) = &self.env else { return };
+        let client = env.client.clone();
+        let id = self.trace_id;
+        let project = self.project.clone();
+        self.loading = true;
+        ctx.spawn("load", async move {
+            let trace = client.get_trace(id);
+            let spans = client.search_spans(
+                SpanSearchRequest {
+                    trace_id: Some(id),
+                    project_name: Some(project),
+                    truncate: Some(true),
+                    ..SpanSearchRequest::default()
+                },
+                Some(MAX_SPANS),
+            );
+            let (trace, spans) = tokio::join!(trace, spans);
+            let r: Loaded = match (trace, spans) {
+                (Ok(t), Ok(s)) => Ok((t, s)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            TraceViewMsg::Loaded(r)
+        });
+    }
+
+    fn selected_span(&self) -> Option<&Span> {
+        let row = self.rows.get(self.selected.checked_sub(1)?)?;
+        let s = &self.tree.nodes[row.node].span;
+        Some(s.id.and_then(|id| self.full.get(&id)).unwrap_or(s))
+    }
+
+    fn subject(&self) -> Option<Subject> {
+        if self.selected == 0 {
+            self.trace.as_ref().map(Subject::from_trace)
+        } else {
+            self.selected_span().map(Subject::from_span)
+        }
+    }
+
+    fn on_select(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
+        self.scroll = 0;
+        let Some(env) = &self.env else { return };
+        let Some(row) = self.selected.checked_sub(1).and_then(|i| self.rows.get(i)) else {
+            return;
+        };
+        let Some(id) = self.tree.nodes[row.node].span.id else {
+            return;
+        };
+        if self.full.contains_key(&id) {
+            return;
+        }
+        let client = env.client.clone();
+        ctx.spawn("span", async move {
+            TraceViewMsg::Span(client.get_span(id).await)
+        });
+    }
+
+    /// Lines for the current tab, from the cache or rendered now; large payloads are
+    /// rendered in the background (returns `None` meanwhile).
+    fn detail_lines(&mut self, width: u16, theme: &Theme) -> Option<&[Line<'static>]> {
+        let subject = self.subject()?;
+        let opts = RenderOpts {
+            raw: self.raw,
+            fold: self.fold,
+            width,
+        };
+        let key: CacheKey = (subject.id, self.tab, opts, theme.name.clone());
+        if self.cache.as_ref().is_some_and(|(k, _)| *k == key) {
+            return self.cache.as_ref().map(|(_, l)| l.as_slice());
+        }
+        let big = subject
+            .payload(self.tab)
+            .is_some_and(|v| approx_size(v) >= LAZY_BYTES);
+        if big {
+            if self.pending.as_ref() != Some(&key) {
+                // Asked for in draw; the spawn happens in `kick_background`.
+                self.pending = Some(key);
+            }
+            return None;
+        }
+        let lines = render_tab(&subject, self.tab, opts, theme);
+        self.cache = Some((key, lines));
+        self.cache.as_ref().map(|(_, l)| l.as_slice())
+    }
+
+    /// Start the background render asked for by the last draw (called from input paths).
+    fn kick_background(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
+        let Some(key) = self.pending.clone() else {
+            return;
+        };
+        if ctx.in_flight("render") {
+            return;
+        }
+        let Some(subject) = self.subject() else {
+            return;
+        };
+        if subject.id != key.0 {
+            self.pending = None;
+            return;
+        }
+        let theme = ctx.theme.clone();
+        let (_, tab, opts, _) = key.clone();
+        ctx.spawn("render", async move {
+            let lines =
+                tokio::task::spawn_blocking(move || render_tab(&subject, tab, opts, &theme))
+                    .await
+                    .unwrap_or_default();
+            TraceViewMsg::Rendered((key, lines))
+        });
+    }
+}
+
+impl Screen for TraceViewScreen {
+    type Msg = TraceViewMsg;
+
+    fn title(&self) -> String {
+        let name = self
+            .trace
+            .as_ref()
+            .and_then(|t| t.name.as_deref())
+            .map(one_line)
+            .unwrap_or_else(|| self.trace_id.to_string());
+        format!("Trace · {name}")
+    }
+
+    fn context(&self) -> KeyContext {
+        KeyContext::TraceView
+    }
+
+    fn on_open(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
+        self.load(ctx);
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
+        self.full.clear();
+        self.cache = None;
+        self.load(ctx);
+    }
+
+    fn handle_action(&mut self, action: Action, ctx: &mut Ctx<TraceViewMsg>) -> Handled {
+        let handled = self.act(action, ctx);
+        self.kick_background(ctx);
+        if handled { Handled::Yes } else { Handled::No }
+    }
+
+    fn handle_mouse(&mut self, ev: MouseEvent, ctx: &mut Ctx<TraceViewMsg>) -> Handled {
+        self.mouse(ev, ctx)
+    }
+
+    fn on_msg(&mut self, msg: TraceViewMsg, ctx: &mut Ctx<TraceViewMsg>) {
+        match msg {
+            TraceViewMsg::Url(ready) => {
+                crate::views::share::url_ready(ready, ctx);
+            }
+            TraceViewMsg::Export(done) => crate::views::share::export_done(done, ctx),
+            TraceViewMsg::Loaded(r) => {
+                self.loading = false;
+                match r {
+                    Ok((trace, spans)) => {
+                        let total = trace.span_count.unwrap_or(0);
+                        if spans.len() >= MAX_SPANS && total > spans.len() as i64 {
+                            ctx.toast_info(cut_note(spans.len(), total));
+                        }
+                        self.loaded = spans.len();
+                        self.trace = Some(trace);
+                        self.tree = SpanTree::build(spans);
+                        self.folded.retain(|n| *n < self.tree.nodes.len());
+                        self.rows = self.tree.flatten(&self.folded);
+                        self.selected = self.selected.min(self.rows.len());
+                        self.cache = None;
+                        self.error = None;
+                        ctx.refreshed();
+                        let orphans = self.tree.unexpected_orphans();
+                        if orphans + self.tree.cycles > 0 {
+                            ctx.toast_info(format!(
+                                "{} span(s) with a missing parent and {} in a parent cycle are shown at the top level",
+                                orphans, self.tree.cycles
+                            ));
+                        }
+                    }
+                    Err(e) => {
+                        self.error = Some(e.to_string());
+                        ctx.toast_error(format!("loading trace: {e}"));
+                    }
+                }
+            }
+            TraceViewMsg::Span(r) => match r {
+                Ok(s) => {
+                    if let Some(id) = s.id {
+                        self.full.insert(id, s);
+                        self.cache = None;
+                    }
+                }
+                Err(e) => ctx.toast_error(format!("loading span: {e}")),
+            },
+            TraceViewMsg::Rendered((key, lines)) => {
+                if self.pending.as_ref() == Some(&key) {
+                    self.pending = None;
+                }
+                self.cache = Some((key, lines));
+            }
+        }
+        self.kick_background(ctx);
+    }
+
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let t = ctx.theme;
+        let wide = area.width >= 100;
+        let (tree_area, detail_area) = if wide {
+            let [a, b] =
+                Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                    .areas(area);
+            (a, b)
+        } else {
+            let [a, b] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(area);
+            (a, b)
+        };
+        self.tree_area = tree_area;
+        self.draw_tree(frame, tree_area, t);
+        self.draw_detail(frame, detail_area, t, ctx.now);
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        match self.focus {
+            Focus::Tree => vec![
+                Action::NextPane,
+                Action::Collapse,
+                Action::Expand,
+                Action::NextTab,
+                Action::ScrollDown,
+                Action::ToggleRaw,
+                Action::CollapseAll,
+                Action::ExpandAll,
+                Action::Copy,
+                Action::CopyUrl,
+                Action::Export,
+                Action::Refresh,
+            ],
+            Focus::Detail => vec![
+                Action::NextPane,
+                Action::ScrollDown,
+                Action::NextTab,
+                Action::PrevTab,
+                Action::ToggleRaw,
+                Action::CollapseAll,
+                Action::ExpandAll,
+                Action::Copy,
+                Action::CopyUrl,
+                Action::Export,
+            ],
+        }
+    }
+
+    fn status(&self) -> Option<String> {
+        Some(span_count_label(
+            self.loaded.max(self.tree.nodes.len()),
+            self.trace.as_ref().and_then(|t| t.span_count),
+        ))
+    }
+
+    fn after_draw(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
+        self.kick_background(ctx);
+    }
+}
+
+#[cfg(test)]
+mod usage_tab_tests;
+
+#[cfg(test)]
+mod cap_tests;
