@@ -445,4 +445,7 @@ impl Screen for TraceViewScreen {
 mod usage_tab_tests;
 
 #[cfg(test)]
+mod tab_tests;
+
+#[cfg(test)]
 mod cap_tests;
