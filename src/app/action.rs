@@ -96,6 +96,7 @@ pub enum Action {
     Reason,
     ToggleInstructions,
     ToggleSpans,
+    ToggleTraceback,
     TakeOver,
     RemoveFromQueue,
     /// Unbinds a key in the keymap (`x = "none"`).
@@ -177,6 +178,7 @@ impl Action {
         Action::Reason,
         Action::ToggleInstructions,
         Action::ToggleSpans,
+        Action::ToggleTraceback,
         Action::TakeOver,
         Action::RemoveFromQueue,
         Action::None,
@@ -270,6 +272,7 @@ impl Action {
             Action::Reason => "reason",
             Action::ToggleInstructions => "instructions",
             Action::ToggleSpans => "spans",
+            Action::ToggleTraceback => "traceback",
             Action::TakeOver => "annotate anyway",
             Action::RemoveFromQueue => "remove",
             Action::None => "",
@@ -359,8 +362,11 @@ impl Action {
             Action::Decrease => "Numerical field: step down (categorical: previous option)",
             Action::ClearField => "Clear the field (a score you saved is deleted on submit)",
             Action::Reason => "Add a reason to the focused score",
-            Action::ToggleInstructions => "Show / hide the queue's instructions",
+            Action::ToggleInstructions => {
+                "The queue's instructions: a cut box opens whole, then hides, then comes back"
+            }
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
+            Action::ToggleTraceback => "Show / hide the failed trace's traceback",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
             Action::None => "(unbound)",

@@ -339,6 +339,7 @@ const CONTEXT_DEFAULTS: &[(KeyContext, &str, Action)] = &[
     (KeyContext::Annotate, "c", Action::Comment),
     (KeyContext::Annotate, "i", Action::ToggleInstructions),
     (KeyContext::Annotate, "s", Action::ToggleSpans),
+    (KeyContext::Annotate, "e", Action::ToggleTraceback),
     (KeyContext::Annotate, "a", Action::TakeOver),
     (KeyContext::Annotate, "]", Action::NextItem),
     (KeyContext::Annotate, "pgdn", Action::NextItem),
