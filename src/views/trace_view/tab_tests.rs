@@ -71,3 +71,26 @@ fn tags_read_as_in_the_lists() {
     let text = tab_text(&s, Tab::Metadata);
     assert!(text.contains("reviewed, billing"), "{text}");
 }
+
+#[test]
+fn an_anthropic_tool_use_output_shows_the_call() {
+    let s = Subject {
+        output: Some(serde_json::json!({
+            "id": "msg_1", "type": "message", "role": "assistant", "stop_reason": "tool_use",
+            "content": [
+                {"type": "text", "text": "Let me check the weather."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather",
+                 "input": {"location": "Paris"}}
+            ]
+        })),
+        ..Subject::default()
+    };
+    let text = tab_text(&s, Tab::Output);
+    assert!(text.contains("Let me check the weather."), "{text}");
+    assert!(text.contains("Tool call get_weather"), "{text}");
+    assert!(text.contains("\"location\": \"Paris\""), "{text}");
+    assert!(
+        !text.contains("```") && !text.contains("**"),
+        "rendered, not raw: {text}"
+    );
+}
