@@ -47,7 +47,7 @@ pub fn span_count_label(shown: usize, total: Option<i64>) -> String {
             format::thousands(shown_i),
             format::thousands(t)
         ),
-        _ => format!("{} spans", format::thousands(shown_i)),
+        _ => format::count(shown, "span"),
     }
 }
 

@@ -1,4 +1,5 @@
-//! The Scores and Metadata tabs: categorical scores by their label, tags as everywhere else.
+//! The Scores, Metadata and Output tabs: categorical scores by their label, tags as everywhere
+//! else, an Anthropic tool call in the pretty output.
 
 use super::*;
 use crate::opik::model::{FeedbackScore, ValueEntry};
@@ -9,16 +10,7 @@ fn tab_text(s: &Subject, tab: Tab) -> String {
         fold: None,
         width: 80,
     };
-    render_tab(s, tab, opts, &Theme::dark())
-        .iter()
-        .map(|l| {
-            l.spans
-                .iter()
-                .map(|s| s.content.as_ref())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::render::lines::plain(&render_tab(s, tab, opts, &Theme::dark()))
 }
 
 #[test]
