@@ -98,6 +98,7 @@ pub enum Action {
     Reason,
     ToggleInstructions,
     ToggleSpans,
+    ToggleTraceback,
     TakeOver,
     RemoveFromQueue,
     /// Take back my last submit in SME mode (`u`).
@@ -189,6 +190,7 @@ impl Action {
         Action::Reason,
         Action::ToggleInstructions,
         Action::ToggleSpans,
+        Action::ToggleTraceback,
         Action::TakeOver,
         Action::RemoveFromQueue,
         Action::Undo,
@@ -287,6 +289,7 @@ impl Action {
             Action::Reason => "reason",
             Action::ToggleInstructions => "instructions",
             Action::ToggleSpans => "spans",
+            Action::ToggleTraceback => "traceback",
             Action::TakeOver => "annotate anyway",
             Action::RemoveFromQueue => "remove",
             Action::Undo => "undo",
@@ -322,7 +325,9 @@ impl Action {
             Action::ScrollUp => "Scroll the detail pane up",
             Action::ScrollDown => "Scroll the detail pane down",
             Action::Search => "Search (sent to the server; Enter applies, Esc clears)",
-            Action::Filter => "Filter: name = \"x\" and duration > 2 and tags contains \"prod\"",
+            Action::Filter => {
+                "Filter: name = \"x\" and duration > 500 and tags contains \"prod\" (duration in ms)"
+            }
             Action::CycleSort => "Cycle the sort column",
             Action::ReverseSort => "Reverse the sort direction",
             Action::ToggleTime => "Relative / absolute times",
@@ -381,8 +386,11 @@ impl Action {
             Action::Decrease => "Numerical field: step down (categorical: previous option)",
             Action::ClearField => "Clear the field (a score you saved is deleted on submit)",
             Action::Reason => "Add a reason to the focused score",
-            Action::ToggleInstructions => "Show / hide the queue's instructions",
+            Action::ToggleInstructions => {
+                "The queue's instructions: a cut box opens whole, then hides, then comes back"
+            }
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
+            Action::ToggleTraceback => "Show / hide the failed trace's traceback",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
             Action::Undo => "Undo my last submit (scores and comment go back) and reopen it",

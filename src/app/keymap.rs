@@ -353,6 +353,7 @@ const CONTEXT_DEFAULTS: &[(KeyContext, &str, Action)] = &[
     (KeyContext::Annotate, "s", Action::Skip),
     (KeyContext::Annotate, "u", Action::Undo),
     (KeyContext::AnnotateIntro, "u", Action::Undo),
+    (KeyContext::Annotate, "e", Action::ToggleTraceback),
     (KeyContext::Annotate, "a", Action::TakeOver),
     (KeyContext::Annotate, "]", Action::NextItem),
     (KeyContext::Annotate, "pgdn", Action::NextItem),

@@ -150,11 +150,13 @@ impl TracesScreen {
         vec![
             Column::fixed("Start", if absolute_time { 19 } else { 10 }),
             Column::flex("Name", 2, 10),
-            Column::flex("Input", 3, 16).optional(6),
-            Column::flex("Output", 3, 16).optional(5),
+            Column::flex("Input", 3, 14).optional(6),
+            Column::flex("Output", 3, 14).optional(5),
             Column::fixed("Duration", 8).right(),
             Column::fixed("Tokens", 6).right().optional(3),
-            Column::fixed("Cost", 8).right().optional(4),
+            Column::fixed("Cost", format::COST_WIDTH)
+                .right()
+                .optional(4),
             Column::flex("Scores", 2, 10).optional(2),
             Column::fixed("Tags", 10).optional(1),
             Column::fixed("Err", 3),

@@ -141,8 +141,9 @@ impl AnnotateScreen {
                     });
                 }
             }
-            Action::ToggleInstructions => self.show_instructions = !self.show_instructions,
+            Action::ToggleInstructions => self.instructions.toggle(),
             Action::ToggleSpans => self.spans_open = !self.spans_open,
+            Action::ToggleTraceback => self.traceback_open = !self.traceback_open,
             Action::ScrollDown | Action::Down => self.scroll = self.scroll.saturating_add(1),
             Action::ScrollUp | Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::PageDown => self.scroll = self.scroll.saturating_add(10),

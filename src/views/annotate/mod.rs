@@ -26,6 +26,8 @@
 mod draw;
 mod input;
 mod screen;
+#[cfg(test)]
+mod sme_text_tests;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -60,6 +62,30 @@ enum Editor {
     Reason(Box<TextArea<'static>>),
 }
 
+/// How the item screen shows the queue's instructions (`i` steps through them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Instructions {
+    /// Hidden (`i`).
+    hidden: bool,
+    /// Shown whole rather than in a box of a quarter of the screen.
+    full: bool,
+    /// The last draw cut the box (it says how many lines are left out).
+    cut: bool,
+}
+
+impl Instructions {
+    /// `i`: a cut box opens whole, a whole (or uncut) box hides, a hidden one comes back.
+    fn toggle(&mut self) {
+        if self.hidden {
+            *self = Instructions::default();
+        } else if self.cut && !self.full {
+            self.full = true;
+        } else {
+            self.hidden = true;
+        }
+    }
+}
+
 /// The SME annotate screen.
 pub struct AnnotateScreen {
     client: OpikClient,
@@ -72,11 +98,13 @@ pub struct AnnotateScreen {
     online: bool,
     pending: usize,
     failed: usize,
-    show_instructions: bool,
+    instructions: Instructions,
     editor: Editor,
     confirm_leave: bool,
     contexts: HashMap<Uuid, ItemContext>,
     spans_open: bool,
+    /// A failed trace's traceback is shown (`e`).
+    traceback_open: bool,
     scroll: u16,
     note: Option<String>,
 }
@@ -136,11 +164,12 @@ impl AnnotateScreen {
             online: true,
             pending,
             failed: 0,
-            show_instructions: true,
+            instructions: Instructions::default(),
             editor: Editor::None,
             confirm_leave: false,
             contexts: HashMap::new(),
             spans_open: false,
+            traceback_open: false,
             scroll: 0,
             note: None,
         }

@@ -31,6 +31,7 @@ const ITEM_HINTS: &[Action] = &[
     Action::PrevItem,
     Action::ToggleInstructions,
     Action::ToggleSpans,
+    Action::ToggleTraceback,
     Action::ScrollDown,
     Action::ScrollUp,
     Action::RemoveFromQueue,

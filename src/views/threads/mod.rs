@@ -582,16 +582,17 @@ impl Screen for ThreadsScreen {
                 t.accent,
             ),
         ];
-        if self.grouping == Grouping::ThreadId {
-            if self.live {
-                title.push(Span::styled("● live ", t.success));
+        match &self.grouping {
+            Grouping::ThreadId => {
+                if self.live {
+                    title.push(Span::styled("● live ", t.success));
+                }
             }
-        } else {
-            title.push(Span::styled(
-                format!("last {} ", RANGES[self.range].0),
-                t.dim,
-            ));
-            title.extend(self.scan.iter().flat_map(|s| s.spans(t)));
+            Grouping::Metadata(key) => {
+                let range = RANGES[self.range].0;
+                title.push(Span::styled(format!("last {range} "), t.dim));
+                title.extend(self.scan.iter().flat_map(|s| s.spans(key, range, t)));
+            }
         }
         title.extend(self.list.prompts.search_span(t));
         title.extend(self.list.prompts.filter_span(t));

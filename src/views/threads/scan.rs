@@ -32,18 +32,27 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// The title's progress: scanning, done, or stopped at the limit; and the error.
-    pub fn spans(&self, t: &Theme) -> Vec<Span<'static>> {
-        let read = format::thousands(self.read as i64);
+    /// The title's progress: scanning, done, stopped at the limit, or no trace with `key` in
+    /// the `range` (`24h`); and the error.
+    pub fn spans(&self, key: &str, range: &str, t: &Theme) -> Vec<Span<'static>> {
+        let read = format::count(self.read, "trace");
         let (txt, st) = if self.limited {
             (
-                format!("scan stopped at {read} traces: narrow the range with [ "),
+                format!("scan stopped at {read}: narrow the range with [ "),
+                t.warning,
+            )
+        } else if self.done && self.read == 0 && self.error.is_none() {
+            (
+                format!(
+                    "no trace in the last {range} has metadata.{} ",
+                    sanitize::one_line(key)
+                ),
                 t.warning,
             )
         } else if self.done {
-            (format!("{read} traces scanned "), t.dim)
+            (format!("{read} scanned "), t.dim)
         } else {
-            (format!("scanning… {read} traces "), t.info)
+            (format!("scanning… {read} "), t.info)
         };
         let mut out = vec![Span::styled(txt, st)];
         if let Some(e) = &self.error {
@@ -136,5 +145,46 @@ impl ThreadsScreen {
         self.grouping = Grouping::Metadata(k);
         self.start_scan(ctx);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(scan: &Scan) -> String {
+        scan.spans("session_id", "24h", &Theme::dark())
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_title_says_when_no_trace_has_the_key() {
+        let none = Scan {
+            done: true,
+            ..Scan::default()
+        };
+        assert_eq!(
+            text(&none).trim(),
+            "no trace in the last 24h has metadata.session_id"
+        );
+        let one = Scan {
+            read: 1,
+            done: true,
+            ..Scan::default()
+        };
+        assert_eq!(text(&one).trim(), "1 trace scanned");
+        let going = Scan {
+            read: 1500,
+            ..Scan::default()
+        };
+        assert_eq!(text(&going).trim(), "scanning… 1,500 traces");
+        let failed = Scan {
+            done: true,
+            error: Some("HTTP 500".into()),
+            ..Scan::default()
+        };
+        assert_eq!(text(&failed).trim(), "0 traces scanned error: HTTP 500");
     }
 }

@@ -12,6 +12,7 @@ use crate::render::lines::wrap_lines;
 use crate::render::sanitize::{one_line, sanitize};
 use crate::render::{format, json, markdown};
 use crate::theme::Theme;
+use crate::widgets::list::cells;
 
 fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
     kv_w(theme, k, v, 13)
@@ -93,15 +94,7 @@ fn payload_lines(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec<
 fn metadata_lines(s: &Subject, opts: RenderOpts, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if !s.tags.is_empty() {
-        out.push(kv(
-            theme,
-            "tags",
-            s.tags
-                .iter()
-                .map(|t| one_line(t))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ));
+        out.push(kv(theme, "tags", cells::tags(&s.tags)));
         out.push(Line::raw(""));
     }
     match &s.metadata {
@@ -151,10 +144,8 @@ fn scores_lines(scores: &[FeedbackScore], theme: &Theme) -> Vec<Line<'static>> {
         out.extend(none("feedback scores", theme));
     }
     for sc in scores {
-        let v = sc
-            .value
-            .map(|v| format!("{v:.2}"))
-            .unwrap_or_else(|| "–".into());
+        // A categorical score by its label, as the conversation header shows it.
+        let v = cells::score_text(sc.value, sc.category_name.as_deref());
         let style = sc
             .value
             .map(|v| theme.score(v, 0.0, 1.0))
@@ -186,9 +177,7 @@ fn score_author_lines(sc: &FeedbackScore, theme: &Theme) -> Vec<Line<'static>> {
                 let mut l = vec![
                     TSpan::styled(format!("  {}: ", one_line(author)), theme.dim),
                     TSpan::styled(
-                        e.value
-                            .map(|v| format!("{v:.2}"))
-                            .unwrap_or_else(|| "–".into()),
+                        cells::score_text(e.value, e.category_name.as_deref()),
                         theme.text,
                     ),
                 ];
