@@ -142,7 +142,10 @@ fn an_undo_takes_back_by_ticket_what_is_still_waiting_even_before_it_is_stored()
     let back = ob.cancel_submitted(&[sent, waiting]).expect("cancel");
     assert_eq!(back, vec![waiting]);
     let pending = ob.pending().expect("pending");
-    assert_eq!(pending.iter().map(|p| p.id).collect::<Vec<_>>(), vec![first]);
+    assert_eq!(
+        pending.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![first]
+    );
     // A ticket this handle never stored is never sent: taken back too.
     assert_eq!(
         ob.cancel_submitted(&[Ticket(999)]).expect("cancel"),
