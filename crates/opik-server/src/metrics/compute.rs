@@ -66,6 +66,25 @@ fn each_row(
     Ok(())
 }
 
+/// Run `sql` (its first column a row id) with `params` and hand each row to `f` with the
+/// bucket of its id; rows whose id carries no time are skipped. Rows come in id order, so
+/// the bucket is cached between rows.
+fn each_bucketed_row(
+    conn: &Connection,
+    q: &MetricQuery,
+    sql: &str,
+    params: Vec<SqlValue>,
+    mut f: impl FnMut(&rusqlite::Row<'_>, i64) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let mut last = None;
+    each_row(conn, sql, params, |r| {
+        let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
+            return Ok(());
+        };
+        f(r, q.bucket_cached(ms, &mut last))
+    })
+}
+
 /// Trace counts, durations, cost, token usage (and the guardrail count, always empty).
 fn trace_metric(
     conn: &Connection,
@@ -94,14 +113,9 @@ fn trace_metric(
         "DURATION" => names.iter().for_each(|n| sb.touch(n)),
         _ => {}
     }
-    let mut last = None;
     // Rows come in bucket order: sum into `acc` and hand each bucket to `sb` once.
     let mut acc = BucketAcc::default();
-    each_row(conn, &sql, params, |r| {
-        let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
-            return Ok(());
-        };
-        let b = q.bucket_cached(ms, &mut last);
+    each_bucketed_row(conn, q, &sql, params, |r, b| {
         acc.at(b, &mut sb, &names);
         match mt {
             "TRACE_COUNT" => acc.add("traces", 1.0),
@@ -148,12 +162,7 @@ fn span_metric(
         "SPAN_DURATION" => names.iter().for_each(|n| sb.touch(n)),
         _ => {}
     }
-    let mut last = None;
-    each_row(conn, &sql, params, |r| {
-        let Some(ms) = id_millis(r.get_ref(0)?.as_str()?) else {
-            return Ok(());
-        };
-        let b = q.bucket_cached(ms, &mut last);
+    each_bucketed_row(conn, q, &sql, params, |r, b| {
         match mt {
             "SPAN_COUNT" => sb.add("spans", b, 1.0),
             "SPAN_DURATION" => {
@@ -299,22 +308,9 @@ impl BucketAcc {
         }
     }
 
-    /// Add a usage object's positive numbers (borrowed keys; escaped keys take the owned
-    /// path).
+    /// Add a usage object's positive numbers.
     pub(super) fn add_usage(&mut self, usage_json: &str) {
-        if let Ok(m) = serde_json::from_str::<BTreeMap<&str, Value>>(usage_json) {
-            for (k, v) in m {
-                if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
-                    self.add(k, n);
-                }
-            }
-        } else if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(usage_json) {
-            for (k, v) in m {
-                if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
-                    self.add(&k, n);
-                }
-            }
-        }
+        each_usage(usage_json, |k, n| self.add(k, n));
     }
 
     pub(super) fn flush(&mut self, sb: &mut SeriesBuilder, sample_names: &[String]) {
@@ -334,17 +330,22 @@ impl BucketAcc {
 }
 
 pub(super) fn add_usage(sb: &mut SeriesBuilder, bucket: i64, usage_json: &str) {
-    // Borrowed keys first (no allocation per row); keys with escapes take the owned path.
+    each_usage(usage_json, |k, n| sb.add(k, bucket, n));
+}
+
+/// Hand each positive number of a usage object to `f`. Borrowed keys first (no allocation
+/// per row); keys with escapes take the owned path.
+fn each_usage(usage_json: &str, mut f: impl FnMut(&str, f64)) {
     if let Ok(m) = serde_json::from_str::<BTreeMap<&str, Value>>(usage_json) {
         for (k, v) in m {
             if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
-                sb.add(k, bucket, n);
+                f(k, n);
             }
         }
     } else if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(usage_json) {
         for (k, v) in m {
             if let Some(n) = v.as_f64().filter(|n| *n > 0.0) {
-                sb.add(&k, bucket, n);
+                f(&k, n);
             }
         }
     }
