@@ -8,8 +8,7 @@
 //! smoke run with 300 traces only checks that the benchmark still works.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use opik_tui::config::Connection;
@@ -18,6 +17,10 @@ use opik_tui::opik::filter_string::{self, Entity};
 use opik_tui::opik::model::{AnnotationQueue, new_id, ts};
 use opik_tui::views::queues::{FillJob, Matching};
 use serde_json::json;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::Serve;
 
 /// The same allocator as the `opik-tui` binary (see `src/main.rs`).
 #[global_allocator]
@@ -33,46 +36,13 @@ fn cpu_ms(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) * 10.0
 }
 
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(addr: &str, db: &std::path::Path) -> Serve {
-    let child = Command::new(env!("CARGO_BIN_EXE_opik-tui"))
-        .args(["serve", "--bind", addr, "--db"])
-        .arg(db)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("opik-tui serve starts");
-    let start = Instant::now();
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "serve never listened"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Serve(child)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let total: usize = if full { 30_000 } else { 300 };
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let srv = serve(&addr, &dir.path().join("opik.db"));
-    let base = format!("http://{addr}/api");
+    let srv = Serve::start(&dir.path().join("opik.db"));
+    let base = srv.base();
     let client = OpikClient::new(&Connection {
         base_url: base.clone(),
         api_key: None,
@@ -140,7 +110,7 @@ async fn main() {
             .unwrap(),
         search: None,
     };
-    let server_pid = srv.0.id().to_string();
+    let server_pid = srv.pid().to_string();
     let (me0, srv0, t0) = (cpu_ms("self"), cpu_ms(&server_pid), Instant::now());
     let until = Utc::now();
     let count = m.count(&client, until).await.unwrap();

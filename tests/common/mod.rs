@@ -241,6 +241,11 @@ impl Serve {
         let _ = self.child.wait();
     }
 
+    /// Its process id (to read its CPU time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The REST base URL, `http://ADDR/api`.
     pub fn base(&self) -> String {
         format!("http://{}/api", self.addr)
