@@ -1,5 +1,5 @@
 //! Helpers for rendering tests (used by unit tests and `tests/tui_*.rs`): a fixed "now", a
-//! shell without a runtime, a screen's `Ctx` ([`with_ctx`]), and rendering a screen or the
+//! shell without a runtime, a screen's `Ctx` ([`with_ctx`], [`TestCtx`]), and rendering a screen or the
 //! whole app into a `TestBackend` buffer as plain text.
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -49,24 +49,51 @@ pub fn unreachable_client() -> crate::opik::client::OpikClient {
     crate::opik::client::OpikClient::new(&conn).expect("client")
 }
 
+/// What a test's [`Ctx`] borrows: the dark theme, a keymap (default keys unless
+/// [`TestCtx::with_keymap`]), tasks recorded and not run, and the effects screens asked for.
+pub struct TestCtx {
+    pub theme: Theme,
+    pub keymap: KeyMap,
+    pub tasks: Tasks,
+    pub effects: Vec<Effect>,
+}
+
+impl Default for TestCtx {
+    fn default() -> Self {
+        TestCtx::with_keymap(KeyMap::default())
+    }
+}
+
+impl TestCtx {
+    pub fn with_keymap(keymap: KeyMap) -> Self {
+        TestCtx {
+            theme: Theme::dark(),
+            keymap,
+            tasks: Tasks::new(None),
+            effects: Vec::new(),
+        }
+    }
+
+    /// A [`Ctx`] for screen 1 at [`fixed_now`], no project.
+    pub fn ctx<M>(&mut self) -> Ctx<'_, M> {
+        Ctx::new(
+            1,
+            &self.theme,
+            &self.keymap,
+            fixed_now(),
+            None,
+            &mut self.tasks,
+            &mut self.effects,
+        )
+    }
+}
+
 /// Run `f` with a [`Ctx`] for screen 1 (dark theme, default keys, [`fixed_now`], no project,
 /// tasks recorded and not run); what `f` returned, and the effects it asked for.
 pub fn with_ctx<M: Send + 'static, R>(f: impl FnOnce(&mut Ctx<'_, M>) -> R) -> (R, Vec<Effect>) {
-    let theme = Theme::dark();
-    let keymap = KeyMap::default();
-    let mut tasks = Tasks::new(None);
-    let mut effects = Vec::new();
-    let mut ctx = Ctx::new(
-        1,
-        &theme,
-        &keymap,
-        fixed_now(),
-        None,
-        &mut tasks,
-        &mut effects,
-    );
-    let r = f(&mut ctx);
-    (r, effects)
+    let mut t = TestCtx::default();
+    let r = f(&mut t.ctx());
+    (r, t.effects)
 }
 
 /// Buffer text, one line per row, trailing spaces trimmed.

@@ -2,7 +2,7 @@ use super::*;
 use crate::annotate::form::FieldValue;
 use crate::annotate::session::LockState;
 use crate::app::testing::{buffer_text, render_screen};
-use crate::app::{Action, Ctx, KeyContext, Screen};
+use crate::app::{Action, KeyContext, Screen};
 use crate::config::Connection;
 use crate::opik::model::{
     FeedbackDefinition, FeedbackDetails, FeedbackScore, Span as ApiSpan, Thread, Trace, ValueEntry,
@@ -181,19 +181,9 @@ fn press_with(
     keymap: &crate::app::KeyMap,
     keys: &[KeyCode],
 ) -> Vec<&'static str> {
-    let theme = Theme::dark();
-    let mut tasks = crate::app::tasks::Tasks::new(None);
-    let mut effects = Vec::new();
+    let mut t = crate::app::testing::TestCtx::with_keymap(keymap.clone());
     for k in keys {
-        let mut ctx = Ctx::new(
-            1,
-            &theme,
-            keymap,
-            crate::app::testing::fixed_now(),
-            None,
-            &mut tasks,
-            &mut effects,
-        );
+        let mut ctx = t.ctx();
         let ev = KeyEvent::new(*k, KeyModifiers::NONE);
         let key = crate::app::Key::from_event(&ev).expect("key");
         if s.capturing_text() {
@@ -204,7 +194,7 @@ fn press_with(
             s.handle_unbound_key(ev, &mut ctx);
         }
     }
-    tasks.unrun.iter().map(|(_, k)| *k).collect()
+    t.tasks.unrun.iter().map(|(_, k)| *k).collect()
 }
 
 #[test]
@@ -244,18 +234,8 @@ fn keymap_overrides_apply_in_sme_mode_and_help_lists_its_keys() {
     // (Submits are stored by the outbox's writer thread: wait for it before reading.)
     outbox.flush();
     assert_eq!(outbox.pending_count(), 0);
-    let theme = Theme::dark();
-    let mut tasks = crate::app::tasks::Tasks::new(None);
-    let mut effects = Vec::new();
-    let mut ctx = Ctx::new(
-        1,
-        &theme,
-        &km,
-        crate::app::testing::fixed_now(),
-        None,
-        &mut tasks,
-        &mut effects,
-    );
+    let mut t = crate::app::testing::TestCtx::with_keymap(km.clone());
+    let mut ctx = t.ctx();
     let ctrl_g = KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL);
     let action = km.lookup(
         s.context(),

@@ -424,22 +424,11 @@ mod tests {
     #[test]
     fn create_form_sets_and_validates_annotators_and_lock_timeout() {
         let theme = Theme::dark();
-        let keymap = crate::app::KeyMap::default();
-        let mut tasks = crate::app::tasks::Tasks::new(None);
-        let mut effects = Vec::new();
+        let mut t = crate::app::testing::TestCtx::default();
         let mut f = CreateQueueScreen::new(client(), Some("proj".into()));
         let mut press = |f: &mut CreateQueueScreen, keys: &[KeyCode]| {
             for k in keys {
-                let mut ctx = Ctx::new(
-                    1,
-                    &theme,
-                    &keymap,
-                    crate::app::testing::fixed_now(),
-                    None,
-                    &mut tasks,
-                    &mut effects,
-                );
-                f.handle_key(KeyEvent::new(*k, KeyModifiers::NONE), &mut ctx);
+                f.handle_key(KeyEvent::new(*k, KeyModifiers::NONE), &mut t.ctx());
             }
         };
         press(&mut f, &[KeyCode::Char('Q')]);
@@ -488,6 +477,6 @@ mod tests {
                 .as_deref()
                 .is_some_and(|e| e.contains("lock timeout"))
         );
-        assert!(tasks.unrun.is_empty());
+        assert!(t.tasks.unrun.is_empty());
     }
 }

@@ -63,18 +63,8 @@ fn page_keys_and_the_mouse_move_through_a_long_list() {
     let theme = Theme::dark();
     // 24 rows: 4 of detail, borders and header leave 17 rows of queues.
     render_screen(&mut s, 80, 24, &theme);
-    let keymap = crate::app::KeyMap::default();
-    let mut tasks = crate::app::tasks::Tasks::new(None);
-    let mut effects = Vec::new();
-    let mut ctx = Ctx::new(
-        1,
-        &theme,
-        &keymap,
-        crate::app::testing::fixed_now(),
-        None,
-        &mut tasks,
-        &mut effects,
-    );
+    let mut t = crate::app::testing::TestCtx::default();
+    let mut ctx = t.ctx();
     assert_eq!(s.handle_action(Action::PageDown, &mut ctx), Handled::Yes);
     assert_eq!(s.list.table.selected, 17);
     s.handle_action(Action::PageDown, &mut ctx);

@@ -8,24 +8,11 @@ fn a_filter_the_server_rejects_goes_back_to_the_prompt_and_is_not_shown_as_appli
     let mut s = TracesScreen::with_rows("p", Vec::new(), Some(0));
     s.list.prompts.filter = "foo = 3".into();
     s.filters = filter_string::parse("foo = 3", Entity::Traces).expect("parses");
-    let theme = Theme::dark();
-    let keymap = crate::app::KeyMap::default();
-    let mut tasks = crate::app::tasks::Tasks::new(None);
-    let mut effects = Vec::new();
-    let mut ctx = Ctx::new(
-        1,
-        &theme,
-        &keymap,
-        crate::app::testing::fixed_now(),
-        None,
-        &mut tasks,
-        &mut effects,
-    );
     let res: PageResult = Err(ApiError::Rejected {
         status: 400,
         message: "Invalid filter field 'foo' for traces".into(),
     });
-    s.on_msg(TracesMsg::Page { key: "page", res }, &mut ctx);
+    crate::app::testing::with_ctx(|ctx| s.on_msg(TracesMsg::Page { key: "page", res }, ctx));
     assert!(s.filters.is_empty() && s.list.prompts.filter.is_empty());
     assert!(s.capturing_text(), "the filter prompt is open again");
     assert!(
@@ -38,7 +25,10 @@ fn a_filter_the_server_rejects_goes_back_to_the_prompt_and_is_not_shown_as_appli
         s.list.prompts.error
     );
     let out = crate::app::testing::buffer_text(&crate::app::testing::render_screen(
-        &mut s, 100, 8, &theme,
+        &mut s,
+        100,
+        8,
+        &Theme::dark(),
     ));
     assert!(out.contains("filter: foo = 3"), "{out}");
     assert!(!out.contains("f: foo"), "{out}");
