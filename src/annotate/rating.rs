@@ -148,7 +148,7 @@ mod tests {
     use crate::opik::model::ValueEntry;
 
     fn def(details: FeedbackDetails) -> FeedbackDefinition {
-        crate::views::fixtures::scores::definition("d", details)
+        FeedbackDefinition::new("d", details)
     }
 
     #[test]

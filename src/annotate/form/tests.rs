@@ -1,6 +1,6 @@
 use super::*;
+use crate::opik::model::FeedbackDefinition;
 use crate::opik::model::{FeedbackDetails, ValueEntry};
-use crate::views::fixtures::scores::definition as def;
 use std::collections::BTreeMap;
 
 fn defs() -> Vec<FieldDef> {
@@ -9,18 +9,18 @@ fn defs() -> Vec<FieldDef> {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     vec![
-        FieldDef::from_definition(&def(
+        FieldDef::from_definition(&FeedbackDefinition::new(
             "quality",
             FeedbackDetails::Categorical { categories: cats },
         )),
-        FieldDef::from_definition(&def(
+        FieldDef::from_definition(&FeedbackDefinition::new(
             "correct",
             FeedbackDetails::Boolean {
                 true_label: "Yes".into(),
                 false_label: "No".into(),
             },
         )),
-        FieldDef::from_definition(&def(
+        FieldDef::from_definition(&FeedbackDefinition::new(
             "rating",
             FeedbackDetails::Numerical {
                 min: 0.0,
@@ -108,8 +108,10 @@ fn numerical_typing_stepping_and_range_errors() {
 
 #[test]
 fn step_size_follows_the_range() {
-    let unit =
-        FieldDef::from_definition(&def("p", FeedbackDetails::Numerical { min: 0.0, max: 1.0 }));
+    let unit = FieldDef::from_definition(&FeedbackDefinition::new(
+        "p",
+        FeedbackDetails::Numerical { min: 0.0, max: 1.0 },
+    ));
     assert_eq!(unit.step(), 0.1);
     let mut f = ItemForm::new(vec![unit]);
     f.step(1);
@@ -121,8 +123,10 @@ fn step_size_follows_the_range() {
         "empty → min, then two steps"
     );
     // Inverted bounds are normalised.
-    let inv =
-        FieldDef::from_definition(&def("q", FeedbackDetails::Numerical { min: 5.0, max: 1.0 }));
+    let inv = FieldDef::from_definition(&FeedbackDefinition::new(
+        "q",
+        FeedbackDetails::Numerical { min: 5.0, max: 1.0 },
+    ));
     assert_eq!(inv.kind, FieldKind::Numerical { min: 1.0, max: 5.0 });
 }
 
@@ -220,8 +224,8 @@ fn resubmitting_after_submit_sends_only_new_changes() {
 #[test]
 fn missing_definitions_are_reported_in_queue_order() {
     let all = vec![
-        def("b", FeedbackDetails::Numerical { min: 0.0, max: 1.0 }),
-        def("a", FeedbackDetails::Numerical { min: 0.0, max: 1.0 }),
+        FeedbackDefinition::new("b", FeedbackDetails::Numerical { min: 0.0, max: 1.0 }),
+        FeedbackDefinition::new("a", FeedbackDetails::Numerical { min: 0.0, max: 1.0 }),
     ];
     let (fields, missing) = FieldDef::for_queue(&["a".into(), "zz".into(), "b".into()], &all);
     assert_eq!(

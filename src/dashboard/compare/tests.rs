@@ -5,7 +5,7 @@ use super::*;
 use crate::opik::model::FeedbackDetails;
 use crate::stats::Why;
 use crate::views::fixtures::scores::{
-    SAFE_ROWS, by, definition, definitions, safe_by_source, score, trace_item,
+    SAFE_ROWS, by, definitions, safe_by_source, score, trace_item,
 };
 
 fn spec(s: &str) -> ScoreSpec {
@@ -45,7 +45,7 @@ fn numbers_get_correlations_and_the_most_different_come_first() {
         trace_item(4, vec![judge(0.1), score("quality", &[by("alice", 0.0)])]),
         trace_item(5, vec![score("quality", &[by("alice", 0.7)])]),
     ];
-    let defs = vec![definition(
+    let defs = vec![crate::opik::model::FeedbackDefinition::new(
         "quality",
         FeedbackDetails::Numerical { min: 0.0, max: 1.0 },
     )];
