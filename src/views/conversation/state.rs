@@ -233,21 +233,21 @@ impl Conversation {
         Some(op)
     }
 
+    /// The turn of `op`'s trace.
+    fn turn_of(&mut self, op: ThumbOp) -> Option<&mut Turn> {
+        self.turns
+            .iter_mut()
+            .find(|t| t.trace_id == Some(op.trace_id()))
+    }
+
     /// The server answered `op`: on success the local value becomes the server's (unless a
     /// newer press changed it since); on failure the change stays shown, marked as queued
     /// (the outbox retries it).
     pub fn thumb_settled(&mut self, op: ThumbOp, ok: bool) {
-        let Some(turn) = self
-            .turns
-            .iter_mut()
-            .find(|t| t.trace_id == Some(op.trace_id()))
-        else {
+        let Some(turn) = self.turn_of(op) else {
             return;
         };
-        let sent = match op {
-            ThumbOp::Set { value, .. } => Some(value),
-            ThumbOp::Delete { .. } => None,
-        };
+        let sent = op.value();
         if ok {
             turn.thumb.server = sent;
             if turn.thumb.local == Some(sent) {
@@ -262,17 +262,10 @@ impl Conversation {
 
     /// The server rejected `op` for good: drop the local change (the server's value shows).
     pub fn thumb_rejected(&mut self, op: ThumbOp) {
-        let Some(turn) = self
-            .turns
-            .iter_mut()
-            .find(|t| t.trace_id == Some(op.trace_id()))
-        else {
+        let Some(turn) = self.turn_of(op) else {
             return;
         };
-        let sent = match op {
-            ThumbOp::Set { value, .. } => Some(value),
-            ThumbOp::Delete { .. } => None,
-        };
+        let sent = op.value();
         if turn.thumb.local == Some(sent) {
             turn.thumb.local = None;
             turn.thumb.queued = false;

@@ -56,6 +56,14 @@ impl ThumbOp {
             ThumbOp::Set { trace_id, .. } | ThumbOp::Delete { trace_id } => *trace_id,
         }
     }
+
+    /// The value it sends (`None`: the delete).
+    pub fn value(&self) -> Option<u8> {
+        match self {
+            ThumbOp::Set { value, .. } => Some(*value),
+            ThumbOp::Delete { .. } => None,
+        }
+    }
 }
 
 /// One turn: a trace of the thread.
