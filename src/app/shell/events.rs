@@ -14,23 +14,34 @@ impl App {
         now: DateTime<Utc>,
         f: impl FnOnce(&mut dyn DynScreen, &mut Ctx<NoMsg>) -> R,
     ) -> Option<R> {
-        let mut effects = Vec::new();
-        let r = {
-            let (id, screen) = self.stack.last_mut()?;
-            let mut ctx = Ctx::new(
-                *id,
-                &self.theme,
-                &self.keymap,
-                now,
-                self.project.as_deref(),
-                &mut self.tasks,
-                &mut effects,
-            );
-            f(screen.as_mut(), &mut ctx)
-        };
+        let top = self.stack.len().checked_sub(1)?;
+        let (r, effects) = self.run_at(top, now, f);
         self.dirty = true;
         self.apply(effects, now);
         Some(r)
+    }
+
+    /// Run `f` on the screen at `pos` of the stack with a [`Ctx`]; what it returned and the
+    /// effects it asked for (not applied yet).
+    fn run_at<R>(
+        &mut self,
+        pos: usize,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut dyn DynScreen, &mut Ctx<NoMsg>) -> R,
+    ) -> (R, Vec<Effect>) {
+        let mut effects = Vec::new();
+        let (id, screen) = &mut self.stack[pos];
+        let mut ctx = Ctx::new(
+            *id,
+            &self.theme,
+            &self.keymap,
+            now,
+            self.project.as_deref(),
+            &mut self.tasks,
+            &mut effects,
+        );
+        let r = f(screen.as_mut(), &mut ctx);
+        (r, effects)
     }
 
     /// Apply effects (which may cause more, e.g. a pushed screen's `on_open`).
@@ -127,20 +138,7 @@ impl App {
         };
         // Results may arrive for a screen below the top (e.g. the list behind an open
         // trace): deliver them there, with effects applied as usual.
-        let mut effects = Vec::new();
-        {
-            let (id, screen) = &mut self.stack[pos];
-            let mut ctx = Ctx::new(
-                *id,
-                &self.theme,
-                &self.keymap,
-                now,
-                self.project.as_deref(),
-                &mut self.tasks,
-                &mut effects,
-            );
-            screen.on_task(out, &mut ctx);
-        }
+        let ((), mut effects) = self.run_at(pos, now, |screen, ctx| screen.on_task(out, ctx));
         // A screen below the top that asks to close closes itself, not the screen on top.
         if pos + 1 < self.stack.len() && effects.iter().any(|e| matches!(e, Effect::Pop)) {
             effects.retain(|e| !matches!(e, Effect::Pop));
