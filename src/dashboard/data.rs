@@ -324,33 +324,13 @@ pub struct OverviewData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::opik::model::{ErrorInfo, FeedbackScore, MetricPoint, MetricSeries};
+    use crate::opik::model::{ErrorInfo, FeedbackScore};
+    use crate::views::fixtures::metric_response as resp;
     use chrono::{Duration, TimeZone};
     use std::collections::BTreeMap;
 
     fn at(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, h, m, 0).unwrap()
-    }
-
-    type Points<'a> = &'a [(DateTime<Utc>, Option<f64>)];
-
-    fn resp(series: &[(&str, Points)]) -> ProjectMetricResponse {
-        ProjectMetricResponse {
-            results: series
-                .iter()
-                .map(|(n, pts)| MetricSeries {
-                    name: n.to_string(),
-                    data: pts
-                        .iter()
-                        .map(|(t, v)| MetricPoint {
-                            time: Some(*t),
-                            value: *v,
-                        })
-                        .collect(),
-                })
-                .collect(),
-            ..Default::default()
-        }
     }
 
     #[test]

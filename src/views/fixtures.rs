@@ -12,11 +12,37 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::projects::ProjectRow;
-use crate::opik::model::{Comment, ErrorInfo, FeedbackScore, Span, Trace, ValueEntry};
+use crate::opik::model::{
+    Comment, ErrorInfo, FeedbackScore, MetricPoint, MetricSeries, ProjectMetricResponse, Span,
+    Trace, ValueEntry,
+};
 
 /// A deterministic UUID from a number (v7-shaped is not needed for display).
 pub fn uid(kind: u8, n: u64) -> Uuid {
     Uuid::from_u128(((kind as u128) << 120) | n as u128)
+}
+
+/// A metrics answer: each series by name with its `(bucket start, value)` points.
+pub fn metric_response<P: AsRef<[(DateTime<Utc>, Option<f64>)]>>(
+    series: &[(&str, P)],
+) -> ProjectMetricResponse {
+    ProjectMetricResponse {
+        results: series
+            .iter()
+            .map(|(n, pts)| MetricSeries {
+                name: n.to_string(),
+                data: pts
+                    .as_ref()
+                    .iter()
+                    .map(|(t, v)| MetricPoint {
+                        time: Some(*t),
+                        value: *v,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        ..Default::default()
+    }
 }
 
 pub fn projects(now: DateTime<Utc>) -> Vec<ProjectRow> {

@@ -5,30 +5,23 @@ use super::*;
 use crate::app::testing::fixed_now;
 use crate::dashboard::data::{MetricAnswers, SeriesSet};
 use crate::dashboard::kpi::{KpiInputs, build_kpis};
-use crate::opik::model::{
-    MetricPoint, MetricSeries, ProjectMetricResponse, ProjectStats, StatItem,
-};
+use crate::opik::model::{ProjectMetricResponse, ProjectStats, StatItem};
+use crate::views::fixtures::metric_response;
 use serde_json::{Value, json};
 
+/// A metrics answer: each series' values at the buckets of `data`'s window.
 fn resp(series: &[(&str, Vec<Option<f64>>)], data: &ProjectData) -> ProjectMetricResponse {
     let times = data.window.buckets(data.range.bucket());
-    ProjectMetricResponse {
-        results: series
-            .iter()
-            .map(|(n, vals)| MetricSeries {
-                name: n.to_string(),
-                data: times
-                    .iter()
-                    .zip(vals)
-                    .map(|(t, v)| MetricPoint {
-                        time: Some(*t),
-                        value: *v,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        ..Default::default()
-    }
+    let points: Vec<(&str, Vec<_>)> = series
+        .iter()
+        .map(|(n, vals)| {
+            (
+                *n,
+                times.iter().copied().zip(vals.iter().copied()).collect(),
+            )
+        })
+        .collect();
+    metric_response(&points)
 }
 
 fn stats(items: &[(&str, Value)]) -> ProjectStats {
