@@ -10,23 +10,16 @@
 //! thread_id) is found by `b` and opened with its turns.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opik_tui::app::registry;
-use opik_tui::app::tasks::Tasks;
-use opik_tui::app::testing::test_config;
-use opik_tui::app::{App, AppEnv, ScreenRequest};
-use opik_tui::config::Connection;
-use opik_tui::opik::client::OpikClient;
-use opik_tui::server::{self, ServerConfig};
+use opik_tui::app::ScreenRequest;
 use serde_json::{Value, json};
 
 mod common;
 use common::driver::Driver;
+use common::embedded;
 
 fn enter() -> KeyEvent {
     KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
@@ -80,19 +73,9 @@ async fn thread(http: &reqwest::Client, base: &str, id: &str) -> Option<Value> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn conversation_view_against_the_embedded_server() {
-    let dir = tempfile::tempdir().expect("tempdir");
     // The outbox file goes to this test's own directory.
-    // SAFETY: set before any thread of this test binary reads the environment.
-    unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
-    let srv = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .expect("server");
-    let base = srv.base_url();
+    let e = embedded::start("live").await;
+    let base = e.handle.base_url();
     let http = reqwest::Client::new();
 
     // Ids are time-ordered (UUIDv7); reversed so id order disagrees with start-time order.
@@ -136,26 +119,8 @@ async fn conversation_view_against_the_embedded_server() {
             "metadata": {"conversation_id": "dify-conv-1", "end_user_id": "u1"},
         }));
     }
-    let r = http
-        .post(format!("{base}/v1/private/traces/batch"))
-        .json(&json!({"traces": traces}))
-        .send()
-        .await
-        .expect("post traces");
-    assert!(r.status().is_success(), "traces batch: {}", r.status());
-
-    let client = OpikClient::new(&Connection {
-        base_url: base.clone(),
-        api_key: None,
-        workspace: "default".into(),
-        project: Some("live".into()),
-        explicit: true,
-    })
-    .expect("client");
-    let env = Rc::new(AppEnv::new(client, &base, "default"));
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
-    let mut d = Driver::new(app, rx, 140, 40);
+    common::post_traces(&base, traces).await;
+    let mut d = e.driver(140, 40);
     d.app.open(
         &ScreenRequest::Threads {
             project: "live".into(),
@@ -294,5 +259,5 @@ async fn conversation_view_against_the_embedded_server() {
         s.contains("dify again") && s.contains("dify answer 1"),
         "{s}"
     );
-    srv.shutdown().await;
+    e.handle.shutdown().await;
 }

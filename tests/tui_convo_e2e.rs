@@ -10,10 +10,8 @@
 //! the working directory and the toast says where.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use opik_tui::server::{self, ServerConfig};
 use serde_json::{Value, json};
 
 mod common;
@@ -22,14 +20,7 @@ use common::{Tmux, TmuxOpts};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_keys_threads_by_copy_url_and_export_in_the_binary() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let srv = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .expect("server");
+    let srv = common::embedded::server(dir.path()).await;
     let base = srv.base_url();
     let http = reqwest::Client::new();
 

@@ -11,56 +11,22 @@
 //! trace, its spans and their scores as JSON and says where.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::rc::Rc;
-
 use chrono::Utc;
 use crossterm::event::KeyCode;
-use opik_tui::app::registry;
-use opik_tui::app::tasks::Tasks;
-use opik_tui::app::testing::test_config;
-use opik_tui::app::{App, AppEnv, ScreenRequest};
-use opik_tui::config::Connection;
-use opik_tui::opik::client::OpikClient;
-use opik_tui::server::{self, ServerConfig};
+use opik_tui::app::ScreenRequest;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 mod common;
-use common::driver::Driver;
-
-async fn post(http: &reqwest::Client, url: String, body: Value) {
-    let r = http
-        .request(
-            if url.ends_with("feedback-scores") {
-                reqwest::Method::PUT
-            } else {
-                reqwest::Method::POST
-            },
-            &url,
-        )
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    assert!(r.status().is_success(), "{url}: {}", r.status());
-}
+use common::embedded;
 
 #[tokio::test(flavor = "current_thread")]
 async fn conversation_keys_threads_by_and_sharing() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let e = embedded::start("share").await;
+    let dir = &e.dir;
     // Exports go to the current directory: this test's own.
     std::env::set_current_dir(dir.path()).expect("cd");
-    // SAFETY: set before any thread of this test binary reads the environment.
-    unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
-    let srv = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .expect("server");
-    let base = srv.base_url();
+    let base = e.handle.base_url();
     let http = reqwest::Client::new();
 
     // Two turns of one conversation kept in metadata.chat_id, no thread_id anywhere; the
@@ -83,9 +49,9 @@ async fn conversation_keys_threads_by_and_sharing() {
         })
     })
     .collect();
-    post(
-        &http,
-        format!("{base}/v1/private/traces/batch"),
+    e.send(
+        Method::POST,
+        "/v1/private/traces/batch",
         json!({"traces": traces}),
     )
     .await;
@@ -93,9 +59,9 @@ async fn conversation_keys_threads_by_and_sharing() {
         opik_tui::opik::model::new_id(),
         opik_tui::opik::model::new_id(),
     );
-    post(
-        &http,
-        format!("{base}/v1/private/spans/batch"),
+    e.send(
+        Method::POST,
+        "/v1/private/spans/batch",
         json!({"spans": [
             {"id": s1.to_string(), "trace_id": t2.to_string(), "project_name": "share",
              "name": "retrieve", "type": "tool", "start_time": at(30), "end_time": at(29),
@@ -106,15 +72,15 @@ async fn conversation_keys_threads_by_and_sharing() {
         ]}),
     )
     .await;
-    post(
-        &http,
-        format!("{base}/v1/private/traces/feedback-scores"),
+    e.send(
+        Method::PUT,
+        "/v1/private/traces/feedback-scores",
         json!({"scores": [{"id": t2.to_string(), "project_name": "share", "name": "User feedback", "value": 1, "source": "ui"}]}),
     )
     .await;
-    post(
-        &http,
-        format!("{base}/v1/private/spans/feedback-scores"),
+    e.send(
+        Method::PUT,
+        "/v1/private/spans/feedback-scores",
         json!({"scores": [{"id": s2.to_string(), "project_name": "share", "name": "relevance", "value": 0.5, "source": "sdk"}]}),
     )
     .await;
@@ -129,23 +95,12 @@ async fn conversation_keys_threads_by_and_sharing() {
         .expect("json");
     let pid = project["id"].as_str().expect("project id").to_string();
 
-    let client = OpikClient::new(&Connection {
-        base_url: base.clone(),
-        api_key: None,
-        workspace: "default".into(),
-        project: Some("share".into()),
-        explicit: true,
-    })
-    .expect("client");
-    let mut env = AppEnv::new(client, &base, "default");
-    // The settings file's [conversation_keys]: this project keeps its chats in chat_id.
-    env.conversation_keys = [("share".to_string(), vec!["chat_id".to_string()])]
-        .into_iter()
-        .collect();
-    let env = Rc::new(env);
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
-    let mut d = Driver::new(app, rx, 160, 40);
+    let mut d = e.driver_with(160, 40, |env| {
+        // The settings file's [conversation_keys]: this project keeps its chats in chat_id.
+        env.conversation_keys = [("share".to_string(), vec!["chat_id".to_string()])]
+            .into_iter()
+            .collect();
+    });
     d.app.open(
         &ScreenRequest::Threads {
             project: "share".into(),
@@ -262,5 +217,5 @@ async fn conversation_keys_threads_by_and_sharing() {
         s.contains("first question") && s.contains("second answer"),
         "{s}"
     );
-    srv.shutdown().await;
+    e.handle.shutdown().await;
 }

@@ -3,41 +3,21 @@
 //! code path sends the raw id, so the conversation loads instead of "not found".
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::rc::Rc;
-
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opik_tui::app::registry;
-use opik_tui::app::tasks::Tasks;
-use opik_tui::app::testing::test_config;
-use opik_tui::app::{App, AppEnv, ScreenRequest};
-use opik_tui::config::Connection;
-use opik_tui::opik::client::OpikClient;
-use opik_tui::server::{self, ServerConfig};
+use opik_tui::app::ScreenRequest;
 use serde_json::json;
 
 mod common;
-use common::driver::Driver;
+use common::embedded;
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_thread_id_with_control_characters_opens() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    // SAFETY: set before any thread of this test binary reads the environment.
-    unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
-    let srv = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .expect("server");
-    let base = srv.base_url();
+    let e = embedded::start("live").await;
     let thread_id = "evil\u{1b}[31m\u{7}thread\tid\u{202e}";
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/private/traces/batch"))
-        .json(&json!({"traces": [{
+    common::post_traces(
+        &e.handle.base_url(),
+        vec![json!({
             "id": opik_tui::opik::model::new_id().to_string(),
             "project_name": "live", "name": "chat",
             "start_time": "2026-11-21T10:00:10.000Z",
@@ -45,24 +25,10 @@ async fn a_thread_id_with_control_characters_opens() {
             "input": {"messages": [{"role": "user", "content": "Hostile question?"}]},
             "output": {"choices": [{"message": {"role": "assistant", "content": "Calm answer."}}]},
             "thread_id": thread_id,
-        }]}))
-        .send()
-        .await
-        .expect("post traces");
-    assert!(r.status().is_success(), "traces batch: {}", r.status());
-
-    let client = OpikClient::new(&Connection {
-        base_url: base.clone(),
-        api_key: None,
-        workspace: "default".into(),
-        project: Some("live".into()),
-        explicit: true,
-    })
-    .expect("client");
-    let env = Rc::new(AppEnv::new(client, &base, "default"));
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
-    let mut d = Driver::new(app, rx, 140, 40);
+        })],
+    )
+    .await;
+    let mut d = e.driver(140, 40);
     d.app.open(
         &ScreenRequest::Threads {
             project: "live".into(),

@@ -6,9 +6,6 @@
 //! (read back on the thread).
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-
-use opik_tui::server::{self, ServerConfig};
 use serde_json::{Value, json};
 
 mod common;
@@ -17,14 +14,7 @@ use common::{Tmux, poll, user_feedback};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thumbs_and_thread_score_from_the_tui_are_read_back() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let srv = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .expect("server");
+    let srv = common::embedded::server(dir.path()).await;
     let base = srv.base_url();
     let http = reqwest::Client::new();
 

@@ -3,6 +3,7 @@
 //! it; and the real app on it, driven in process ([`super::driver::Driver`]).
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::rc::Rc;
 
 use opik_tui::app::registry;
@@ -21,19 +22,24 @@ pub struct Embedded {
     pub dir: tempfile::TempDir,
 }
 
+/// The server alone (no key, no users) on a free port, its database `opik.db` in `dir`.
+pub async fn server(dir: &Path) -> ServerHandle {
+    server::spawn(ServerConfig {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        db_path: dir.join("opik.db"),
+        api_key: None,
+        users_file: None,
+    })
+    .await
+    .expect("server")
+}
+
 /// Start a server (no key, no users) and a client whose current project is `project`.
 pub async fn start(project: &str) -> Embedded {
     let dir = tempfile::tempdir().expect("tempdir");
     // SAFETY: set before the test's tasks read the environment; every test sets it alike.
     unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
-    let handle = server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.path().join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .expect("server");
+    let handle = server(dir.path()).await;
     let client = OpikClient::new(&Connection {
         base_url: handle.base_url(),
         api_key: None,
@@ -52,8 +58,16 @@ pub async fn start(project: &str) -> Embedded {
 impl Embedded {
     /// The app on this server, `width` × `height`, driven in process.
     pub fn driver(&self, width: u16, height: u16) -> Driver {
+        self.driver_with(width, height, |_| {})
+    }
+
+    /// As [`Self::driver`], with `set` changing the app's environment first (e.g. the
+    /// settings' conversation keys).
+    pub fn driver_with(&self, width: u16, height: u16, set: impl FnOnce(&mut AppEnv)) -> Driver {
         let base = self.handle.base_url();
-        let env = Rc::new(AppEnv::new(self.client.clone(), &base, "default"));
+        let mut env = AppEnv::new(self.client.clone(), &base, "default");
+        set(&mut env);
+        let env = Rc::new(env);
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
         Driver::new(app, rx, width, height)
