@@ -234,16 +234,10 @@ async fn client_round_trips_against_the_embedded_server() {
     assert_eq!(err.to_string(), format!("trace {nope} not found"));
 
     // Feedback definitions and an annotation queue with a locked item.
-    c.create_feedback_definition(&FeedbackDefinition {
-        id: None,
-        name: "accuracy".into(),
-        description: None,
-        details: FeedbackDetails::Numerical { min: 0.0, max: 1.0 },
-        created_at: None,
-        created_by: None,
-        last_updated_at: None,
-        last_updated_by: None,
-    })
+    c.create_feedback_definition(&FeedbackDefinition::new(
+        "accuracy",
+        FeedbackDetails::Numerical { min: 0.0, max: 1.0 },
+    ))
     .await
     .unwrap();
     let defs = c.list_feedback_definitions(1, 100, None).await.unwrap();

@@ -58,19 +58,13 @@ async fn setup() -> Setup {
     )
     .await;
     client
-        .create_feedback_definition(&FeedbackDefinition {
-            id: None,
-            name: "helpful".into(),
-            description: None,
-            details: FeedbackDetails::Numerical {
+        .create_feedback_definition(&FeedbackDefinition::new(
+            "helpful",
+            FeedbackDetails::Numerical {
                 min: 0.0,
                 max: 10.0,
             },
-            created_at: None,
-            created_by: None,
-            last_updated_at: None,
-            last_updated_by: None,
-        })
+        ))
         .await
         .unwrap();
     let qid = client
