@@ -95,19 +95,9 @@ async fn two_annotators_then_the_agreement_view_and_the_comparison_with_a_judge(
     let api = |p: &str| format!("{base}/v1/private/{p}");
     let post = reqwest::Method::POST;
 
-    let ids: Vec<String> = (0..3)
-        .map(|_| opik_tui::opik::model::new_id().to_string())
-        .collect();
-    let traces: Vec<Value> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            json!({"id": id, "project_name": PROJECT, "name": format!("answer-{i}"),
-                   "start_time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                   "input": {"question": format!("Question number {i}?")},
-                   "output": {"answer": format!("Answer number {i}.")}})
-        })
-        .collect();
+    let (ids, traces) = common::qa_traces(PROJECT, 3, |_| {
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    });
     send(
         post.clone(),
         api("traces/batch"),

@@ -56,19 +56,9 @@ async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
     let api = |p: &str| format!("{base}/v1/private/{p}");
 
     // Three traces, two definitions, a queue holding the traces.
-    let ids: Vec<String> = (0..3)
-        .map(|_| opik_tui::opik::model::new_id().to_string())
-        .collect();
-    let traces: Vec<Value> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            json!({"id": id, "project_name": "e2e-annotate", "name": format!("answer-{i}"),
-                   "start_time": format!("2026-11-21T10:00:{:02}.000Z", i),
-                   "input": {"question": format!("Question number {i}?")},
-                   "output": {"answer": format!("Answer number {i}.")}})
-        })
-        .collect();
+    let (ids, traces) = common::qa_traces("e2e-annotate", 3, |i| {
+        format!("2026-11-21T10:00:{i:02}.000Z")
+    });
     send(
         &http,
         reqwest::Method::POST,

@@ -308,6 +308,30 @@ pub fn tui_env(dir: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// `n` new traces of `project` for a queue: trace `I` is named `answer-I`, asks `Question
+/// number I?`, answers `Answer number I.` and starts at `start(I)`. Their ids, and their JSON
+/// for `traces/batch`.
+pub fn qa_traces(
+    project: &str,
+    n: usize,
+    start: impl Fn(usize) -> String,
+) -> (Vec<String>, Vec<Value>) {
+    let ids: Vec<String> = (0..n)
+        .map(|_| opik_tui::opik::model::new_id().to_string())
+        .collect();
+    let traces = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            serde_json::json!({"id": id, "project_name": project, "name": format!("answer-{i}"),
+                   "start_time": start(i),
+                   "input": {"question": format!("Question number {i}?")},
+                   "output": {"answer": format!("Answer number {i}.")}})
+        })
+        .collect();
+    (ids, traces)
+}
+
 /// Log `traces` (JSON objects as the SDK sends them) through the REST batch endpoint.
 pub async fn post_traces(base: &str, traces: Vec<Value>) {
     let r = reqwest::Client::new()
