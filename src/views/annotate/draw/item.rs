@@ -337,20 +337,13 @@ fn item_text(
             if context.is_none() {
                 lines.push(Line::styled("Loading the conversation…", theme.dim));
             } else if turns.is_empty() {
-                lines.push(Line::styled("User", theme.heading3));
-                lines.extend(body_lines(
-                    th.first_message.as_ref(),
-                    Kind::Input,
-                    width,
-                    theme,
-                ));
-                lines.push(Line::styled("Assistant", theme.heading3));
-                lines.extend(body_lines(
-                    th.last_message.as_ref(),
-                    Kind::Output,
-                    width,
-                    theme,
-                ));
+                for (who, body, kind) in [
+                    ("User", th.first_message.as_ref(), Kind::Input),
+                    ("Assistant", th.last_message.as_ref(), Kind::Output),
+                ] {
+                    lines.push(Line::styled(who, theme.heading3));
+                    lines.extend(body_lines(body, kind, width, theme));
+                }
             }
             for t in turns {
                 lines.push(Line::styled("User", theme.heading3));
