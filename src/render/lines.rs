@@ -46,16 +46,12 @@ pub fn wrap_lines(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>>
 
 /// Plain text of rendered lines, one per `\n` (tests and search).
 pub fn plain(lines: &[Line<'_>]) -> String {
-    lines
-        .iter()
-        .map(|l| {
-            l.spans
-                .iter()
-                .map(|s| s.content.as_ref())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines.iter().map(plain_line).collect::<Vec<_>>().join("\n")
+}
+
+/// Plain text of one rendered line.
+pub fn plain_line(line: &Line<'_>) -> String {
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
 #[cfg(test)]

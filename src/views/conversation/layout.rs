@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::{Conversation, Layout, Thumb};
 use crate::opik::messages::Body;
-use crate::render::lines::wrap_lines;
+use crate::render::lines::{plain_line, wrap_lines};
 use crate::render::sanitize::{display_width, truncate_to_width};
 use crate::render::{format, json, markdown};
 use crate::theme::Theme;
@@ -124,15 +124,7 @@ impl Conversation {
             turns.push((start, lines.len()));
         }
         self.pending = pending;
-        let plain = lines
-            .iter()
-            .map(|l| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-            })
-            .collect();
+        let plain = lines.iter().map(plain_line).collect();
         Layout {
             width,
             theme: theme.name.clone(),
