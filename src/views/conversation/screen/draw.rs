@@ -9,6 +9,8 @@ use ratatui::widgets::Clear;
 use super::{ConversationScreen, Mode};
 use crate::app::DrawCtx;
 use crate::render::sanitize;
+use crate::theme::Theme;
+use crate::widgets::input::TextInput;
 use crate::widgets::list::cells;
 
 impl ConversationScreen {
@@ -36,16 +38,8 @@ impl ConversationScreen {
                 input.draw(frame, line, "/", t.text, t.accent, true);
             }
             Mode::Comment(input) => {
-                frame.render_widget(
-                    Span::styled("Comment on the thread (Enter saves, Esc cancels)", t.dim),
-                    prompt_area,
-                );
-                let line = Rect {
-                    y: prompt_area.y + 1,
-                    height: 1,
-                    ..prompt_area
-                };
-                input.draw(frame, line, "comment: ", t.text, t.accent, true);
+                let msg = Span::styled("Comment on the thread (Enter saves, Esc cancels)", t.dim);
+                draw_prompt(frame, prompt_area, msg, input, "comment: ", t);
             }
             Mode::Tag(input) => {
                 let current = self
@@ -55,21 +49,13 @@ impl ConversationScreen {
                     .and_then(|th| th.tags.as_deref())
                     .filter(|tags| !tags.is_empty())
                     .map_or_else(|| "none".to_string(), cells::tags);
-                frame.render_widget(
-                    Span::styled(
-                        format!(
-                            "Tags now: {current} — tags to add (commas or spaces between), -tag removes"
-                        ),
-                        t.dim,
+                let msg = Span::styled(
+                    format!(
+                        "Tags now: {current} — tags to add (commas or spaces between), -tag removes"
                     ),
-                    prompt_area,
+                    t.dim,
                 );
-                let line = Rect {
-                    y: prompt_area.y + 1,
-                    height: 1,
-                    ..prompt_area
-                };
-                input.draw(frame, line, "tags: ", t.text, t.accent, true);
+                draw_prompt(frame, prompt_area, msg, input, "tags: ", t);
             }
             Mode::Number {
                 name,
@@ -85,16 +71,28 @@ impl ConversationScreen {
                         t.dim,
                     ),
                 };
-                frame.render_widget(msg, prompt_area);
-                let line = Rect {
-                    y: prompt_area.y + 1,
-                    height: 1,
-                    ..prompt_area
-                };
-                input.draw(frame, line, "value: ", t.text, t.accent, true);
+                draw_prompt(frame, prompt_area, msg, input, "value: ", t);
             }
             Mode::Pick(p) => p.picker.draw_popup(frame, area, ctx.theme),
             Mode::Normal => {}
         }
     }
+}
+
+/// `msg` on the prompt area's first row, `input` (after `label`) on its second.
+fn draw_prompt(
+    frame: &mut Frame,
+    area: Rect,
+    msg: Span<'_>,
+    input: &TextInput,
+    label: &str,
+    t: &Theme,
+) {
+    frame.render_widget(msg, area);
+    let line = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    input.draw(frame, line, label, t.text, t.accent, true);
 }
