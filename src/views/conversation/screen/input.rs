@@ -58,35 +58,27 @@ impl ConversationScreen {
                 max,
                 mut input,
                 ..
-            } => match input.handle_key(key) {
-                InputEvent::Submit => {
-                    let text = input.value();
-                    match text.trim().parse::<f64>() {
+            } => {
+                // The input stays open, with an error after a refused value.
+                let error = match input.handle_key(key) {
+                    InputEvent::Submit => match input.value().trim().parse::<f64>() {
                         Ok(v) if v.is_finite() && v >= min && v <= max => {
                             self.put_thread_score(name, v, None, ctx);
+                            return Handled::Yes;
                         }
-                        _ => {
-                            self.mode = Mode::Number {
-                                name,
-                                min,
-                                max,
-                                input,
-                                error: Some(format!("enter a number from {min} to {max}")),
-                            };
-                        }
-                    }
-                }
-                InputEvent::Cancel => {}
-                _ => {
-                    self.mode = Mode::Number {
-                        name,
-                        min,
-                        max,
-                        input,
-                        error: None,
-                    }
-                }
-            },
+                        _ => Some(format!("enter a number from {min} to {max}")),
+                    },
+                    InputEvent::Cancel => return Handled::Yes,
+                    _ => None,
+                };
+                self.mode = Mode::Number {
+                    name,
+                    min,
+                    max,
+                    input,
+                    error,
+                };
+            }
             Mode::Pick(mut p) => match p.picker.handle_key(key) {
                 PickerEvent::Cancelled => {}
                 PickerEvent::Chosen(_) => self.picked(p, ctx),
