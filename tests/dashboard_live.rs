@@ -8,7 +8,6 @@
 //! without the venv these tests fail and say so, unless `OPIK_TUI_SKIP_PY=1`.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,21 +16,10 @@ use opik_tui::config::Connection;
 use opik_tui::dashboard::fetch;
 use opik_tui::dashboard::{Kpi, TimeRange};
 use opik_tui::opik::client::OpikClient;
-use opik_tui::server::{self, ServerConfig, ServerHandle};
+use opik_tui::server::ServerHandle;
 
 mod common;
-use common::{Tmux, python};
-
-async fn start(dir: &Path) -> ServerHandle {
-    server::spawn(ServerConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path: dir.join("opik.db"),
-        api_key: None,
-        users_file: None,
-    })
-    .await
-    .expect("server")
-}
+use common::{Tmux, embedded, python};
 
 /// Logs `count` traces (numbered from `first`) into `project` with the SDK.
 async fn log_traces(
@@ -77,7 +65,7 @@ fn close(a: Option<f64>, b: f64) -> bool {
 async fn dashboard_numbers_match_what_the_sdk_logged() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let srv = start(dir.path()).await;
+    let srv = embedded::server(dir.path()).await;
     log_traces(&py, &srv, dir.path(), "dash-sdk", 8, 0).await;
     log_traces(&py, &srv, dir.path(), "dash-other", 2, 0).await;
 
@@ -190,7 +178,7 @@ fn traces_kpi(screen: &str) -> Option<String> {
 async fn live_dashboard_updates_without_a_key_press() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let srv = start(dir.path()).await;
+    let srv = embedded::server(dir.path()).await;
     log_traces(&py, &srv, dir.path(), "dash-live", 3, 0).await;
 
     let bin = env!("CARGO_BIN_EXE_opik-tui");
