@@ -14,6 +14,9 @@
 //! measurement only checks that the benchmark still works.
 #![allow(clippy::unwrap_used)]
 
+#[path = "tui/heavy.rs"]
+mod heavy;
+
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -90,6 +93,12 @@ fn main() {
     } else {
         (1_000, 200)
     };
+    // `cargo bench --bench tui -- heavy`: only the heavy trace (its peak RSS is its own).
+    let only_heavy = std::env::args().any(|a| a == "heavy");
+    heavy::run(full);
+    if only_heavy {
+        return;
+    }
     let keys = |n: usize| if full { n } else { n.min(10) };
     let now = fixed_now();
     println!(

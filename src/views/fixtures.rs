@@ -2,6 +2,8 @@
 //! (with scores, tags, errors, wide characters and hostile escape sequences) and a trace
 //! with an agent-style span tree. Everything is derived from a fixed "now".
 
+pub mod heavy;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};

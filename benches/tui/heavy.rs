@@ -1,0 +1,274 @@
+//! Heavy traces (issue #19): a trace whose input is ~5 MB of retrieval JSON, whose answer is
+//! ~800 KB of markdown, with 10k spans, logged into `opik-tui serve` (a child process, over
+//! loopback) and opened through the real app shell, registry and REST client.
+//!
+//! Figures are the process's own CPU time (getrusage: user + system, every thread, so the
+//! background layout tasks count) per key, the wall time to open the trace until its
+//! Input/Output tab is laid out, and the peak RSS. The server's CPU is not counted (another
+//! process).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opik_tui::app::tasks::{TaskMsg, Tasks};
+use opik_tui::app::testing::{buffer_text, fixed_now, test_config};
+use opik_tui::app::{App, AppEnv, ScreenRequest, registry};
+use opik_tui::config::Connection;
+use opik_tui::opik::client::OpikClient;
+use opik_tui::views::fixtures::heavy::heavy_trace;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const PROJECT: &str = "heavy";
+
+/// CPU time of this process (user + system, all threads), ms.
+pub fn cpu_ms() -> f64 {
+    let u = rusage();
+    let tv = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+/// Peak resident set size of this process, MB.
+pub fn peak_rss_mb() -> f64 {
+    rusage().ru_maxrss as f64 / 1024.0
+}
+
+fn rusage() -> libc::rusage {
+    // SAFETY: getrusage only writes into the struct it is given.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut u);
+        u
+    }
+}
+
+/// `opik-tui serve` on a free port; killed when dropped.
+struct Serve(Child, String);
+
+impl Serve {
+    fn start(db: &Path) -> Serve {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_opik-tui"))
+            .args(["serve", "--bind", &addr, "--db"])
+            .arg(db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("opik-tui serve");
+        let t = Instant::now();
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(t.elapsed() < Duration::from_secs(20), "serve never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Serve(child, format!("http://{addr}/api"))
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn post(http: &reqwest::Client, url: String, body: Value) {
+    let r = http.post(&url).json(&body).send().await.expect("POST");
+    assert!(r.status().is_success(), "POST {url}: {}", r.status());
+}
+
+/// Log the heavy trace over REST; its id.
+async fn log(base: &str, json_bytes: usize, md_bytes: usize, spans: usize) -> uuid::Uuid {
+    let (trace, spans) = heavy_trace(fixed_now(), json_bytes, md_bytes, spans);
+    let id = trace.id.expect("id");
+    let http = reqwest::Client::new();
+    let mut t = serde_json::to_value(&trace).expect("json");
+    t["project_name"] = json!(PROJECT);
+    post(&http, format!("{base}/v1/private/traces/batch"), json!({"traces": [t]})).await;
+    for chunk in spans.chunks(1000) {
+        let batch: Vec<Value> = chunk
+            .iter()
+            .map(|s| {
+                let mut v = serde_json::to_value(s).expect("json");
+                v["project_name"] = json!(PROJECT);
+                v
+            })
+            .collect();
+        post(&http, format!("{base}/v1/private/spans/batch"), json!({"spans": batch})).await;
+    }
+    id
+}
+
+/// The app, its task channel and a terminal of the size measured.
+struct Rig {
+    app: App,
+    rx: UnboundedReceiver<TaskMsg>,
+    term: Terminal<TestBackend>,
+}
+
+impl Rig {
+    fn draw(&mut self) {
+        let now = Utc::now();
+        self.term.draw(|f| self.app.draw(f, now)).expect("draw");
+        self.app.after_draw(now);
+    }
+
+    /// Deliver task results (drawing after each batch, as `app::run` does) until nothing is
+    /// in flight.
+    async fn settle(&mut self) {
+        self.draw();
+        let t = Instant::now();
+        while self.app.busy() > 0 {
+            assert!(t.elapsed() < Duration::from_secs(120), "never settled");
+            match tokio::time::timeout(Duration::from_millis(200), self.rx.recv()).await {
+                Ok(Some(m)) => {
+                    self.app.on_task(m, Utc::now());
+                    while let Ok(m) = self.rx.try_recv() {
+                        self.app.on_task(m, Utc::now());
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => self.app.tick(Utc::now()),
+            }
+            self.draw();
+        }
+    }
+
+    fn screen(&self) -> String {
+        buffer_text(self.term.backend().buffer())
+    }
+
+    async fn keys(&mut self, keys: &[KeyEvent]) {
+        for k in keys {
+            self.app.handle_key(*k, Utc::now());
+            self.settle().await;
+        }
+    }
+
+    /// CPU ms per key over `n` presses of `keys` in turn (each settled and drawn).
+    async fn per_key(&mut self, keys: &[KeyEvent], n: usize) -> f64 {
+        let c = cpu_ms();
+        for i in 0..n {
+            self.app.handle_key(keys[i % keys.len()], Utc::now());
+            self.settle().await;
+        }
+        (cpu_ms() - c) / n as f64
+    }
+
+    /// CPU ms per resize over `n` resizes alternating between `sizes`.
+    async fn per_resize(&mut self, sizes: &[(u16, u16)], n: usize) -> f64 {
+        let c = cpu_ms();
+        for i in 0..n {
+            let (w, h) = sizes[i % sizes.len()];
+            self.term.backend_mut().resize(w, h);
+            self.term.autoresize().expect("resize");
+            self.settle().await;
+        }
+        (cpu_ms() - c) / n as f64
+    }
+}
+
+pub fn k(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+pub fn ch(c: char) -> KeyEvent {
+    k(KeyCode::Char(c))
+}
+
+fn row(name: &str, v: f64, unit: &str) {
+    println!("{name:<58} {v:>9.2} {unit}");
+}
+
+/// The heavy-trace benchmark; `full` = the real sizes, else a smoke run.
+pub fn run(full: bool) {
+    let (json_bytes, md_bytes, spans, n) = if full {
+        (5_000_000, 800_000, 10_000, 100)
+    } else {
+        (200_000, 40_000, 200, 3)
+    };
+    println!(
+        "heavy trace: {:.1} MB JSON input, {} KB markdown answer, {} spans (opik-tui serve over loopback)\n",
+        json_bytes as f64 / 1e6,
+        md_bytes / 1000,
+        spans
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    // SAFETY: single-threaded at this point; the outbox file goes to the temp dir.
+    unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
+    let serve = Serve::start(&dir.path().join("opik.db"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let id = log(&serve.1, json_bytes, md_bytes, spans).await;
+        for (w, h) in [(160u16, 45u16), (80, 24)] {
+            println!("-- {w}x{h}");
+            let mut rig = open(&serve.1, id, w, h).await;
+            measure(&mut rig, w, h, n).await;
+        }
+        println!("peak RSS: {:.1} MB", peak_rss_mb());
+    });
+}
+
+async fn open(base: &str, id: uuid::Uuid, w: u16, h: u16) -> Rig {
+    let client = OpikClient::new(&Connection {
+        base_url: base.to_string(),
+        api_key: None,
+        workspace: "default".into(),
+        project: Some(PROJECT.into()),
+        explicit: true,
+    })
+    .expect("client");
+    let env = Rc::new(AppEnv::new(client, base, "default"));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
+    let mut rig = Rig {
+        app,
+        rx,
+        term: Terminal::new(TestBackend::new(w, h)).expect("backend"),
+    };
+    let t = Instant::now();
+    let c = cpu_ms();
+    rig.app.open(
+        &ScreenRequest::Trace {
+            project: PROJECT.into(),
+            trace_id: id,
+        },
+        Utc::now(),
+    );
+    rig.settle().await;
+    row("open (until laid out), wall", t.elapsed().as_secs_f64() * 1e3, "ms");
+    row("open (until laid out), TUI CPU", cpu_ms() - c, "ms");
+    rig
+}
+
+/// Per-key CPU of the detail pane's keys on the heavy trace.
+async fn measure(rig: &mut Rig, w: u16, h: u16, n: usize) {
+    // Focus the detail pane: the trace's Input (the JSON).
+    rig.keys(&[k(KeyCode::Tab)]).await;
+    row("JSON input: j (scroll a line)", rig.per_key(&[ch('j')], n).await, "ms CPU/key");
+    row("JSON input: PgDn", rig.per_key(&[k(KeyCode::PageDown)], n).await, "ms CPU/key");
+    row("JSON input: G / g", rig.per_key(&[ch('G'), ch('g')], n).await, "ms CPU/key");
+    rig.keys(&[ch(']')]).await;
+    row("markdown output: j", rig.per_key(&[ch('j')], n).await, "ms CPU/key");
+    row("markdown output: PgDn", rig.per_key(&[k(KeyCode::PageDown)], n).await, "ms CPU/key");
+    row("markdown output: G / g", rig.per_key(&[ch('G'), ch('g')], n).await, "ms CPU/key");
+    row("tab switch ] / [", rig.per_key(&[ch(']'), ch('[')], n.min(20)).await, "ms CPU/key");
+    row(
+        "resize (width ±1)",
+        rig.per_resize(&[(w - 1, h), (w, h)], n.min(20)).await,
+        "ms CPU/resize",
+    );
+    let _ = rig.screen();
+}
