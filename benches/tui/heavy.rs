@@ -19,6 +19,7 @@ use opik_tui::app::testing::{buffer_text, fixed_now, test_config};
 use opik_tui::app::{App, AppEnv, ScreenRequest, registry};
 use opik_tui::config::Connection;
 use opik_tui::opik::client::OpikClient;
+use opik_tui::opik::model::new_id;
 use opik_tui::views::fixtures::heavy::heavy_trace;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -88,8 +89,20 @@ async fn post(http: &reqwest::Client, url: String, body: Value) {
 
 /// Log the heavy trace over REST; its id.
 async fn log(base: &str, json_bytes: usize, md_bytes: usize, spans: usize) -> uuid::Uuid {
-    let (trace, spans) = heavy_trace(fixed_now(), json_bytes, md_bytes, spans);
-    let id = trace.id.expect("id");
+    let (mut trace, mut spans) = heavy_trace(fixed_now(), json_bytes, md_bytes, spans);
+    // The server takes UUIDv7 ids only: new ones, parents mapped.
+    let id = new_id();
+    trace.id = Some(id);
+    let ids: std::collections::HashMap<uuid::Uuid, uuid::Uuid> = spans
+        .iter()
+        .filter_map(|s| s.id)
+        .map(|old| (old, new_id()))
+        .collect();
+    for s in &mut spans {
+        s.id = s.id.and_then(|i| ids.get(&i).copied());
+        s.parent_span_id = s.parent_span_id.and_then(|i| ids.get(&i).copied());
+        s.trace_id = Some(id);
+    }
     let http = reqwest::Client::new();
     let mut t = serde_json::to_value(&trace).expect("json");
     t["project_name"] = json!(PROJECT);
