@@ -19,7 +19,8 @@ use opik_tui::app::testing::{buffer_text, fixed_now, test_config};
 use opik_tui::app::{App, AppEnv, ScreenRequest, registry};
 use opik_tui::config::Connection;
 use opik_tui::opik::client::OpikClient;
-use opik_tui::opik::model::new_id;
+use opik_tui::opik::model::{Span, Trace, new_id};
+use opik_tui::views::fixtures::agent_trace;
 use opik_tui::views::fixtures::heavy::heavy_trace;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -68,7 +69,10 @@ impl Serve {
             .expect("opik-tui serve");
         let t = Instant::now();
         while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(t.elapsed() < Duration::from_secs(20), "serve never listened");
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "serve never listened"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Serve(child, format!("http://{addr}/api"))
@@ -87,10 +91,9 @@ async fn post(http: &reqwest::Client, url: String, body: Value) {
     assert!(r.status().is_success(), "POST {url}: {}", r.status());
 }
 
-/// Log the heavy trace over REST; its id.
-async fn log(base: &str, json_bytes: usize, md_bytes: usize, spans: usize) -> uuid::Uuid {
-    let (mut trace, mut spans) = heavy_trace(fixed_now(), json_bytes, md_bytes, spans);
-    // The server takes UUIDv7 ids only: new ones, parents mapped.
+/// Log `trace` and its `spans` over REST with new UUIDv7 ids (the server takes no others);
+/// the trace's id.
+async fn log(base: &str, mut trace: Trace, mut spans: Vec<Span>) -> uuid::Uuid {
     let id = new_id();
     trace.id = Some(id);
     let ids: std::collections::HashMap<uuid::Uuid, uuid::Uuid> = spans
@@ -106,7 +109,12 @@ async fn log(base: &str, json_bytes: usize, md_bytes: usize, spans: usize) -> uu
     let http = reqwest::Client::new();
     let mut t = serde_json::to_value(&trace).expect("json");
     t["project_name"] = json!(PROJECT);
-    post(&http, format!("{base}/v1/private/traces/batch"), json!({"traces": [t]})).await;
+    post(
+        &http,
+        format!("{base}/v1/private/traces/batch"),
+        json!({"traces": [t]}),
+    )
+    .await;
     for chunk in spans.chunks(1000) {
         let batch: Vec<Value> = chunk
             .iter()
@@ -116,7 +124,12 @@ async fn log(base: &str, json_bytes: usize, md_bytes: usize, spans: usize) -> uu
                 v
             })
             .collect();
-        post(&http, format!("{base}/v1/private/spans/batch"), json!({"spans": batch})).await;
+        post(
+            &http,
+            format!("{base}/v1/private/spans/batch"),
+            json!({"spans": batch}),
+        )
+        .await;
     }
     id
 }
@@ -210,7 +223,7 @@ pub fn run(full: bool) {
         (200_000, 40_000, 200, 3)
     };
     println!(
-        "heavy trace: {:.1} MB JSON input, {} KB markdown answer, {} spans (opik-tui serve over loopback)\n",
+        "heavy trace: {:.1} MB JSON input, {} KB markdown answer, {} spans (opik-tui serve over loopback)",
         json_bytes as f64 / 1e6,
         md_bytes / 1000,
         spans
@@ -224,14 +237,138 @@ pub fn run(full: bool) {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let id = log(&serve.1, json_bytes, md_bytes, spans).await;
+        let (t, s) = heavy_trace(fixed_now(), json_bytes, md_bytes, spans);
+        // A passage 70% down the retrieved list, to search for.
+        let docs = t
+            .input
+            .as_ref()
+            .and_then(|v| v["top_k"].as_u64())
+            .unwrap_or(0);
+        let target = format!("doc-{:05}", docs * 7 / 10);
+        let heavy = log(&serve.1, t, s).await;
+        let (t, s) = agent_trace(fixed_now(), 0);
+        let small = log(&serve.1, t, s).await;
         for (w, h) in [(160u16, 45u16), (80, 24)] {
-            println!("-- {w}x{h}");
-            let mut rig = open(&serve.1, id, w, h).await;
-            measure(&mut rig, w, h, n).await;
+            println!("\n-- {w}x{h}");
+            let mut rig = open(&serve.1, small, w, h).await;
+            rig.keys(&[k(KeyCode::Tab)]).await;
+            row(
+                "small trace: j (detail cursor)",
+                rig.per_key(&[ch('j'), ch('k')], n).await,
+                "ms CPU/key",
+            );
+            row(
+                "small trace: PgDn / PgUp",
+                rig.per_key(&[k(KeyCode::PageDown), k(KeyCode::PageUp)], n)
+                    .await,
+                "ms CPU/key",
+            );
+            drop(rig);
+            let mut rig = open(&serve.1, heavy, w, h).await;
+            measure(&mut rig, &target, w, h, n).await;
+            println!("peak RSS so far: {:.1} MB", peak_rss_mb());
         }
-        println!("peak RSS: {:.1} MB", peak_rss_mb());
     });
+}
+
+/// Per-key CPU of the detail pane's keys on the heavy trace (Input/Output: the JSON above
+/// the markdown).
+async fn measure(rig: &mut Rig, target: &str, w: u16, h: u16, n: usize) {
+    let screens = std::env::var_os("HEAVY_BENCH_SCREENS").is_some();
+    let show = |rig: &Rig, what: &str| {
+        if screens {
+            println!("[{what}]\n{}", rig.screen());
+        }
+    };
+    show(rig, "opened");
+    rig.keys(&[k(KeyCode::Tab)]).await;
+    // To the passages' line (its key is a search hit) and unfold it.
+    let search = |q: &str| {
+        // `/` opens the box with the last query: Ctrl-u clears it.
+        let mut v = vec![
+            ch('/'),
+            KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        ];
+        v.extend(q.chars().map(ch));
+        v.push(k(KeyCode::Enter));
+        v
+    };
+    rig.keys(&search("\"retrieved\"")).await;
+    row(
+        "JSON: Enter (unfold the passages)",
+        rig.per_key(&[k(KeyCode::Enter)], 1).await,
+        "ms CPU",
+    );
+    show(rig, "passages unfolded");
+    row(
+        "JSON: j (cursor down)",
+        rig.per_key(&[ch('j')], n).await,
+        "ms CPU/key",
+    );
+    row(
+        "JSON: PgDn",
+        rig.per_key(&[k(KeyCode::PageDown)], n).await,
+        "ms CPU/key",
+    );
+    row(
+        "JSON: J (scroll)",
+        rig.per_key(&[ch('J')], n).await,
+        "ms CPU/key",
+    );
+    row(
+        "G / g (whole tab)",
+        rig.per_key(&[ch('G'), ch('g')], n).await,
+        "ms CPU/key",
+    );
+    let c = cpu_ms();
+    rig.keys(&search(target)).await;
+    row(
+        &format!("search: / {target} Enter (typing + search + unfold)"),
+        cpu_ms() - c,
+        "ms CPU",
+    );
+    show(rig, "search hit");
+    row(
+        "search: n / N",
+        rig.per_key(&[ch('n'), ch('N')], n).await,
+        "ms CPU/key",
+    );
+    // Fold the input section: the markdown answer follows its header.
+    rig.keys(&[k(KeyCode::Esc), ch('g'), ch('h')]).await;
+    show(rig, "input folded");
+    row(
+        "markdown: j",
+        rig.per_key(&[ch('j')], n).await,
+        "ms CPU/key",
+    );
+    row(
+        "markdown: PgDn",
+        rig.per_key(&[k(KeyCode::PageDown)], n).await,
+        "ms CPU/key",
+    );
+    row(
+        "markdown: G / g",
+        rig.per_key(&[ch('G'), ch('g')], n).await,
+        "ms CPU/key",
+    );
+    row(
+        "tab switch ] / [",
+        rig.per_key(&[ch(']'), ch('[')], (n.min(40) / 2 * 2).max(2))
+            .await,
+        "ms CPU/key",
+    );
+    row(
+        "resize (width -1 / +1, laid out once each)",
+        rig.per_resize(&[(w - 1, h), (w, h)], n.min(40)).await,
+        "ms CPU/resize",
+    );
+    let widths: Vec<(u16, u16)> = (1..=n.min(10) as u16).map(|d| (w - 2 - d, h)).collect();
+    row(
+        "resize to a new width each time (markdown laid out again)",
+        rig.per_resize(&widths, widths.len()).await,
+        "ms CPU/resize",
+    );
+    show(rig, "after resizes");
 }
 
 async fn open(base: &str, id: uuid::Uuid, w: u16, h: u16) -> Rig {
@@ -261,27 +398,11 @@ async fn open(base: &str, id: uuid::Uuid, w: u16, h: u16) -> Rig {
         Utc::now(),
     );
     rig.settle().await;
-    row("open (until laid out), wall", t.elapsed().as_secs_f64() * 1e3, "ms");
+    row(
+        "open (until laid out), wall",
+        t.elapsed().as_secs_f64() * 1e3,
+        "ms",
+    );
     row("open (until laid out), TUI CPU", cpu_ms() - c, "ms");
     rig
-}
-
-/// Per-key CPU of the detail pane's keys on the heavy trace.
-async fn measure(rig: &mut Rig, w: u16, h: u16, n: usize) {
-    // Focus the detail pane: the trace's Input (the JSON).
-    rig.keys(&[k(KeyCode::Tab)]).await;
-    row("JSON input: j (scroll a line)", rig.per_key(&[ch('j')], n).await, "ms CPU/key");
-    row("JSON input: PgDn", rig.per_key(&[k(KeyCode::PageDown)], n).await, "ms CPU/key");
-    row("JSON input: G / g", rig.per_key(&[ch('G'), ch('g')], n).await, "ms CPU/key");
-    rig.keys(&[ch(']')]).await;
-    row("markdown output: j", rig.per_key(&[ch('j')], n).await, "ms CPU/key");
-    row("markdown output: PgDn", rig.per_key(&[k(KeyCode::PageDown)], n).await, "ms CPU/key");
-    row("markdown output: G / g", rig.per_key(&[ch('G'), ch('g')], n).await, "ms CPU/key");
-    row("tab switch ] / [", rig.per_key(&[ch(']'), ch('[')], n.min(20)).await, "ms CPU/key");
-    row(
-        "resize (width ±1)",
-        rig.per_resize(&[(w - 1, h), (w, h)], n.min(20)).await,
-        "ms CPU/resize",
-    );
-    let _ = rig.screen();
 }
