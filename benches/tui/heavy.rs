@@ -7,8 +7,6 @@
 //! Input/Output tab is laid out, and the peak RSS. The server's CPU is not counted (another
 //! process).
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +24,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+use common::Serve;
 
 const PROJECT: &str = "heavy";
 
@@ -47,42 +49,6 @@ fn rusage() -> libc::rusage {
         let mut u: libc::rusage = std::mem::zeroed();
         libc::getrusage(libc::RUSAGE_SELF, &mut u);
         u
-    }
-}
-
-/// `opik-tui serve` on a free port; killed when dropped.
-struct Serve(Child, String);
-
-impl Serve {
-    fn start(db: &Path) -> Serve {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_opik-tui"))
-            .args(["serve", "--bind", &addr, "--db"])
-            .arg(db)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("opik-tui serve");
-        let t = Instant::now();
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(
-                t.elapsed() < Duration::from_secs(20),
-                "serve never listened"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Serve(child, format!("http://{addr}/api"))
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -245,12 +211,12 @@ pub fn run(full: bool) {
             .and_then(|v| v["top_k"].as_u64())
             .unwrap_or(0);
         let target = format!("doc-{:05}", docs * 7 / 10);
-        let heavy = log(&serve.1, t, s).await;
+        let heavy = log(&serve.base(), t, s).await;
         let (t, s) = agent_trace(fixed_now(), 0);
-        let small = log(&serve.1, t, s).await;
+        let small = log(&serve.base(), t, s).await;
         for (w, h) in [(160u16, 45u16), (80, 24)] {
             println!("\n-- {w}x{h}");
-            let mut rig = open(&serve.1, small, w, h).await;
+            let mut rig = open(&serve.base(), small, w, h).await;
             rig.keys(&[k(KeyCode::Tab)]).await;
             row(
                 "small trace: j (detail cursor)",
@@ -264,8 +230,14 @@ pub fn run(full: bool) {
                 "ms CPU/key",
             );
             drop(rig);
-            let mut rig = open(&serve.1, heavy, w, h).await;
+            let mut rig = open(&serve.base(), heavy, w, h).await;
+            row(
+                "RSS with the heavy trace open and laid out",
+                crate::rss_mb(),
+                "MB",
+            );
             measure(&mut rig, &target, w, h, n).await;
+            row("RSS after the keys below", crate::rss_mb(), "MB");
             println!("peak RSS so far: {:.1} MB", peak_rss_mb());
         }
     });

@@ -158,6 +158,11 @@ impl JsonTree {
         self.text.get(r.0 as usize..r.1 as usize).unwrap_or("")
     }
 
+    /// About the bytes it holds.
+    pub fn bytes(&self) -> usize {
+        self.text.len() + self.nodes.len() * std::mem::size_of::<Node>()
+    }
+
     pub fn len(&self) -> usize {
         self.nodes.len()
     }

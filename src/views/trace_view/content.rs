@@ -155,17 +155,24 @@ pub type ContentKey = (Who, Part, bool);
 /// A content's lines at (width, theme name).
 pub type TextKey = (ContentKey, u16, String);
 
-/// A small cache that forgets its oldest entries.
+/// A small cache that forgets its oldest entries beyond a count or a total weight (about
+/// the bytes its values hold; the newest entry is kept whatever its weight).
 #[derive(Debug)]
 pub struct Recent<K, V> {
     cap: usize,
-    items: VecDeque<(K, V)>,
+    max_weight: usize,
+    weigh: fn(&V) -> usize,
+    weight: usize,
+    items: VecDeque<(K, V, usize)>,
 }
 
 impl<K: PartialEq, V: Clone> Recent<K, V> {
-    pub fn new(cap: usize) -> Self {
+    pub fn new(cap: usize, max_weight: usize, weigh: fn(&V) -> usize) -> Self {
         Recent {
             cap,
+            max_weight,
+            weigh,
+            weight: 0,
             items: VecDeque::new(),
         }
     }
@@ -173,29 +180,60 @@ impl<K: PartialEq, V: Clone> Recent<K, V> {
     pub fn get(&self, k: &K) -> Option<V> {
         self.items
             .iter()
-            .find(|(x, _)| x == k)
-            .map(|(_, v)| v.clone())
+            .find(|(x, _, _)| x == k)
+            .map(|(_, v, _)| v.clone())
     }
 
     pub fn put(&mut self, k: K, v: V) {
-        self.items.retain(|(x, _)| *x != k);
-        if self.items.len() >= self.cap {
-            self.items.pop_front();
+        self.forget(|x| *x == k);
+        let w = (self.weigh)(&v);
+        self.items.push_back((k, v, w));
+        self.weight += w;
+        while self.items.len() > 1 && (self.items.len() > self.cap || self.weight > self.max_weight)
+        {
+            if let Some((_, _, w)) = self.items.pop_front() {
+                self.weight -= w;
+            }
         }
-        self.items.push_back((k, v));
     }
 
     pub fn clear(&mut self) {
         self.items.clear();
+        self.weight = 0;
     }
 
     /// Forget the entries `f` matches.
     pub fn forget(&mut self, f: impl Fn(&K) -> bool) {
-        self.items.retain(|(k, _)| !f(k));
+        self.items.retain(|(k, _, _)| !f(k));
+        self.weight = self.items.iter().map(|(_, _, w)| w).sum();
+    }
+
+    /// The total weight kept.
+    #[cfg(test)]
+    pub fn weight(&self) -> usize {
+        self.weight
     }
 }
 
-/// The caches behind the detail pane.
+/// About the bytes a content holds.
+fn content_weight(c: &Arc<Content>) -> usize {
+    match &**c {
+        Content::Json(t) => t.bytes(),
+        Content::Markdown(m) | Content::Plain(m) => m.len(),
+        _ => 1024,
+    }
+}
+
+/// About the bytes wrapped lines hold.
+fn text_weight(t: &Arc<Text<'static>>) -> usize {
+    t.lines
+        .iter()
+        .map(|l| 64 + l.spans.iter().map(|s| 48 + s.content.len()).sum::<usize>())
+        .sum()
+}
+
+/// The caches behind the detail pane: a few subjects' parts (a megabyte payload's tree is
+/// kept while its neighbours are looked at) and their lines at the recent widths.
 #[derive(Debug)]
 pub struct Caches {
     pub contents: Recent<ContentKey, Arc<Content>>,
@@ -205,8 +243,8 @@ pub struct Caches {
 impl Default for Caches {
     fn default() -> Self {
         Caches {
-            contents: Recent::new(8),
-            texts: Recent::new(12),
+            contents: Recent::new(8, 48 << 20, content_weight),
+            texts: Recent::new(12, 24 << 20, text_weight),
         }
     }
 }

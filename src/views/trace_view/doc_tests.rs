@@ -187,3 +187,27 @@ fn lines_are_shared_not_copied() {
         "markdown at one width is rendered once"
     );
 }
+
+#[test]
+fn caches_forget_the_oldest_beyond_a_count_or_a_weight() {
+    let mut r: content::Recent<u32, usize> = content::Recent::new(3, 100, |v| *v);
+    r.put(1, 10);
+    r.put(2, 10);
+    r.put(3, 10);
+    r.put(4, 10);
+    assert_eq!((r.get(&1), r.get(&4), r.weight()), (None, Some(10), 30));
+    r.put(5, 90);
+    assert_eq!(
+        (r.get(&3), r.get(&4), r.get(&5)),
+        (None, Some(10), Some(90))
+    );
+    assert_eq!(r.weight(), 100);
+    r.put(6, 500);
+    assert_eq!(
+        (r.get(&5), r.get(&6)),
+        (None, Some(500)),
+        "the newest stays"
+    );
+    r.forget(|k| *k == 6);
+    assert_eq!(r.weight(), 0);
+}

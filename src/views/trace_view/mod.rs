@@ -387,22 +387,29 @@ impl Screen for TraceViewScreen {
     }
 
     fn hints(&self) -> Vec<Action> {
+        // What both panes offer after their own keys.
+        const TAIL: &[Action] = &[
+            Action::ToggleRaw,
+            Action::CollapseAll,
+            Action::ExpandAll,
+            Action::Copy,
+            Action::CopyUrl,
+            Action::Export,
+        ];
         match self.focus {
-            Focus::Tree => vec![
-                Action::NextPane,
-                Action::Collapse,
-                Action::Expand,
-                Action::NextTab,
-                Action::ScrollDown,
-                Action::Search,
-                Action::ToggleRaw,
-                Action::CollapseAll,
-                Action::ExpandAll,
-                Action::Copy,
-                Action::CopyUrl,
-                Action::Export,
-                Action::Refresh,
-            ],
+            Focus::Tree => [
+                &[
+                    Action::NextPane,
+                    Action::Collapse,
+                    Action::Expand,
+                    Action::NextTab,
+                    Action::ScrollDown,
+                    Action::Search,
+                ],
+                TAIL,
+                &[Action::Refresh],
+            ]
+            .concat(),
             Focus::Detail => {
                 let mut h = vec![
                     Action::NextPane,
@@ -412,17 +419,10 @@ impl Screen for TraceViewScreen {
                     Action::NextTab,
                     Action::Search,
                 ];
-                if !self.search.hits.is_empty() {
+                if !self.search.query.is_empty() {
                     h.extend([Action::NextMatch, Action::PrevMatch]);
                 }
-                h.extend([
-                    Action::ToggleRaw,
-                    Action::CollapseAll,
-                    Action::ExpandAll,
-                    Action::Copy,
-                    Action::CopyUrl,
-                    Action::Export,
-                ]);
+                h.extend(TAIL);
                 h
             }
         }
