@@ -36,6 +36,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use uuid::Uuid;
 
+use crate::render::json_tree::layout::JsonLayout;
 use content::{Caches, ContentKey, Job, Who};
 use doc::{Doc, PartState};
 pub use subject::{LAZY_BYTES, Subject, TABS, Tab, approx_size};
@@ -141,6 +142,8 @@ pub struct TraceViewScreen {
     doc: Option<Doc>,
     /// Fold states of the parts shown before.
     states: HashMap<ContentKey, PartState>,
+    /// Their JSON layouts, reused when shown again with the same folds and width.
+    layouts: HashMap<ContentKey, JsonLayout>,
     /// The background job the last draw asked for.
     want: Option<Job>,
     search: search::DetailSearch,
@@ -192,6 +195,7 @@ impl TraceViewScreen {
             caches: Caches::default(),
             doc: None,
             states: HashMap::new(),
+            layouts: HashMap::new(),
             want: None,
             search: search::DetailSearch::default(),
             error: None,

@@ -11,7 +11,6 @@ use super::doc::{Body, Doc, Section};
 use super::subject::Subject;
 use super::{TraceViewMsg, TraceViewScreen};
 use crate::app::Ctx;
-use crate::render::json_tree::layout::JsonLayout;
 use crate::theme::Theme;
 
 impl TraceViewScreen {
@@ -63,11 +62,14 @@ impl TraceViewScreen {
             Some(w) => {
                 self.caches.contents.forget(|k| k.0 == w);
                 self.caches.texts.forget(|k| k.0.0 == w);
+                self.states.retain(|k, _| k.0 != w);
+                self.layouts.retain(|k, _| k.0 != w);
             }
             None => {
                 self.caches.contents.clear();
                 self.caches.texts.clear();
                 self.states.clear();
+                self.layouts.clear();
                 self.trace_subject = None;
             }
         }
@@ -93,7 +95,7 @@ impl TraceViewScreen {
         {
             return;
         }
-        let old = self.doc.take();
+        let mut old = self.doc.take();
         // Search hits belong to one document: another one starts without; the same one at
         // another width is searched again (hits in text are rows).
         let mut research = false;
@@ -102,10 +104,14 @@ impl TraceViewScreen {
             .as_ref()
             .filter(|d| d.key == key && d.width != width)
             .and_then(|d| d.anchor(self.cursor));
-        if let Some(old) = &old {
-            for s in &old.sections {
-                self.states
-                    .insert((old.key.0, s.part, old.key.2), s.state.clone());
+        if let Some(old) = &mut old {
+            // Fold states, and JSON layouts (reused while folds and width are the same).
+            for s in &mut old.sections {
+                let ck = (old.key.0, s.part, old.key.2);
+                self.states.insert(ck, s.state.clone());
+                if let Body::Json { layout, .. } = &mut s.body {
+                    self.layouts.insert(ck, std::mem::take(layout));
+                }
             }
             if old.key != key {
                 self.search.clear();
@@ -127,6 +133,9 @@ impl TraceViewScreen {
                 state: self.states.get(&ck).cloned().unwrap_or_default(),
                 body,
             });
+        }
+        if self.layouts.len() > 8 {
+            self.layouts.clear();
         }
         let mut doc = Doc::new(key, width, &theme.name, sections);
         doc.stale = !missing.is_empty();
@@ -174,7 +183,7 @@ impl TraceViewScreen {
             return (
                 Body::Json {
                     tree: tree.clone(),
-                    layout: JsonLayout::default(),
+                    layout: self.layouts.remove(&ck).unwrap_or_default(),
                 },
                 None,
             );
