@@ -217,6 +217,7 @@ pub fn run(full: bool) {
         for (w, h) in [(160u16, 45u16), (80, 24)] {
             println!("\n-- {w}x{h}");
             let mut rig = open(&serve.base(), small, w, h).await;
+            row("RSS with a small trace open", crate::rss_mb(), "MB");
             rig.keys(&[k(KeyCode::Tab)]).await;
             row(
                 "small trace: j (detail cursor)",

@@ -114,6 +114,7 @@ pub struct TraceViewScreen {
     env: Option<Rc<AppEnv>>,
     pub project: String,
     pub trace_id: Uuid,
+    /// The trace; its input and output move into the detail's subject once shown.
     pub trace: Option<Trace>,
     pub tree: SpanTree,
     folded: HashSet<usize>,
@@ -334,6 +335,7 @@ impl Screen for TraceViewScreen {
                         }
                         self.loaded = spans.len();
                         self.trace = Some(trace);
+                        self.trace_subject = None;
                         self.tree = SpanTree::build(spans);
                         self.folded.retain(|n| *n < self.tree.nodes.len());
                         self.rows = self.tree.flatten(&self.folded);

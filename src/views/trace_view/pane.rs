@@ -38,7 +38,13 @@ impl TraceViewScreen {
             Who::Trace => match &self.trace_subject {
                 Some(s) => return Some((who, self.remember(who, full, s.clone()))),
                 None => {
-                    let s = Arc::new(Subject::from_trace(self.trace.as_ref()?));
+                    // The payloads move into the subject (they may be megabytes: not twice).
+                    let t = self.trace.as_mut()?;
+                    let (input, output) = (t.input.take(), t.output.take());
+                    let mut s = Subject::from_trace(t);
+                    s.input = input;
+                    s.output = output;
+                    let s = Arc::new(s);
                     self.trace_subject = Some(s.clone());
                     return Some((who, self.remember(who, full, s)));
                 }
@@ -70,7 +76,6 @@ impl TraceViewScreen {
                 self.caches.texts.clear();
                 self.states.clear();
                 self.layouts.clear();
-                self.trace_subject = None;
             }
         }
         self.subject = None;
