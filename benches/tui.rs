@@ -93,7 +93,11 @@ fn main() {
     } else {
         (1_000, 200)
     };
-    // `cargo bench --bench tui -- heavy`: only the heavy trace (its peak RSS is its own).
+    // The heavy benchmark's child processes (logging, one terminal size each).
+    if heavy::child_main(full) {
+        return;
+    }
+    // `cargo bench --bench tui -- heavy`: only the heavy trace.
     let only_heavy = std::env::args().any(|a| a == "heavy");
     heavy::run(full);
     if only_heavy {

@@ -7,6 +7,7 @@
 //! Input/Output tab is laid out, and the peak RSS. The server's CPU is not counted (another
 //! process).
 
+use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
+use uuid::Uuid;
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -59,10 +61,10 @@ async fn post(http: &reqwest::Client, url: String, body: Value) {
 
 /// Log `trace` and its `spans` over REST with new UUIDv7 ids (the server takes no others);
 /// the trace's id.
-async fn log(base: &str, mut trace: Trace, mut spans: Vec<Span>) -> uuid::Uuid {
+async fn log(base: &str, mut trace: Trace, mut spans: Vec<Span>) -> Uuid {
     let id = new_id();
     trace.id = Some(id);
-    let ids: std::collections::HashMap<uuid::Uuid, uuid::Uuid> = spans
+    let ids: std::collections::HashMap<Uuid, Uuid> = spans
         .iter()
         .filter_map(|s| s.id)
         .map(|old| (old, new_id()))
@@ -181,13 +183,89 @@ fn row(name: &str, v: f64, unit: &str) {
     println!("{name:<58} {v:>9.2} {unit}");
 }
 
-/// The heavy-trace benchmark; `full` = the real sizes, else a smoke run.
-pub fn run(full: bool) {
-    let (json_bytes, md_bytes, spans, n) = if full {
+/// The value after `--name` on the command line.
+fn arg(name: &str) -> Option<String> {
+    let mut args = std::env::args().skip_while(|a| a != name);
+    args.next()?;
+    args.next()
+}
+
+/// Sizes of the heavy trace: (JSON input bytes, markdown bytes, spans, keys per measurement).
+fn sizes(full: bool) -> (usize, usize, usize, usize) {
+    if full {
         (5_000_000, 800_000, 10_000, 100)
     } else {
         (200_000, 40_000, 200, 3)
+    }
+}
+
+/// Run this benchmark binary again with `args` (and `--bench` when `full`); its stdout.
+fn child(full: bool, args: &[&str]) -> String {
+    let exe = std::env::current_exe().expect("the benchmark binary");
+    let mut c = Command::new(exe);
+    if full {
+        c.arg("--bench");
+    }
+    let out = c
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("child");
+    assert!(out.status.success(), "{args:?} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Which part of the heavy benchmark this process is (see [`run`]); `false` when none.
+pub fn child_main(full: bool) -> bool {
+    let rt = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
     };
+    if let Some(base) = arg("--heavy-log") {
+        let (json_bytes, md_bytes, spans, _) = sizes(full);
+        rt().block_on(async {
+            let (t, s) = heavy_trace(fixed_now(), json_bytes, md_bytes, spans);
+            // A passage 70% down the retrieved list, to search for.
+            let docs = t.input.as_ref().and_then(|v| v["top_k"].as_u64());
+            let target = format!("doc-{:05}", docs.unwrap_or(0) * 7 / 10);
+            let heavy = log(&base, t, s).await;
+            let (t, s) = agent_trace(fixed_now(), 0);
+            let small = log(&base, t, s).await;
+            println!("{heavy} {small} {target}");
+        });
+        return true;
+    }
+    let Some(size) = arg("--heavy-size") else {
+        return false;
+    };
+    let (w, h) = size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        .expect("WxH");
+    let ids = arg("--heavy-ids").unwrap_or_default();
+    let mut ids = ids.split(',');
+    let (heavy, small, target) = (ids.next(), ids.next(), ids.next().unwrap_or_default());
+    let id = |s: Option<&str>| s.and_then(|s| s.parse().ok()).expect("trace id");
+    let base = arg("--heavy-base").expect("base URL");
+    rt().block_on(measure_size(
+        &base,
+        id(heavy),
+        id(small),
+        target,
+        w,
+        h,
+        sizes(full).3,
+    ));
+    true
+}
+
+/// The heavy-trace benchmark; `full` = the real sizes, else a smoke run. This process runs
+/// `opik-tui serve`; a child process logs the traces, and one child per terminal size opens
+/// them, so each size's CPU and peak RSS are the TUI's own.
+pub fn run(full: bool) {
+    let (json_bytes, md_bytes, spans, _) = sizes(full);
     println!(
         "heavy trace: {:.1} MB JSON input, {} KB markdown answer, {} spans (opik-tui serve over loopback)",
         json_bytes as f64 / 1e6,
@@ -195,53 +273,73 @@ pub fn run(full: bool) {
         spans
     );
     let dir = tempfile::tempdir().expect("tempdir");
+    let serve = Serve::start(&dir.path().join("opik.db"));
+    let base = serve.base();
+    let logged = child(full, &["--heavy-log", &base]);
+    let mut parts = logged.split_whitespace();
+    let ids = format!(
+        "{},{},{}",
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default()
+    );
+    for size in ["160x45", "80x24"] {
+        print!(
+            "{}",
+            child(
+                full,
+                &[
+                    "--heavy-size",
+                    size,
+                    "--heavy-ids",
+                    &ids,
+                    "--heavy-base",
+                    &base
+                ]
+            )
+        );
+    }
+}
+
+/// One terminal size: the small trace, then the heavy one, measured.
+async fn measure_size(
+    base: &str,
+    heavy: Uuid,
+    small: Uuid,
+    target: &str,
+    w: u16,
+    h: u16,
+    n: usize,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
     // SAFETY: single-threaded at this point; the outbox file goes to the temp dir.
     unsafe { std::env::set_var("OPIK_TUI_STATE_DIR", dir.path().join("state")) };
-    let serve = Serve::start(&dir.path().join("opik.db"));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let (t, s) = heavy_trace(fixed_now(), json_bytes, md_bytes, spans);
-        // A passage 70% down the retrieved list, to search for.
-        let docs = t
-            .input
-            .as_ref()
-            .and_then(|v| v["top_k"].as_u64())
-            .unwrap_or(0);
-        let target = format!("doc-{:05}", docs * 7 / 10);
-        let heavy = log(&serve.base(), t, s).await;
-        let (t, s) = agent_trace(fixed_now(), 0);
-        let small = log(&serve.base(), t, s).await;
-        for (w, h) in [(160u16, 45u16), (80, 24)] {
-            println!("\n-- {w}x{h}");
-            let mut rig = open(&serve.base(), small, w, h).await;
-            row("RSS with a small trace open", crate::rss_mb(), "MB");
-            rig.keys(&[k(KeyCode::Tab)]).await;
-            row(
-                "small trace: j (detail cursor)",
-                rig.per_key(&[ch('j'), ch('k')], n).await,
-                "ms CPU/key",
-            );
-            row(
-                "small trace: PgDn / PgUp",
-                rig.per_key(&[k(KeyCode::PageDown), k(KeyCode::PageUp)], n)
-                    .await,
-                "ms CPU/key",
-            );
-            drop(rig);
-            let mut rig = open(&serve.base(), heavy, w, h).await;
-            row(
-                "RSS with the heavy trace open and laid out",
-                crate::rss_mb(),
-                "MB",
-            );
-            measure(&mut rig, &target, w, h, n).await;
-            row("RSS after the keys below", crate::rss_mb(), "MB");
-            println!("peak RSS so far: {:.1} MB", peak_rss_mb());
-        }
-    });
+    println!("\n-- {w}x{h}");
+    let mut rig = open(base, small, w, h).await;
+    row("RSS with a small trace open", crate::rss_mb(), "MB");
+    rig.keys(&[k(KeyCode::Tab)]).await;
+    row(
+        "small trace: j (detail cursor)",
+        rig.per_key(&[ch('j'), ch('k')], n).await,
+        "ms CPU/key",
+    );
+    row(
+        "small trace: PgDn / PgUp",
+        rig.per_key(&[k(KeyCode::PageDown), k(KeyCode::PageUp)], n)
+            .await,
+        "ms CPU/key",
+    );
+    drop(rig);
+    let mut rig = open(base, heavy, w, h).await;
+    row(
+        "RSS with the heavy trace open and laid out",
+        crate::rss_mb(),
+        "MB",
+    );
+    row("peak RSS until then", peak_rss_mb(), "MB");
+    measure(&mut rig, target, w, h, n).await;
+    row("RSS after the keys above", crate::rss_mb(), "MB");
+    row("peak RSS", peak_rss_mb(), "MB");
 }
 
 /// Per-key CPU of the detail pane's keys on the heavy trace (Input/Output: the JSON above
@@ -344,7 +442,7 @@ async fn measure(rig: &mut Rig, target: &str, w: u16, h: u16, n: usize) {
     show(rig, "after resizes");
 }
 
-async fn open(base: &str, id: uuid::Uuid, w: u16, h: u16) -> Rig {
+async fn open(base: &str, id: Uuid, w: u16, h: u16) -> Rig {
     let client = OpikClient::new(&Connection {
         base_url: base.to_string(),
         api_key: None,
