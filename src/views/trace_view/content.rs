@@ -244,7 +244,7 @@ impl Default for Caches {
     fn default() -> Self {
         Caches {
             contents: Recent::new(8, 48 << 20, content_weight),
-            texts: Recent::new(12, 24 << 20, text_weight),
+            texts: Recent::new(12, 16 << 20, text_weight),
         }
     }
 }
