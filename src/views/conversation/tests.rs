@@ -7,7 +7,11 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 
 use super::*;
-use crate::opik::model::FeedbackScore;
+use crate::opik::messages::Body;
+use crate::opik::model::{FeedbackScore, Thread, Timestamp, Trace};
+use crate::theme::Theme;
+use serde_json::Value;
+use uuid::Uuid;
 
 fn at(sec: u32) -> Timestamp {
     chrono::Utc

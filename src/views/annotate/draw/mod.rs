@@ -1,5 +1,5 @@
 //! Drawing the annotate screen: the loading / error / picker phases here, the intro and end
-//! ([`intro`]), the item screen ([`item`]) and its scoring panel ([`panel`]).
+//! (`intro`), the item screen (`item`) and its scoring panel (`panel`).
 
 mod intro;
 mod item;
