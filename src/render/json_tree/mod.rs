@@ -119,6 +119,8 @@ impl JsonTree {
             });
         }
         t.finish();
+        t.text.shrink_to_fit();
+        t.nodes.shrink_to_fit();
         t
     }
 
