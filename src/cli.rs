@@ -1,5 +1,6 @@
 //! The command line (clap derive): global connection options and one subcommand per screen,
-//! plus `serve`, `demo` and `config`. `main.rs` turns a parsed [`Cli`] into a run.
+//! plus `serve`, `demo`, `config`, and `completions` / `man` (see [`crate::completions`]).
+//! `main.rs` turns a parsed [`Cli`] into a run.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -85,6 +86,14 @@ pub enum Command {
     Demo,
     /// Print the resolved connection and where each value came from (API key masked)
     Config,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
+    Completions {
+        /// The shell to complete for
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout
+    Man,
 }
 
 impl Cli {
@@ -143,6 +152,13 @@ mod tests {
         );
         let c = Cli::try_parse_from(["opik-tui", "dashboard", "--refresh", "5"]).unwrap();
         assert_eq!(c.subcommand(), Command::Dashboard { refresh: Some(5) });
+        let c = Cli::try_parse_from(["opik-tui", "completions", "zsh"]).unwrap();
+        assert_eq!(
+            c.subcommand(),
+            Command::Completions {
+                shell: clap_complete::Shell::Zsh
+            }
+        );
     }
 
     #[test]
@@ -150,6 +166,8 @@ mod tests {
         assert!(Cli::try_parse_from(["opik-tui", "dashboard", "--refresh", "0"]).is_err());
         assert!(Cli::try_parse_from(["opik-tui", "serve", "--bind", "nope"]).is_err());
         assert!(Cli::try_parse_from(["opik-tui", "bogus"]).is_err());
+        assert!(Cli::try_parse_from(["opik-tui", "completions", "tcsh"]).is_err());
+        assert!(Cli::try_parse_from(["opik-tui", "completions"]).is_err());
         assert!(Cli::try_parse_from(["opik-tui", "--frobnicate"]).is_err());
     }
 }

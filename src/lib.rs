@@ -2,8 +2,9 @@
 //!
 //! Modules:
 //! - `opik`: the wire model (re-exported from the `opik-model` crate) and the REST client;
-//! - `config`, `settings`, `logging`, `cli`: connection resolution, app settings, the log
-//!   file and the command line (used by `main.rs`);
+//! - `config`, `settings`, `logging`, `cli`, `completions`: connection resolution, app
+//!   settings, the log file, the command line and its shell completions / man page (used by
+//!   `main.rs`);
 //! - `server`: the embedded Opik-compatible server: the UI-free `opik-server` crate, re-exported;
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
 //! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
@@ -12,6 +13,7 @@
 pub mod annotate;
 pub mod app;
 pub mod cli;
+pub mod completions;
 pub mod config;
 pub mod dashboard;
 pub mod logging;

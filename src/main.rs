@@ -1,15 +1,17 @@
 //! `opik-tui`: parse the command line, resolve the connection and settings, start logging, and
-//! dispatch: `config` prints the resolved connection, `serve` runs the embedded server
-//! headless, `demo` opens the TUI on a demo-filled embedded server, and the screen commands
-//! (`projects` by default) open the TUI on the configured Opik — or, with no URL configured,
-//! on the embedded local server.
+//! dispatch: `completions` / `man` print what the CLI definition generates, `config` prints
+//! the resolved connection, `serve` runs the embedded server headless, `demo` opens the TUI on
+//! a demo-filled embedded server, and the screen commands (`projects` by default) open the TUI
+//! on the configured Opik — or, with no URL configured, on the embedded local server.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+use std::io;
 use std::process::ExitCode;
 
 use clap::Parser;
 use opik_tui::app::{self, AppOptions, ScreenRequest};
 use opik_tui::cli::{Cli, Command};
+use opik_tui::completions;
 use opik_tui::config::{self, ConfigInputs};
 use opik_tui::opik::client::OpikClient;
 use opik_tui::outbox::Outbox;
@@ -45,6 +47,22 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    // Generated from the CLI definition: no logging, no runtime, no state touched.
+    let generated = match cli.subcommand() {
+        Command::Completions { shell } => Some(completions::completions(shell, &mut io::stdout())),
+        Command::Man => Some(completions::man(&mut io::stdout())),
+        _ => None,
+    };
+    match generated {
+        // `opik-tui man | head` closes the pipe early: that is not an error.
+        Some(Ok(())) => return ExitCode::SUCCESS,
+        Some(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Some(Err(e)) => {
+            eprintln!("opik-tui: cannot write to stdout: {e}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -15,6 +15,8 @@ use opik_tui::server::{self, ServerConfig, ServerHandle};
 use serde_json::json;
 use uuid::Uuid;
 
+mod common;
+
 async fn start(api_key: Option<&str>) -> (ServerHandle, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let handle = server::spawn(ServerConfig {
@@ -59,13 +61,7 @@ async fn ingest(base: &str, project: &str, n: usize) -> Vec<Uuid> {
                    "thread_id": format!("chat-{}", i / 2), "source": "sdk"})
         })
         .collect();
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/private/traces/batch"))
-        .json(&json!({ "traces": traces }))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "ingest: {}", r.status());
+    common::post_traces(base, traces).await;
     ids
 }
 

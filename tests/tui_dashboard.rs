@@ -21,6 +21,8 @@ use opik_tui::server::{self, ServerConfig, ServerHandle};
 use serde_json::json;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+mod common;
+
 async fn start(dir: &tempfile::TempDir) -> ServerHandle {
     server::spawn(ServerConfig {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -51,13 +53,7 @@ async fn seed(base: &str, project: &str, n: usize) {
             t
         })
         .collect();
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/private/traces/batch"))
-        .json(&json!({ "traces": traces }))
-        .send()
-        .await
-        .expect("POST");
-    assert!(r.status().is_success(), "traces batch: {}", r.status());
+    common::post_traces(base, traces).await;
 }
 
 fn key(app: &mut App, code: KeyCode, now: DateTime<Utc>) {

@@ -11,7 +11,7 @@ use crate::opik::model::{
     AnnotationQueue, Comment, DeleteThreadFeedbackScores, FeedbackDefinition, FeedbackScore,
     FeedbackScoreItem, ItemLocks, LocksResponse, Thread, Trace,
 };
-use crate::outbox::{CommentRef, CommentTarget, OpId, WriteOp};
+use crate::outbox::{CommentRef, CommentTarget, OpId, Ticket, WriteOp};
 
 /// The thing being reviewed.
 #[derive(Debug, Clone, PartialEq)]
@@ -304,11 +304,12 @@ impl Session {
     }
 
     /// Submit the current item: validate, turn the edits into writes and hand each to
-    /// `enqueue` (the outbox), in order. On validation errors nothing is sent and the errors
-    /// are returned (the form shows them inline).
+    /// `enqueue` (the outbox), in order; it answers how later ops refer to what the op
+    /// creates (a submitted comment's [`CommentRef::Ticket`]). On validation errors nothing
+    /// is sent and the errors are returned (the form shows them inline).
     pub fn submit_current<E>(&mut self, mut enqueue: E) -> Result<usize, SubmitError>
     where
-        E: FnMut(WriteOp) -> Result<OpId, String>,
+        E: FnMut(WriteOp) -> Result<CommentRef, String>,
     {
         let queue_id = self.queue_id;
         let project_name = self.queue.project_name.clone().unwrap_or_default();
@@ -396,13 +397,13 @@ impl Session {
         match (&sub.comment, item.comment_ref) {
             (CommentChange::None, _) => {}
             (CommentChange::Add(text), _) | (CommentChange::Update(text), None) => {
-                let id = enqueue(WriteOp::AddComment {
+                let created = enqueue(WriteOp::AddComment {
                     target,
                     text: text.clone(),
                     source_queue_id: Some(queue_id),
                 })
                 .map_err(SubmitError::Outbox)?;
-                item.comment_ref = Some(CommentRef::Op(id));
+                item.comment_ref = Some(created);
                 sent += 1;
             }
             (CommentChange::Update(text), Some(c)) => {
@@ -448,6 +449,15 @@ impl Session {
         }
         if self.stage == Stage::Item {
             self.go(self.current);
+        }
+    }
+
+    /// A submitted op was stored as op `id`: a comment it creates is now known by that op.
+    pub fn op_stored(&mut self, ticket: Ticket, id: OpId) {
+        for it in &mut self.items {
+            if it.comment_ref == Some(CommentRef::Ticket(ticket.0)) {
+                it.comment_ref = Some(CommentRef::Op(id));
+            }
         }
     }
 
@@ -578,6 +588,38 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_submitted_but_not_stored_yet_is_edited_by_its_ticket_then_by_its_op() {
+        let mut s = Session::new(queue("trace"), &defs(), "me", vec![trace(1, None)]);
+        s.start();
+        s.current_form_mut().unwrap().comment = "first".into();
+        s.submit_current(|_| Ok(CommentRef::Ticket(7))).unwrap();
+        assert_eq!(s.items[0].comment_ref, Some(CommentRef::Ticket(7)));
+        // Edited again before the writer answered: the edit names the ticket.
+        s.current_form_mut().unwrap().comment = "second".into();
+        let mut ops = Vec::new();
+        s.submit_current(|op| {
+            ops.push(op);
+            Ok(CommentRef::Ticket(8))
+        })
+        .unwrap();
+        assert!(matches!(
+            &ops[..],
+            [WriteOp::UpdateComment {
+                comment: CommentRef::Ticket(7),
+                ..
+            }]
+        ));
+        // Stored as op 41: the comment is now known by it (and by its id once created).
+        s.op_stored(Ticket(7), 41);
+        assert_eq!(s.items[0].comment_ref, Some(CommentRef::Op(41)));
+        s.comment_created(41, Uuid::from_u128(9));
+        assert_eq!(
+            s.items[0].comment_ref,
+            Some(CommentRef::Id(Uuid::from_u128(9)))
+        );
+    }
+
+    #[test]
     fn submit_writes_scores_with_queue_and_source_then_advances() {
         let data = vec![trace(1, None), trace(2, None)];
         let mut s = Session::new(queue("trace"), &defs(), "me", data);
@@ -592,7 +634,7 @@ mod tests {
         let n = s
             .submit_current(|op| {
                 ops.push(op);
-                Ok(ops.len() as OpId)
+                Ok(CommentRef::Op(ops.len() as OpId))
             })
             .unwrap();
         assert_eq!(n, 3);
@@ -621,7 +663,7 @@ mod tests {
         let mut ops2 = Vec::new();
         s.submit_current(|op| {
             ops2.push(op);
-            Ok(9)
+            Ok(CommentRef::Op(9))
         })
         .unwrap();
         assert!(matches!(
@@ -660,7 +702,7 @@ mod tests {
         let mut ops = Vec::new();
         s.submit_current(|op| {
             ops.push(op);
-            Ok(1)
+            Ok(CommentRef::Op(1))
         })
         .unwrap();
         let WriteOp::PutThreadScores {
@@ -685,7 +727,7 @@ mod tests {
         let mut ops = Vec::new();
         s.submit_current(|op| {
             ops.push(op);
-            Ok(2)
+            Ok(CommentRef::Op(2))
         })
         .unwrap();
         assert!(

@@ -27,9 +27,14 @@ pub enum Command {
     Quit,
 }
 
+/// What `:dashboard` takes for the all-projects overview (Enter there drills into one
+/// project); a project with this name is still reached by `:project NAME` then `:dashboard`.
+pub const ALL_PROJECTS: &str = "all";
+
 /// Parse `line` (without the `:`). `project` is the current project, needed by
 /// `:traces` and `:threads` when no name is given. `:dashboard` without a name opens the
-/// all-projects overview (Enter there drills into one project).
+/// current project's dashboard, or the all-projects overview when there is none;
+/// `:dashboard all` opens the overview.
 pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
     let line = line.trim();
     let (cmd, arg) = match line.split_once(char::is_whitespace) {
@@ -87,7 +92,13 @@ pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
             }
         }
         "queues" => Command::Open(ScreenRequest::Queues),
-        "dashboard" | "dash" => Command::Open(ScreenRequest::Dashboard { project: arg_opt }),
+        "dashboard" | "dash" => Command::Open(ScreenRequest::Dashboard {
+            project: match arg_opt {
+                Some(a) if a == ALL_PROJECTS || a == "*" => None,
+                Some(a) => Some(a),
+                None => project.map(str::to_string),
+            },
+        }),
         "annotate" => Command::Open(ScreenRequest::Annotate { queue: arg_opt }),
         "project" => match arg_opt {
             Some(p) => Command::Project(p),
@@ -146,6 +157,20 @@ mod tests {
                 .contains("unknown command :frobnicate")
         );
         assert!(parse("theme", None).is_err());
+    }
+
+    #[test]
+    fn dashboard_follows_the_current_project_and_all_opens_the_overview() {
+        let dash = |project: Option<&str>| {
+            Ok(Command::Open(ScreenRequest::Dashboard {
+                project: project.map(str::to_string),
+            }))
+        };
+        assert_eq!(parse("dashboard", Some("p1")), dash(Some("p1")));
+        assert_eq!(parse("dash", None), dash(None), "no project: the overview");
+        assert_eq!(parse("dashboard all", Some("p1")), dash(None));
+        assert_eq!(parse("dashboard *", Some("p1")), dash(None));
+        assert_eq!(parse("dashboard other", Some("p1")), dash(Some("other")));
     }
 
     #[test]

@@ -9,8 +9,8 @@ use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{
-    CommentRef, CommentTarget, Listener, MAX_BACKOFF, NOT_FOUND_ATTEMPTS, Outbox, OutboxEvent,
-    PendingOp, WriteOp,
+    CommentRef, CommentTarget, MAX_BACKOFF, NOT_FOUND_ATTEMPTS, Outbox, OutboxEvent, PendingOp,
+    WriteOp,
 };
 use crate::opik::client::{OpikClient, ProjectRef};
 use crate::opik::error::ApiError;
@@ -34,20 +34,7 @@ impl Outbox {
         }
         let outbox = self.clone();
         handle.spawn(async move {
-            let fanout = |ev: OutboxEvent| {
-                let listeners: Vec<Listener> = outbox
-                    .inner
-                    .subs
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .list
-                    .iter()
-                    .map(|(_, l)| l.clone())
-                    .collect();
-                for l in listeners {
-                    l(ev.clone());
-                }
-            };
+            let fanout = |ev: OutboxEvent| outbox.inner.fanout(ev);
             let mut backoff = Duration::from_secs(1);
             loop {
                 let report = outbox.drain_once(&client, &fanout).await;
@@ -261,6 +248,9 @@ impl Outbox {
     fn resolve(&self, c: CommentRef) -> Result<Uuid, Failure> {
         match c {
             CommentRef::Id(id) => Ok(id),
+            CommentRef::Ticket(_) => Err(Failure::Permanent(
+                "the comment it edits was never stored".into(),
+            )),
             CommentRef::Op(op) => self.created_comment(op).ok_or_else(|| {
                 let state: Option<String> = self
                     .db()

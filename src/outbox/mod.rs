@@ -1,9 +1,11 @@
 //! The durable outbox: REST writes (feedback scores, comments) that must reach Opik exactly
 //! once, even across network failures and restarts.
 //!
-//! The TUI never waits for a write: a view calls [`Outbox::enqueue`] (a synchronous SQLite
-//! insert, `synchronous=FULL`, so the op survives a crash) and updates its own state
-//! optimistically. A background drainer ([`Outbox::ensure_drainer`]) sends pending ops with the
+//! The TUI never waits for a write: a view calls [`Outbox::submit`], which returns at once
+//! (a writer thread does the SQLite insert, `synchronous=FULL`, so the op survives a crash,
+//! and reports the op's id to the subscribers; quitting waits for it: `writer`) and updates
+//! its own state optimistically. [`Outbox::enqueue`] is the same insert on the calling
+//! thread (tools and tests). A background drainer ([`Outbox::ensure_drainer`]) sends pending ops with the
 //! REST client, in order per entity, retrying with exponential backoff (1 s … 60 s) and at
 //! once when woken ([`Outbox::notify`], called by `enqueue`). The app starts it at launch on
 //! the shared handle ([`Outbox::for_client`]), so ops left over from an earlier run are sent at
@@ -42,6 +44,9 @@ mod recovery;
 mod store;
 #[cfg(test)]
 mod tests;
+mod writer;
+#[cfg(test)]
+mod writer_tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,6 +63,7 @@ use crate::opik::client::OpikClient;
 pub use drain::DrainReport;
 pub use ops::{CommentRef, CommentTarget, PendingOp, WriteOp};
 pub use recovery::Damage;
+pub use writer::Ticket;
 
 /// Id of an enqueued op (row id, increasing in enqueue order).
 pub type OpId = i64;
@@ -82,6 +88,19 @@ pub enum OutboxEvent {
     /// The server rejected an op for good; it is kept in the file as `failed`.
     Failed {
         id: OpId,
+        op: WriteOp,
+        error: String,
+    },
+    /// A submitted op ([`Outbox::submit`]) is stored under `id` (always heard before it is
+    /// applied).
+    Stored {
+        ticket: Ticket,
+        id: OpId,
+        op: WriteOp,
+    },
+    /// A submitted op could not be stored: it will not be sent.
+    NotStored {
+        ticket: Ticket,
         op: WriteOp,
         error: String,
     },
@@ -114,6 +133,8 @@ pub enum OutboxError {
     Db(#[from] rusqlite::Error),
     #[error("outbox entry could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("the outbox writer could not be started: {0}")]
+    Writer(String),
 }
 
 struct Inner {
@@ -127,10 +148,29 @@ struct Inner {
     damage: Option<Damage>,
     /// Who hears the drainer's events, and whether the drainer runs.
     subs: Mutex<Subscribers>,
+    /// The thread that stores submitted ops.
+    writer: writer::Writer,
 }
 
 impl Inner {
+    /// Tell every subscriber.
+    fn fanout(&self, ev: OutboxEvent) {
+        let listeners: Vec<Listener> = self
+            .subs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .list
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
+        for l in listeners {
+            l(ev.clone());
+        }
+    }
+
     fn shutdown(&self) {
+        // What was submitted before quitting is stored first.
+        self.writer.flush();
         self.closed.store(true, Ordering::SeqCst);
         let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
         if let Err(e) = db.execute(
@@ -276,9 +316,9 @@ impl Outbox {
         self.inner.damage.as_ref()
     }
 
-    /// Stop taking leases and release the ones this process holds, so the next start (or
-    /// another process) sends those ops at once instead of after the lease ran out. Called
-    /// when the app quits.
+    /// Wait for the ops submitted so far to be stored, then stop taking leases and release
+    /// the ones this process holds, so the next start (or another process) sends those ops
+    /// at once instead of after the lease ran out. Called when the app quits.
     pub fn shutdown(&self) {
         self.inner.shutdown();
     }

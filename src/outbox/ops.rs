@@ -36,12 +36,15 @@ impl CommentTarget {
     }
 }
 
-/// A comment that exists on the server (`Id`) or that an earlier op creates (`Op`).
+/// A comment that exists on the server (`Id`), that an earlier op creates (`Op`), or whose
+/// create was submitted and is not stored yet (`Ticket`: the writer turns it into `Op`
+/// before storing, so it is never in the file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommentRef {
     Id(Uuid),
     Op(OpId),
+    Ticket(u64),
 }
 
 /// One REST write.
@@ -160,11 +163,15 @@ impl WriteOp {
         }
     }
 
-    pub(super) fn with_comment_id(mut self, id: Uuid) -> Self {
+    pub(super) fn with_comment_id(self, id: Uuid) -> Self {
+        self.with_comment_ref(CommentRef::Id(id))
+    }
+
+    pub(super) fn with_comment_ref(mut self, to: CommentRef) -> Self {
         if let WriteOp::UpdateComment { comment, .. } | WriteOp::DeleteComment { comment, .. } =
             &mut self
         {
-            *comment = CommentRef::Id(id);
+            *comment = to;
         }
         self
     }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     CommentRef, Inner, LEASE_SECS, OpId, Outbox, OutboxError, PendingOp, Subscribers, WriteOp,
-    now_ms, recovery,
+    now_ms, recovery, writer::Writer,
 };
 
 impl Outbox {
@@ -80,6 +80,7 @@ impl Outbox {
                 closed: AtomicBool::new(false),
                 damage,
                 subs: Mutex::new(Subscribers::default()),
+                writer: Writer::default(),
             }),
             target: target.into(),
         })

@@ -6,7 +6,7 @@ use crate::opik::error::ApiError;
 use crate::opik::model::FeedbackScoreItem;
 use std::time::Duration;
 
-fn tmp() -> (tempfile::TempDir, PathBuf) {
+pub(super) fn tmp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("state").join("outbox.sqlite");
     (dir, p)

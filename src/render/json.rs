@@ -240,6 +240,23 @@ mod tests {
     }
 
     #[test]
+    fn pretty_and_folded_keep_the_senders_key_order() {
+        let theme = Theme::dark();
+        let v: Value = serde_json::from_str(
+            r#"{"user_message":"hi","thread_id":"t","zeta":{"z":1,"a":[{"y":1,"b":2}]},"alpha":0}"#,
+        )
+        .unwrap();
+        let expected = "{\n  \"user_message\": \"hi\",\n  \"thread_id\": \"t\",\n  \"zeta\": {\n    \"z\": 1,\n    \"a\": [\n      {\n        \"y\": 1,\n        \"b\": 2\n      }\n    ]\n  },\n  \"alpha\": 0\n}";
+        assert_eq!(pretty(&v), expected);
+        assert_eq!(plain(&render_value(&v, &theme)), expected);
+        assert_eq!(plain(&render_folded(&v, None, &theme)), expected);
+        assert_eq!(
+            plain(&render_folded(&v, Some(1), &theme)),
+            "{\n  \"user_message\": \"hi\",\n  \"thread_id\": \"t\",\n  \"zeta\": {…} 2 keys,\n  \"alpha\": 0\n}"
+        );
+    }
+
+    #[test]
     fn escapes_in_strings_never_reach_the_screen() {
         let theme = Theme::dark();
         let text = plain(&highlight_text("{\"a\": \"\u{1b}[2Jboom\"}", &theme));

@@ -19,7 +19,7 @@ use crate::render::{format, sanitize};
 use crate::theme::Theme;
 use crate::widgets::list::cells::{dash, time};
 use crate::widgets::list::screen::{self as list, ListScreen};
-use crate::widgets::list::{ListCore, ListView, Prompts, SortOption};
+use crate::widgets::list::{ListCore, ListView, PageRequest, Prompts, SortOption};
 use crate::widgets::table::{Cell, Column};
 
 const PAGE: u32 = 100;
@@ -62,7 +62,7 @@ pub struct ProjectsScreen {
 }
 
 /// The projects screen's one task: a page of projects with their stats.
-pub type PageResult = Result<(u32, Page<Project>, Option<ProjectStatsSummary>), ApiError>;
+pub type PageResult = Result<(PageRequest, Page<Project>, Option<ProjectStatsSummary>), ApiError>;
 
 impl ProjectsScreen {
     pub fn new(env: Rc<AppEnv>) -> ProjectsScreen {
@@ -79,7 +79,8 @@ impl ProjectsScreen {
             list: ListCore::new(rows, total)
                 .sorted(SORTS)
                 .prompts(Prompts::search("/"))
-                .timed(),
+                .timed()
+                .paged(PAGE),
         }
     }
 
@@ -93,24 +94,24 @@ impl ProjectsScreen {
         ]
     }
 
-    fn load(&mut self, page: u32, ctx: &mut Ctx<PageResult>) {
+    fn load(&mut self, req: PageRequest, ctx: &mut Ctx<PageResult>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
         let sorting = self.list.sort.sorting();
         let name = self.list.prompts.search_query();
         self.list.loading = true;
         ctx.spawn("page", async move {
-            let list = client.list_projects(page, PAGE, name.as_deref(), &sorting);
-            let stats = client.project_stats(page, PAGE);
+            let list = client.list_projects(req.page, req.size, name.as_deref(), &sorting);
+            let stats = client.project_stats(req.page, req.size);
             let (list, stats) = tokio::join!(list, stats);
-            let r: PageResult = list.map(|l| (page, l, stats.ok()));
+            let r: PageResult = list.map(|l| (req, l, stats.ok()));
             r
         });
     }
 
     fn reload(&mut self, ctx: &mut Ctx<PageResult>) {
-        self.list.loaded_pages = 0;
-        self.load(1, ctx);
+        let req = self.list.request_first();
+        self.load(req, ctx);
     }
 
     /// Open `what` for the selected project, making it the current one.
@@ -179,8 +180,10 @@ impl ListScreen for ProjectsScreen {
     }
 
     fn load_more(&mut self, ctx: &mut Ctx<PageResult>) {
-        if self.list.wants_more(20) {
-            self.load(self.list.loaded_pages + 1, ctx);
+        if self.env.is_some()
+            && let Some(req) = self.list.request_more(20)
+        {
+            self.load(req, ctx);
         }
     }
 
@@ -225,6 +228,22 @@ impl Screen for ProjectsScreen {
         self.reload(ctx);
     }
 
+    /// Back from a project: its trace count and last trace changed if traces came in, so
+    /// rows read longer ago than the refresh interval are re-read, keeping the selection.
+    fn on_resume(&mut self, ctx: &mut Ctx<PageResult>) {
+        if let Some(env) = &self.env
+            && self.list.is_stale(ctx.now, env.refresh)
+        {
+            let req = self.list.request_refresh();
+            self.load(req, ctx);
+        }
+    }
+
+    /// Relative times tick.
+    fn tick_interval(&self) -> Option<std::time::Duration> {
+        self.list.time_tick()
+    }
+
     fn capturing_text(&self) -> bool {
         self.list.capturing_text()
     }
@@ -244,24 +263,15 @@ impl Screen for ProjectsScreen {
     fn on_msg(&mut self, res: PageResult, ctx: &mut Ctx<PageResult>) {
         self.list.loading = false;
         match res {
-            Ok((page, list, stats)) => {
+            Ok((req, list, stats)) => {
                 let rows = Self::rows(&list, stats);
-                let keep = self.list.selected().map(|r| r.name.clone());
-                if page <= 1 {
-                    self.list.rows = rows;
-                } else {
-                    self.list.rows.extend(rows);
-                }
-                self.list.loaded_pages = page;
-                self.list.total = list.total;
+                self.list
+                    .place(req, rows, list.total, |r| Some(r.name.clone()));
                 self.list.error = None;
-                if page <= 1
-                    && let Some(name) = keep
-                {
-                    self.list.select_where(|r| r.name == name);
-                }
+                self.list.loaded(ctx.now);
                 ctx.project_names(completion_names(&self.list.rows));
                 ctx.refreshed();
+                self.load_more(ctx);
             }
             Err(e) => {
                 self.list.error = Some(e.to_string());

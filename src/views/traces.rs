@@ -5,7 +5,6 @@
 //! (new traces appear on top, the selection stays on its trace), `y` copies the id, `space`
 //! marks rows, `Enter` opens the trace.
 
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
@@ -26,7 +25,7 @@ use crate::theme::Theme;
 use crate::views::queues::AddToQueueScreen;
 use crate::widgets::list::cells::{clip, compact_scores, dash, tags, time};
 use crate::widgets::list::screen::{self as list, ListScreen};
-use crate::widgets::list::{ListCore, ListView, Prompts, SortOption};
+use crate::widgets::list::{ListCore, ListView, PageRequest, Prompts, SortOption};
 use crate::widgets::table::{Cell, Column};
 
 const PAGE: u32 = 100;
@@ -77,16 +76,16 @@ impl TraceRow {
 }
 
 /// Sort orders `s` cycles through, with the column that shows the arrow; the first is the
-/// server's default (newest first).
+/// server's default (newest first: by id, which is time-ordered in Opik and here).
 const SORTS: &[SortOption] = &[
-    SortOption::server_default("newest", true, 0),
+    SortOption::server_default("newest", "id", true, 0),
     SortOption::by("duration", "duration", true, 4),
     SortOption::by("cost", "total_estimated_cost", true, 6),
     SortOption::by("name", "name", false, 1),
     SortOption::by("start", "start_time", false, 0),
 ];
 
-type PageResult = Result<(u32, Page<Trace>), ApiError>;
+type PageResult = Result<(PageRequest, Page<Trace>), ApiError>;
 
 /// What the traces screen's tasks return.
 pub enum TracesMsg {
@@ -106,7 +105,6 @@ pub struct TracesScreen {
     env: Option<Rc<AppEnv>>,
     pub project: String,
     pub list: ListCore<TraceRow>,
-    ids: HashSet<Uuid>,
     pub live: bool,
     /// The applied filter string, parsed (its text is `list.prompts.filter`).
     filters: Vec<Filter>,
@@ -124,17 +122,15 @@ impl TracesScreen {
 
     /// A screen showing `rows` (no server; for snapshots and benchmarks).
     pub fn with_rows(project: &str, rows: Vec<TraceRow>, total: Option<i64>) -> TracesScreen {
-        let ids = rows.iter().filter_map(|r| r.id).collect();
-        let mut list = ListCore::new(rows, total)
+        let list = ListCore::new(rows, total)
             .sorted(SORTS)
             .prompts(Prompts::search("search: ").with_filter())
-            .timed();
-        list.loaded_pages = 1;
+            .timed()
+            .paged(PAGE);
         TracesScreen {
             env: None,
             project: project.to_string(),
             list,
-            ids,
             live: false,
             filters: Vec::new(),
             project_id: None,
@@ -147,26 +143,28 @@ impl TracesScreen {
     }
 
     /// The list's columns; the start time is wider when shown as an absolute date (`t`).
+    /// A narrow terminal drops the least useful columns first (tags, scores, tokens, cost)
+    /// rather than squeezing the previews below a readable width, as k9s does.
     fn columns(absolute_time: bool) -> Vec<Column> {
         vec![
             Column::fixed("Start", if absolute_time { 19 } else { 10 }),
-            Column::flex("Name", 2, 8),
-            Column::flex("Input", 3, 8).optional(5),
-            Column::flex("Output", 3, 8).optional(4),
+            Column::flex("Name", 2, 10),
+            Column::flex("Input", 3, 16).optional(6),
+            Column::flex("Output", 3, 16).optional(5),
             Column::fixed("Duration", 8).right(),
             Column::fixed("Tokens", 6).right().optional(3),
-            Column::fixed("Cost", 8).right().optional(2),
-            Column::flex("Scores", 2, 10).optional(1),
+            Column::fixed("Cost", 8).right().optional(4),
+            Column::flex("Scores", 2, 10).optional(2),
             Column::fixed("Tags", 10).optional(1),
-            Column::fixed("E", 1),
+            Column::fixed("Err", 3),
         ]
     }
 
-    fn query(&self, page: u32) -> ListQuery {
+    fn query(&self, req: PageRequest) -> ListQuery {
         ListQuery {
             project_name: Some(self.project.clone()),
-            page,
-            size: PAGE,
+            page: req.page,
+            size: req.size,
             filters: self.filters.clone(),
             sorting: self.list.sort.sorting(),
             search: self.list.prompts.search_query(),
@@ -175,22 +173,23 @@ impl TracesScreen {
         }
     }
 
-    fn load(&mut self, page: u32, key: &'static str, ctx: &mut Ctx<TracesMsg>) {
+    fn load(&mut self, req: PageRequest, key: &'static str, ctx: &mut Ctx<TracesMsg>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
-        let q = self.query(page);
+        let q = self.query(req);
         if key == "page" {
             self.list.loading = true;
         }
         ctx.spawn(key, async move {
-            let res: PageResult = client.list_traces(&q).await.map(|p| (page, p));
+            let res: PageResult = client.list_traces(&q).await.map(|p| (req, p));
             TracesMsg::Page { key, res }
         });
     }
 
     fn reload(&mut self, ctx: &mut Ctx<TracesMsg>) {
         ctx.cancel("tail");
-        self.load(1, "page", ctx);
+        let req = self.list.request_first();
+        self.load(req, "page", ctx);
     }
 
     fn selected_id(&self) -> Option<Uuid> {
@@ -200,48 +199,12 @@ impl TracesScreen {
     /// Merge a fresh first page on top (live tail): rows not seen yet go above, the
     /// selection stays on the same trace.
     pub fn merge_head(&mut self, fresh: &[Trace], total: Option<i64>) -> usize {
-        let new: Vec<TraceRow> = fresh
+        let rows = fresh
             .iter()
-            .filter(|t| t.id.is_some_and(|id| !self.ids.contains(&id)))
+            .filter(|t| t.id.is_some())
             .map(TraceRow::from_trace)
             .collect();
-        let n = new.len();
-        let list = &mut self.list;
-        if n > 0 {
-            let was_empty = list.rows.is_empty();
-            self.ids.extend(new.iter().filter_map(|r| r.id));
-            list.rows.splice(0..0, new);
-            if !was_empty {
-                list.table.selected += n;
-            }
-        }
-        if let Some(t) = total {
-            list.total = Some(t.max(list.rows.len() as i64));
-        }
-        n
-    }
-
-    fn apply_page(&mut self, page: u32, p: Page<Trace>) {
-        let rows: Vec<TraceRow> = p.content.iter().map(TraceRow::from_trace).collect();
-        if page <= 1 {
-            let keep = self.selected_id();
-            self.ids = rows.iter().filter_map(|r| r.id).collect();
-            self.list.rows = rows;
-            if !keep.is_some_and(|id| self.list.select_where(|r| r.id == Some(id))) {
-                self.list.table.first();
-            }
-        } else {
-            for r in rows {
-                if let Some(id) = r.id
-                    && !self.ids.insert(id)
-                {
-                    continue;
-                }
-                self.list.rows.push(r);
-            }
-        }
-        self.list.loaded_pages = page;
-        self.list.total = p.total;
+        self.list.merge_top(rows, total, |r| r.id)
     }
 }
 
@@ -267,7 +230,7 @@ fn cell(r: &TraceRow, c: usize, now: DateTime<Utc>, abs: bool, t: &Theme) -> Cel
             r.first_score.map(|v| t.score(v, 0.0, 1.0)).unwrap_or(t.dim),
         ),
         8 => (r.tags.clone(), t.info),
-        _ if r.error => ("✗".into(), t.error),
+        _ if r.error => (" ✗".into(), t.error),
         _ => (" ".into(), t.dim),
     }
 }
@@ -285,8 +248,10 @@ impl ListScreen for TracesScreen {
     }
 
     fn load_more(&mut self, ctx: &mut Ctx<TracesMsg>) {
-        if self.list.wants_more(30) {
-            self.load(self.list.loaded_pages + 1, "page", ctx);
+        if self.env.is_some()
+            && let Some(req) = self.list.request_more(30)
+        {
+            self.load(req, "page", ctx);
         }
     }
 
@@ -364,7 +329,8 @@ impl ListScreen for TracesScreen {
                 let (Some(env), false) = (&self.env, ids.is_empty()) else {
                     return Handled::No;
                 };
-                AddToQueueScreen::open(env, "trace", &self.project, ids, ctx);
+                let outcome = AddToQueueScreen::open(env, "trace", &self.project, ids, ctx);
+                self.list.marks_sent(outcome);
             }
             Action::Back if self.list.prompts.is_narrowed() || !self.filters.is_empty() => {
                 self.list.prompts.clear();
@@ -390,8 +356,21 @@ impl Screen for TracesScreen {
     }
 
     fn on_open(&mut self, ctx: &mut Ctx<TracesMsg>) {
-        self.list.loaded_pages = 0;
         self.reload(ctx);
+    }
+
+    /// Back from a trace (or the queue picker): marks go if they were added to a queue,
+    /// and rows read longer ago than the refresh interval are re-read in the background,
+    /// the selection staying on its trace.
+    fn on_resume(&mut self, ctx: &mut Ctx<TracesMsg>) {
+        self.list.resumed();
+        if let Some(env) = &self.env
+            && self.list.is_stale(ctx.now, env.refresh)
+        {
+            ctx.cancel("tail");
+            let req = self.list.request_refresh();
+            self.load(req, "page", ctx);
+        }
     }
 
     fn refresh(&mut self, ctx: &mut Ctx<TracesMsg>) {
@@ -414,6 +393,7 @@ impl Screen for TracesScreen {
         list::on_mouse(self, ev, ctx)
     }
 
+    /// Live tail's interval; otherwise the redraws relative times need to tick.
     fn tick_interval(&self) -> Option<std::time::Duration> {
         if self.live {
             Some(
@@ -423,13 +403,18 @@ impl Screen for TracesScreen {
                     .unwrap_or(std::time::Duration::from_secs(2)),
             )
         } else {
-            None
+            self.list.time_tick()
         }
     }
 
     fn on_tick(&mut self, ctx: &mut Ctx<TracesMsg>) {
         if self.live && !ctx.in_flight("tail") && !ctx.in_flight("page") {
-            self.load(1, "tail", ctx);
+            let head = PageRequest {
+                page: 1,
+                size: PAGE,
+                replace: false,
+            };
+            self.load(head, "tail", ctx);
         }
     }
 
@@ -447,13 +432,15 @@ impl Screen for TracesScreen {
             self.list.loading = false;
         }
         match res {
-            Ok((page, p)) => {
+            Ok((req, p)) => {
                 if key == "tail" {
                     self.merge_head(&p.content, p.total);
                 } else {
-                    self.apply_page(page, p);
+                    let rows = p.content.iter().map(TraceRow::from_trace).collect();
+                    self.list.place(req, rows, p.total, |r| r.id);
                 }
                 self.list.error = None;
+                self.list.loaded(ctx.now);
                 ctx.refreshed();
                 self.load_more(ctx);
             }
@@ -539,59 +526,4 @@ impl Screen for TracesScreen {
 }
 
 #[cfg(test)]
-mod column_tests {
-    use super::*;
-
-    #[test]
-    fn a_filter_the_server_rejects_goes_back_to_the_prompt_and_is_not_shown_as_applied() {
-        let mut s = TracesScreen::with_rows("p", Vec::new(), Some(0));
-        s.list.prompts.filter = "foo = 3".into();
-        s.filters = filter_string::parse("foo = 3", Entity::Traces).expect("parses");
-        let theme = Theme::dark();
-        let keymap = crate::app::KeyMap::default();
-        let mut tasks = crate::app::tasks::Tasks::new(None);
-        let mut effects = Vec::new();
-        let mut ctx = Ctx::new(
-            1,
-            &theme,
-            &keymap,
-            crate::app::testing::fixed_now(),
-            None,
-            &mut tasks,
-            &mut effects,
-        );
-        let res: PageResult = Err(ApiError::Rejected {
-            status: 400,
-            message: "Invalid filter field 'foo' for traces".into(),
-        });
-        s.on_msg(TracesMsg::Page { key: "page", res }, &mut ctx);
-        assert!(s.filters.is_empty() && s.list.prompts.filter.is_empty());
-        assert!(s.capturing_text(), "the filter prompt is open again");
-        assert!(
-            s.list
-                .prompts
-                .error
-                .as_deref()
-                .is_some_and(|e| e.contains("'foo'")),
-            "{:?}",
-            s.list.prompts.error
-        );
-        let out = crate::app::testing::buffer_text(&crate::app::testing::render_screen(
-            &mut s, 100, 8, &theme,
-        ));
-        assert!(out.contains("filter: foo = 3"), "{out}");
-        assert!(!out.contains("f: foo"), "{out}");
-    }
-
-    #[test]
-    fn absolute_start_times_fit_their_column() {
-        let t = crate::app::testing::fixed_now();
-        let shown = format::absolute(t);
-        let w = |absolute| match TracesScreen::columns(absolute)[0].width {
-            crate::widgets::table::Width::Fixed(w) => w as usize,
-            _ => 0,
-        };
-        assert!(w(true) >= shown.chars().count(), "{shown} in {}", w(true));
-        assert_eq!(w(false), 10);
-    }
-}
+mod column_tests;

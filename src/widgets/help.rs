@@ -30,7 +30,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "Threads grouped by metadata.KEY (thread_id: Opik's)",
     ),
     (":queues", "Annotation queues"),
-    (":dashboard", "Dashboard of the current project"),
+    (
+        ":dashboard",
+        "Dashboard of the current project (:dashboard all: of all)",
+    ),
     (":project NAME", "Switch project and open its traces"),
     (
         ":theme NAME",

@@ -182,6 +182,7 @@ impl<T> Picker<T> {
         let view = TableView {
             title: Line::default(),
             columns: &self.columns,
+            first: 0,
             len: self.items.len(),
             total: None,
             sort: None,

@@ -130,6 +130,9 @@ pub type Cell = (String, Style);
 pub struct TableView<'a> {
     pub title: Line<'a>,
     pub columns: &'a [Column],
+    /// Position of the first loaded row in the whole result (a list loaded from further
+    /// down, after `G`), for the footer.
+    pub first: usize,
     /// Rows loaded.
     pub len: usize,
     /// Total on the server, if known (footer).
@@ -255,14 +258,23 @@ fn with_sort_arrow(title: &str, desc: bool, width: u16) -> String {
     format!("{} {arrow}", truncate_to_width(title, room))
 }
 
-/// `1–50 of 12,345` for rows `first..=last` (1-based) of `total`.
-pub fn range_label(offset: usize, shown: usize, len: usize, total: Option<i64>) -> String {
+/// `1–50 of 12,345`: rows `offset..offset + shown` of `len` loaded rows, the loaded rows
+/// starting at `base` in a result of `total`.
+pub fn range_label(
+    base: usize,
+    offset: usize,
+    shown: usize,
+    len: usize,
+    total: Option<i64>,
+) -> String {
     if len == 0 {
         return format!("0 of {}", format::thousands(total.unwrap_or(0)));
     }
-    let first = offset + 1;
-    let last = (offset + shown).min(len);
-    let total = total.unwrap_or(len as i64).max(len as i64);
+    let first = base + offset + 1;
+    let last = base + (offset + shown).min(len);
+    let total = total
+        .unwrap_or((base + len) as i64)
+        .max((base + len) as i64);
     format!(
         "{}–{} of {}",
         format::thousands(first as i64),
@@ -290,7 +302,7 @@ pub fn render(
     state.page = inner_h.max(1);
     state.scroll_into_view(inner_h, view.len);
     let shown = inner_h.min(view.len.saturating_sub(state.offset));
-    let footer = range_label(state.offset, shown, view.len, view.total);
+    let footer = range_label(view.first, state.offset, shown, view.len, view.total);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(border)
@@ -432,9 +444,14 @@ mod tests {
 
     #[test]
     fn range_label_formats() {
-        assert_eq!(range_label(0, 50, 100, Some(12345)), "1–50 of 12,345");
-        assert_eq!(range_label(0, 0, 0, None), "0 of 0");
-        assert_eq!(range_label(90, 20, 100, None), "91–100 of 100");
+        assert_eq!(range_label(0, 0, 50, 100, Some(12345)), "1–50 of 12,345");
+        assert_eq!(range_label(0, 0, 0, 0, None), "0 of 0");
+        assert_eq!(range_label(0, 90, 20, 100, None), "91–100 of 100");
+        // Rows loaded from further down the result (after `G`).
+        assert_eq!(
+            range_label(12_300, 5, 40, 45, Some(12_345)),
+            "12,306–12,345 of 12,345"
+        );
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opik_tui::app::App;
 use opik_tui::app::tasks::TaskMsg;
 use opik_tui::app::testing::{buffer_text, render_app};
+use opik_tui::app::{App, AppEnv};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub struct Driver {
@@ -18,7 +18,48 @@ pub struct Driver {
     pub height: u16,
 }
 
+/// An embedded server on a free port with its database in `dir`.
+pub async fn embedded_server(dir: &std::path::Path) -> opik_tui::server::ServerHandle {
+    opik_tui::server::spawn(opik_tui::server::ServerConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        db_path: dir.join("opik.db"),
+        api_key: None,
+        users_file: None,
+    })
+    .await
+    .expect("embedded server")
+}
+
+/// What the app's screens share, for the server at `base` (default settings).
+pub fn env_for(base: &str) -> AppEnv {
+    let client = opik_tui::opik::client::OpikClient::new(&opik_tui::config::Connection {
+        base_url: base.to_string(),
+        api_key: None,
+        workspace: "default".into(),
+        project: None,
+        explicit: true,
+    })
+    .expect("client");
+    AppEnv::new(client, base, "default")
+}
+
 impl Driver {
+    /// The app on the server at `base` (no screen open yet), `width`×`height`.
+    pub fn connected(base: &str, width: u16, height: u16) -> Driver {
+        Driver::with_env(env_for(base), width, height)
+    }
+
+    /// The app with `env` (no screen open yet), `width`×`height`.
+    pub fn with_env(env: AppEnv, width: u16, height: u16) -> Driver {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let app = App::new(
+            opik_tui::app::testing::test_config(),
+            opik_tui::app::registry::opener(std::rc::Rc::new(env)),
+            opik_tui::app::tasks::Tasks::new(Some(tx)),
+        );
+        Driver::new(app, rx, width, height)
+    }
+
     pub fn new(app: App, rx: UnboundedReceiver<TaskMsg>, width: u16, height: u16) -> Driver {
         Driver {
             app,
@@ -64,6 +105,25 @@ impl Driver {
     pub async fn until(&mut self, what: &str, cond: impl Fn(&str) -> bool) -> String {
         self.until_some(what, |d| Some(d.screen()).filter(|s| cond(s)))
             .await
+    }
+
+    /// Press `key` (once per look, letting results in between) until `done` holds for the
+    /// screen; the screen.
+    pub async fn press_until(
+        &mut self,
+        what: &str,
+        key: char,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
+        self.until_some(what, |d| {
+            let s = d.screen();
+            if done(&s) {
+                return Some(s);
+            }
+            d.press(key);
+            None
+        })
+        .await
     }
 
     pub async fn until_has(&mut self, text: &str) -> String {

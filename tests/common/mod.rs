@@ -287,6 +287,17 @@ pub fn tui_env(dir: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Log `traces` (JSON objects as the SDK sends them) through the REST batch endpoint.
+pub async fn post_traces(base: &str, traces: Vec<Value>) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v1/private/traces/batch"))
+        .json(&serde_json::json!({ "traces": traces }))
+        .send()
+        .await
+        .expect("POST traces/batch");
+    assert!(r.status().is_success(), "traces batch: {}", r.status());
+}
+
 /// Call `f` until it returns something (30 s at most, then fail naming `what`).
 pub async fn poll<T, F, Fut>(what: &str, mut f: F) -> T
 where

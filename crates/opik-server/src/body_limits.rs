@@ -6,8 +6,9 @@
 //! - a batch array (`traces`, `spans`, `scores`, `ids`, … at the top level) longer than
 //!   [`MAX_BATCH_ITEMS`] is refused with 400 as soon as its 1001st item starts;
 //! - a body whose parsed form would be too big is refused with 413: every object counts
-//!   [`OBJECT_WEIGHT`] units (a parsed JSON object with keys costs ~600 bytes), every other
-//!   value 1 unit (~32–64 bytes); the total may not exceed [`MAX_JSON_WEIGHT`].
+//!   [`OBJECT_WEIGHT`] units (a parsed JSON object with keys costs ~400–600 bytes), every other
+//!   value 1 unit (72 bytes: a `serde_json::Value` with `preserve_order`, plus its array
+//!   slot's growth); the total may not exceed [`MAX_JSON_WEIGHT`].
 
 use super::ServerError;
 
@@ -25,7 +26,7 @@ pub const BATCH_KEYS: &[&str] = &[
 ];
 /// Weight of one JSON object (see the module docs).
 pub const OBJECT_WEIGHT: usize = 12;
-/// Largest total weight of one body: at most ~160,000 objects or 2,000,000 values, ~350 MB peak
+/// Largest total weight of one body: at most ~160,000 objects or 2,000,000 values, ~450 MB peak
 /// once parsed (and copied for storage) in the worst case.
 pub const MAX_JSON_WEIGHT: usize = 2_000_000;
 
@@ -121,6 +122,48 @@ pub(crate) fn check_json_with(bytes: &[u8], max_weight: usize) -> Result<(), Ser
     Ok(())
 }
 
+/// Whether an object key within the first `max_depth` levels of `bytes` (JSON) has an ASCII
+/// capital letter (or an escape, which might spell one): a body whose record keys must be
+/// renamed to snake_case before parsing. A scan without allocating beyond one flag per level.
+pub fn has_capital_key(bytes: &[u8], max_depth: usize) -> bool {
+    // For each open container: is it an object?
+    let mut objects: Vec<bool> = Vec::new();
+    let (mut in_str, mut esc, mut in_key, mut expect_key) = (false, false, false, false);
+    for &b in bytes {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'"' {
+                in_str = false;
+                in_key = false;
+            } else if in_key && (b == b'\\' || b.is_ascii_uppercase()) {
+                return true;
+            } else if b == b'\\' {
+                esc = true;
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_str = true;
+                in_key = expect_key && objects.len() <= max_depth;
+                expect_key = false;
+            }
+            b'{' | b'[' => {
+                objects.push(b == b'{');
+                expect_key = b == b'{';
+            }
+            b'}' | b']' => {
+                objects.pop();
+                expect_key = false;
+            }
+            b',' => expect_key = objects.last() == Some(&true),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// `key` equals `snake`, or is its camelCase spelling (`threadIds` for `thread_ids`).
 fn snake_eq(snake: &str, key: &[u8]) -> bool {
     if snake.as_bytes() == key {
@@ -174,6 +217,26 @@ mod tests {
             vec!["1"; 2000].join(",")
         );
         assert!(check_json(nested.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn capital_keys_are_found_at_record_depth_only() {
+        let found = |s: &str| has_capital_key(s.as_bytes(), 3);
+        assert!(!found(
+            r#"{"traces":[{"start_time":"X","input":{"userMessage":"Hi"}}]}"#
+        ));
+        assert!(found(r#"{"traces":[{"id":"a"},{"startTime":"x"}]}"#));
+        assert!(found(r#"{"projectName":"p","traces":[]}"#));
+        assert!(found(r#"{"update":{"endTime":"x"}}"#));
+        assert!(
+            found(r#"{"traces":[{"\u0041":1}]}"#),
+            "an escape might spell a capital"
+        );
+        // capitals in values, in strings that look like keys, and deeper keys don't count
+        assert!(!found(
+            r#"{"name":"A","tags":["B:","{\"C\":1}"],"x":[[{"D":1}]]}"#
+        ));
+        assert!(!found(r#"{"input":{"a":{"b":{"Deep":1}}}}"#));
     }
 
     #[test]

@@ -257,7 +257,7 @@ pub fn put_str(map: &mut Map<String, Value>, k: &str, v: Option<String>) {
 /// Remove the excluded fields from an output object.
 pub fn apply_exclude(map: &mut Map<String, Value>, exclude: &[String]) {
     for k in exclude {
-        map.remove(k.as_str());
+        map.shift_remove(k.as_str());
     }
 }
 

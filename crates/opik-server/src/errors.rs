@@ -211,8 +211,14 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServerError> {
         bytes
     };
     super::body_limits::check_json(bytes)?;
-    let mut v: Value = parse_lenient(bytes)
-        .map_err(|e| ServerError::bad_request(format!("Unable to process JSON. {e}")))?;
+    let bad =
+        |e: serde_json::Error| ServerError::bad_request(format!("Unable to process JSON. {e}"));
+    // The SDKs send snake_case: parse straight into `T`, so the payloads are parsed once (a
+    // detour through `Value` holds two parsed copies of them at its peak).
+    if !super::body_limits::has_capital_key(bytes, 3) {
+        return parse_lenient(bytes).map_err(bad);
+    }
+    let mut v: Value = parse_lenient(bytes).map_err(bad)?;
     snake_case_top_level(&mut v);
     // batch wrappers: their records' keys are "top-level" too
     if let Value::Object(m) = &mut v {
@@ -224,8 +230,10 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServerError> {
             }
         }
     }
-    serde_json::from_value(v)
-        .map_err(|e| ServerError::bad_request(format!("Unable to process JSON. {e}")))
+    // Renamed: back to text and parsed like the above, one parsed copy at a time.
+    let text = v.to_string();
+    drop(v);
+    serde_json::from_str(&text).map_err(bad)
 }
 
 /// A lenient JSON body: gzip, NaN/Infinity, camelCase top-level keys; size limit → 413; bad

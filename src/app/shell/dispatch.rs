@@ -152,7 +152,10 @@ impl App {
                         .chain(names.iter().cloned())
                         .collect(),
                     ["threads" | "th", .., "by"] => groupings.clone(),
-                    ["project" | "traces" | "dashboard"] => names.clone(),
+                    ["project" | "traces"] => names.clone(),
+                    ["dashboard" | "dash"] => std::iter::once(commands::ALL_PROJECTS.to_string())
+                        .chain(names.iter().cloned())
+                        .collect(),
                     ["theme"] => themes.clone(),
                     _ => Vec::new(),
                 });

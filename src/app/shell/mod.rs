@@ -164,6 +164,10 @@ impl App {
                 self.outbox.online = *online;
                 self.outbox.pending = *pending;
             }
+            // Stored by the writer: it waits until the drainer sends it.
+            OutboxEvent::Stored { .. } => self.outbox.pending += 1,
+            // The screen that submitted it says so.
+            OutboxEvent::NotStored { .. } => {}
         }
         self.dirty = true;
     }

@@ -226,16 +226,21 @@ fn a_screen_closing_itself_on_a_result_closes_itself_even_below_the_top() {
     assert!(!app.quit);
 }
 
-#[test]
-fn command_line_runs_commands_and_reports_unknown_ones() {
+/// An app whose opener records what it was asked to open (and opens a probe for it).
+fn recording_app() -> (App, Rc<RefCell<Vec<ScreenRequest>>>) {
     let opened = Rc::new(RefCell::new(Vec::new()));
     let log = Rc::new(RefCell::new(Vec::new()));
     let o2 = opened.clone();
-    let l2 = log.clone();
-    let mut app = test_app(Box::new(move |req: &ScreenRequest| {
+    let app = test_app(Box::new(move |req: &ScreenRequest| {
         o2.borrow_mut().push(req.clone());
-        Ok(Probe::boxed(&format!("{req:?}"), &l2))
+        Ok(Probe::boxed(&format!("{req:?}"), &log))
     }));
+    (app, opened)
+}
+
+#[test]
+fn command_line_runs_commands_and_reports_unknown_ones() {
+    let (mut app, opened) = recording_app();
     let now = fixed_now();
     app.open(&ScreenRequest::Projects, now);
     type_str(&mut app, ":traces");
@@ -288,6 +293,36 @@ fn command_line_runs_commands_and_reports_unknown_ones() {
     type_str(&mut app, ":q");
     app.handle_key(code(KeyCode::Enter), now);
     assert!(app.quit);
+}
+
+#[test]
+fn dashboard_opens_the_current_projects_and_all_the_overview() {
+    let (mut app, opened) = recording_app();
+    let now = fixed_now();
+    let dash = |p: Option<&str>| ScreenRequest::Dashboard {
+        project: p.map(str::to_string),
+    };
+    type_str(&mut app, ":dashboard");
+    app.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(opened.borrow().last().unwrap(), &dash(None));
+    type_str(&mut app, ":project demo");
+    app.handle_key(code(KeyCode::Enter), now);
+    type_str(&mut app, ":dashboard");
+    app.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(opened.borrow().last().unwrap(), &dash(Some("demo")));
+    // The overview stays reachable, offered first by completion.
+    app.project_names = vec!["demo".into()];
+    type_str(&mut app, ":dashboard ");
+    app.handle_key(code(KeyCode::Tab), now);
+    assert_eq!(
+        app.cmdline.as_ref().unwrap().candidates,
+        vec!["all".to_string(), "demo".to_string()]
+    );
+    app.handle_key(code(KeyCode::Esc), now);
+    type_str(&mut app, ":dashboard all");
+    app.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(opened.borrow().last().unwrap(), &dash(None));
+    assert_eq!(app.project(), Some("demo"), "the current project stays");
 }
 
 #[test]

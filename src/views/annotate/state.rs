@@ -10,7 +10,7 @@ use crate::annotate::session::{LockState, Session, Stage, SubmitError};
 use crate::app::Ctx;
 use crate::opik::error::ApiError;
 use crate::opik::model::{AnnotationQueue, LockResponse};
-use crate::outbox::OutboxEvent;
+use crate::outbox::{CommentRef, OutboxEvent};
 use crate::render::sanitize::one_line;
 use crate::views::queues::queue_picker;
 use uuid::Uuid;
@@ -116,7 +116,14 @@ impl AnnotateScreen {
         let Phase::Session(s) = &mut self.phase else {
             return;
         };
-        match s.submit_current(|op| outbox.enqueue(op).map_err(|e| e.to_string())) {
+        // Stored by the outbox's writer thread: no disk I/O here.
+        let submit = |op| {
+            outbox
+                .submit(op)
+                .map(|t| CommentRef::Ticket(t.0))
+                .map_err(|e| e.to_string())
+        };
+        match s.submit_current(submit) {
             Ok(n) => {
                 self.note = Some(if n == 0 {
                     "Nothing changed.".into()
@@ -128,7 +135,7 @@ impl AnnotateScreen {
                         if n == 1 { "" } else { "s" }
                     )
                 });
-                self.pending = outbox.pending_count();
+                self.pending += n;
                 s.advance();
                 self.item_shown(ctx);
             }
@@ -287,6 +294,15 @@ impl AnnotateScreen {
             OutboxEvent::Failed { op, error, .. } => {
                 self.failed += 1;
                 ctx.toast_error(format!("{} was refused: {error}", op.describe()));
+            }
+            OutboxEvent::Stored { ticket, id, .. } => {
+                if let Some(s) = self.session_mut() {
+                    s.op_stored(ticket, id);
+                }
+            }
+            OutboxEvent::NotStored { op, error, .. } => {
+                self.pending = self.pending.saturating_sub(1);
+                ctx.toast_error(format!("{} could not be saved: {error}", op.describe()));
             }
             OutboxEvent::Status {
                 online, pending, ..

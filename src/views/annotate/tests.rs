@@ -241,6 +241,8 @@ fn keymap_overrides_apply_in_sme_mode_and_help_lists_its_keys() {
     assert_eq!(safe(&s), Some(FieldValue::Bool(true)));
     // Enter no longer submits; Ctrl-g does (Ctrl-s still does too).
     press_with(&mut s, &km, &[KeyCode::Enter]);
+    // (Submits are stored by the outbox's writer thread: wait for it before reading.)
+    outbox.flush();
     assert_eq!(outbox.pending_count(), 0);
     let theme = Theme::dark();
     let mut tasks = crate::app::tasks::Tasks::new(None);
@@ -261,6 +263,7 @@ fn keymap_overrides_apply_in_sme_mode_and_help_lists_its_keys() {
     );
     assert_eq!(action, Some(Action::Submit));
     s.handle_action(Action::Submit, &mut ctx);
+    outbox.flush();
     assert_eq!(outbox.pending_count(), 1, "the safe score was queued");
 
     // The whole app: `?` on the item screen lists the SME keys with the overrides.
@@ -349,6 +352,8 @@ fn keys_score_comment_and_submit_through_the_outbox() {
     press(&mut s, &keys);
     assert_eq!(s.session().expect("s").unsaved(), 1);
     press(&mut s, &[KeyCode::Enter]);
+    // Stored by the outbox's writer thread: wait for it before reading the file.
+    outbox.flush();
     let ops: Vec<String> = outbox
         .pending()
         .expect("pending")
@@ -380,6 +385,7 @@ fn keys_score_comment_and_submit_through_the_outbox() {
         ],
     );
     assert_eq!(s.session().expect("s").current, here);
+    outbox.flush();
     assert_eq!(outbox.pending_count(), 4);
     // Leaving with unsaved edits asks first.
     press(&mut s, &[KeyCode::Char('q')]);

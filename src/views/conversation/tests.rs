@@ -257,7 +257,7 @@ fn export_as_markdown() {
     assert!(md.contains("**User:**\n\nWhat is Opik?"));
     assert!(md.contains("(👍)"), "thumb shown");
     assert!(
-        md.contains("```json\n{\n  \"k\": 2"),
-        "raw input as fenced JSON: {md}"
+        md.contains("```json\n{\n  \"tool_args\": {\n    \"a\": 1,"),
+        "raw input as fenced JSON, keys in the order logged: {md}"
     );
 }

@@ -10,6 +10,7 @@ use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen};
 use crate::opik::client::OpikClient;
 use crate::opik::model::AnnotationQueue;
 use crate::render::sanitize::one_line;
+use crate::widgets::list::BulkOutcome;
 use crate::widgets::picker::{Picker, PickerEvent};
 use crate::widgets::table::Column;
 
@@ -50,6 +51,8 @@ pub struct AddToQueueScreen {
     /// Trace ids, or threads' `thread_model_id`s.
     ids: Vec<Uuid>,
     picker: Picker<AnnotationQueue>,
+    /// Told when the items were added (the list then drops its marks).
+    outcome: BulkOutcome,
 }
 
 /// What the queue picker's tasks return.
@@ -68,23 +71,24 @@ impl AddToQueueScreen {
             project,
             ids,
             picker,
+            outcome: BulkOutcome::new(),
         }
     }
 
-    /// Push the picker for `ids` (of `scope`, `trace` or `thread`) of `project`.
+    /// Push the picker for `ids` (of `scope`, `trace` or `thread`) of `project`; the
+    /// outcome says whether they were added.
     pub fn open<M: Send + 'static>(
         env: &AppEnv,
         scope: &str,
         project: &str,
         ids: Vec<Uuid>,
         ctx: &mut Ctx<M>,
-    ) {
-        ctx.push(Box::new(AddToQueueScreen::new(
-            env.client.clone(),
-            scope,
-            Some(project.to_string()),
-            ids,
-        )));
+    ) -> BulkOutcome {
+        let screen =
+            AddToQueueScreen::new(env.client.clone(), scope, Some(project.to_string()), ids);
+        let outcome = screen.outcome.clone();
+        ctx.push(Box::new(screen));
+        outcome
     }
 
     fn picker(scope: &str, n: usize, queues: Vec<AnnotationQueue>) -> Picker<AnnotationQueue> {
@@ -176,6 +180,7 @@ impl Screen for AddToQueueScreen {
                     .map(|q| q.name.clone())
                     .unwrap_or_default();
                 ctx.toast_info(added_message(self.ids.len(), before, after, &name));
+                self.outcome.succeeded();
                 ctx.pop();
             }
             AddToQueueMsg::Added(Err(e)) => ctx.toast_error(e),

@@ -19,7 +19,6 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use chrono::Utc;
@@ -39,7 +38,7 @@ use crate::views::conversation::ConversationScreen;
 use crate::views::queues::AddToQueueScreen;
 use crate::views::share::{self, Target};
 use crate::widgets::list::screen::{self as list, ListScreen};
-use crate::widgets::list::{ListCore, ListView, Prompts};
+use crate::widgets::list::{ListCore, ListView, PageRequest, Prompts};
 
 pub use row::ThreadRow;
 use row::{SORTS, cell, columns, local_rows};
@@ -52,7 +51,7 @@ const MAX_LIVE_ROWS: usize = 500;
 /// Said when `space`/`a` hits a conversation grouped by a metadata key.
 const NOT_QUEUEABLE: &str = "only Opik threads (grouped by thread_id) can be added to an annotation queue: press b to group by thread_id";
 
-type PageResult = Result<(u32, Page<Thread>), ApiError>;
+type PageResult = Result<(PageRequest, Page<Thread>), ApiError>;
 
 /// What the threads screen's tasks return.
 pub enum ThreadsMsg {
@@ -115,11 +114,11 @@ impl ThreadsScreen {
 
     /// A screen showing `rows` without a server (snapshots).
     pub fn with_rows(project: &str, rows: Vec<ThreadRow>, total: Option<i64>) -> ThreadsScreen {
-        let mut list = ListCore::new(rows, total)
+        let list = ListCore::new(rows, total)
             .sorted(SORTS)
             .prompts(Prompts::search("search: "))
-            .timed();
-        list.loaded_pages = 1;
+            .timed()
+            .paged(PAGE);
         ThreadsScreen {
             env: None,
             project: project.to_string(),
@@ -157,7 +156,7 @@ impl ThreadsScreen {
         ctx.cancel("live");
         self.scanned.clear();
         self.grouped.clear();
-        self.list.rows.clear();
+        self.list.set_all(Vec::new());
         self.list.total = None;
         self.scan = Some(Scan::default());
         let Some(env) = &self.env else { return };
@@ -201,8 +200,8 @@ impl ThreadsScreen {
         let keep = self.list.selected().map(|r| r.id.clone());
         let field = self.list.sort.field().unwrap_or_default();
         let desc = self.list.sort.desc();
-        self.list.rows = local_rows(&self.grouped, &self.list.prompts.search, field, desc);
-        self.list.total = Some(self.list.len() as i64);
+        let rows = local_rows(&self.grouped, &self.list.prompts.search, field, desc);
+        self.list.set_all(rows);
         if !keep.is_some_and(|id| self.list.select_where(|r| r.id == id)) {
             self.list.clamp_selection();
         }
@@ -224,11 +223,11 @@ impl ThreadsScreen {
         true
     }
 
-    fn query(&self, page: u32, size: u32) -> ListQuery {
+    fn query(&self, req: PageRequest) -> ListQuery {
         ListQuery {
             project_name: Some(self.project.clone()),
-            page,
-            size,
+            page: req.page,
+            size: req.size,
             sorting: self.list.sort.sorting(),
             search: self.list.prompts.search_query(),
             truncate: true,
@@ -236,15 +235,15 @@ impl ThreadsScreen {
         }
     }
 
-    fn load(&mut self, page: u32, size: u32, key: &'static str, ctx: &mut Ctx<ThreadsMsg>) {
+    fn load(&mut self, req: PageRequest, key: &'static str, ctx: &mut Ctx<ThreadsMsg>) {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
-        let q = self.query(page, size);
+        let q = self.query(req);
         if key == "page" {
             self.list.loading = true;
         }
         ctx.spawn(key, async move {
-            let res: PageResult = client.list_threads(&q).await.map(|p| (page, p));
+            let res: PageResult = client.list_threads(&q).await.map(|p| (req, p));
             ThreadsMsg::Page { key, res }
         });
     }
@@ -255,7 +254,8 @@ impl ThreadsScreen {
             Grouping::ThreadId => {
                 ctx.cancel("scan");
                 self.scan = None;
-                self.load(1, PAGE, "page", ctx);
+                let req = self.list.request_first();
+                self.load(req, "page", ctx);
             }
             Grouping::Metadata(_) => self.start_scan(ctx),
         }
@@ -270,46 +270,10 @@ impl ThreadsScreen {
         }
     }
 
-    /// Replace rows from `page` on (page 1 replaces everything), keeping the selection on
-    /// the same thread.
-    pub fn apply_page(&mut self, page: u32, size: u32, p: Page<Thread>) {
-        let rows: Vec<ThreadRow> = p.content.iter().map(ThreadRow::from_thread).collect();
-        let keep = self.list.selected().map(|r| r.id.clone());
-        let list = &mut self.list;
-        if page <= 1 {
-            list.rows = rows;
-        } else {
-            let start = ((page - 1) * size) as usize;
-            list.rows.truncate(start.min(list.rows.len()));
-            let seen: HashSet<String> = list.rows.iter().map(|r| r.id.clone()).collect();
-            list.rows
-                .extend(rows.into_iter().filter(|r| !seen.contains(&r.id)));
-        }
-        self.keep_selection(keep);
-        self.list.loaded_pages = page.max(self.list.loaded_pages);
-        self.list.total = p.total;
-    }
-
-    /// Live refresh re-read the top: it replaces the rows it covers; rows loaded beyond it
-    /// stay.
-    fn merge_live(&mut self, p: Page<Thread>) {
-        let fresh = p.content.len();
-        let rows: Vec<ThreadRow> = p.content.iter().map(ThreadRow::from_thread).collect();
-        let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let keep = self.list.selected().map(|r| r.id.clone());
-        let old = std::mem::replace(&mut self.list.rows, rows);
-        self.list
-            .rows
-            .extend(old.into_iter().skip(fresh).filter(|r| !ids.contains(&r.id)));
-        self.list.total = p.total;
-        self.keep_selection(keep);
-    }
-
-    /// Select the thread `keep` again if it is still listed, else stay in range.
-    fn keep_selection(&mut self, keep: Option<String>) {
-        if !keep.is_some_and(|id| self.list.select_where(|r| r.id == id)) {
-            self.list.clamp_selection();
-        }
+    /// A page of threads came back for `req` (see [`ListCore::place`]).
+    pub fn apply_page(&mut self, req: PageRequest, p: Page<Thread>) {
+        let rows = p.content.iter().map(ThreadRow::from_thread).collect();
+        self.list.place(req, rows, p.total, |r| Some(r.id.clone()));
     }
 
     /// The selected thread's `thread_model_id`: `Some(None)` for a metadata conversation.
@@ -357,9 +321,11 @@ impl ListScreen for ThreadsScreen {
     }
 
     fn load_more(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        if self.grouping == Grouping::ThreadId && self.list.wants_more(30) {
-            let next = (self.list.len() as u32) / PAGE + 1;
-            self.load(next, PAGE, "page", ctx);
+        if self.grouping == Grouping::ThreadId
+            && self.env.is_some()
+            && let Some(req) = self.list.request_more(30)
+        {
+            self.load(req, "page", ctx);
         }
     }
 
@@ -444,7 +410,8 @@ impl ListScreen for ThreadsScreen {
                 let Some(env) = &self.env else {
                     return Handled::No;
                 };
-                AddToQueueScreen::open(env, "thread", &self.project, ids, ctx);
+                let outcome = AddToQueueScreen::open(env, "thread", &self.project, ids, ctx);
+                self.list.marks_sent(outcome);
             }
             Action::Back if !self.list.marks.is_empty() => self.list.marks.clear(),
             Action::Back if !self.list.prompts.search.is_empty() => {
@@ -471,6 +438,22 @@ impl Screen for ThreadsScreen {
     fn on_open(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         ctx.set_project(self.project.clone());
         self.reload(ctx);
+    }
+
+    /// Back from a conversation (or the queue picker): marks go if they were added to a
+    /// queue, and Opik threads read longer ago than the refresh interval are re-read in
+    /// the background, the selection staying on its thread (a metadata scan is re-run
+    /// only on `r`).
+    fn on_resume(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        self.list.resumed();
+        if let Some(env) = &self.env
+            && self.grouping == Grouping::ThreadId
+            && self.list.is_stale(ctx.now, env.refresh)
+        {
+            ctx.cancel("live");
+            let req = self.list.request_refresh();
+            self.load(req, "page", ctx);
+        }
     }
 
     fn refresh(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
@@ -512,13 +495,17 @@ impl Screen for ThreadsScreen {
         list::on_mouse(self, ev, ctx)
     }
 
+    /// Live refresh's interval; otherwise the redraws relative times need to tick.
     fn tick_interval(&self) -> Option<std::time::Duration> {
-        self.live.then(|| {
+        if !self.live {
+            return self.list.time_tick();
+        }
+        Some(
             self.env
                 .as_ref()
                 .map(|e| e.refresh.max(std::time::Duration::from_secs(2)))
-                .unwrap_or(std::time::Duration::from_secs(5))
-        })
+                .unwrap_or(std::time::Duration::from_secs(5)),
+        )
     }
 
     fn on_tick(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
@@ -526,9 +513,19 @@ impl Screen for ThreadsScreen {
             // A metadata scan is re-run only on `r` (it can be large).
             return;
         }
-        if self.live && !ctx.in_flight("live") && !ctx.in_flight("page") {
+        // Live refresh re-reads the top; not while the list shows rows further down (`G`).
+        if self.live
+            && self.list.window.first == 0
+            && !ctx.in_flight("live")
+            && !ctx.in_flight("page")
+        {
             let size = self.list.rows.len().clamp(PAGE as usize, MAX_LIVE_ROWS) as u32;
-            self.load(1, size, "live", ctx);
+            let top = PageRequest {
+                page: 1,
+                size,
+                replace: false,
+            };
+            self.load(top, "live", ctx);
         }
     }
 
@@ -566,8 +563,7 @@ impl Screen for ThreadsScreen {
                         // No key has any: back to Opik threads (empty).
                         self.grouping = Grouping::ThreadId;
                         self.scan = None;
-                        self.list.rows.clear();
-                        self.list.total = Some(0);
+                        self.list.set_all(Vec::new());
                     }
                 }
                 return;
@@ -578,13 +574,15 @@ impl Screen for ThreadsScreen {
             self.list.loading = false;
         }
         match res {
-            Ok((page, p)) => {
+            Ok((req, p)) => {
                 if key == "live" {
-                    self.merge_live(p);
+                    let rows = p.content.iter().map(ThreadRow::from_thread).collect();
+                    self.list.reread_top(rows, p.total, |r| Some(r.id.clone()));
                 } else {
-                    self.apply_page(page, PAGE, p);
-                    let empty =
-                        self.list.is_empty() && self.list.prompts.search.is_empty() && page <= 1;
+                    self.apply_page(req, p);
+                    let empty = self.list.is_empty()
+                        && self.list.prompts.search.is_empty()
+                        && req.page <= 1;
                     if empty && !self.auto_tried {
                         // No Opik threads here: try the conversation keys in metadata.
                         self.auto_tried = true;
@@ -593,6 +591,7 @@ impl Screen for ThreadsScreen {
                     }
                 }
                 self.list.error = None;
+                self.list.loaded(ctx.now);
                 ctx.refreshed();
                 self.load_more(ctx);
             }

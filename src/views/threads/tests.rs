@@ -59,8 +59,11 @@ fn space_marks_threads_and_a_offers_their_model_ids_to_a_queue() {
         })
         .collect();
     s.apply_page(
-        1,
-        PAGE,
+        PageRequest {
+            page: 1,
+            size: PAGE,
+            replace: true,
+        },
         Page {
             total: Some(3),
             content: threads,

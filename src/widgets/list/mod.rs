@@ -10,24 +10,31 @@
 //! `handle_key` starts with [`ListCore::handle_key`].
 
 pub mod cells;
+pub mod marks;
 pub mod prompt;
 pub mod screen;
 pub mod sort;
+pub mod window;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use uuid::Uuid;
 
 use crate::app::{Action, Handled};
 use crate::theme::Theme;
 use crate::widgets::table::{self, Cell, Column, TableState, TableView};
 
+pub use marks::BulkOutcome;
 pub use prompt::{PromptKind, PromptStep, Prompts};
 pub use sort::{Sort, SortOption};
+pub use window::{PageRequest, Window};
 
 /// What an action on a list comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,16 +90,23 @@ pub struct ListCore<R> {
     pub prompts: Prompts,
     /// Marked rows (`space`), by id.
     pub marks: BTreeSet<Uuid>,
+    /// An action on the marked rows running in another screen ([`marks`]).
+    bulk: Option<BulkOutcome>,
     /// Times as dates instead of `2m ago` (`t`).
     pub absolute_time: bool,
-    /// Pages loaded so far.
-    pub loaded_pages: u32,
+    /// The part of a server-paged result that is loaded ([`window`]).
+    pub window: Window,
     /// A page is on its way.
     pub loading: bool,
     /// The last load failed with this.
     pub error: Option<String>,
+    /// When rows were last read from the server ([`ListCore::loaded`]).
+    pub loaded_at: Option<DateTime<Utc>>,
     has_time: bool,
 }
+
+/// How often a list showing relative times (`2m ago`) is redrawn so that they tick.
+pub const TIME_TICK: Duration = Duration::from_secs(10);
 
 impl<R> ListCore<R> {
     /// A list of `rows` that can be moved through (sort, prompts and times off).
@@ -104,10 +118,12 @@ impl<R> ListCore<R> {
             sort: Sort::none(),
             prompts: Prompts::none(),
             marks: BTreeSet::new(),
+            bulk: None,
             absolute_time: false,
-            loaded_pages: 0,
+            window: Window::default(),
             loading: false,
             error: None,
+            loaded_at: None,
             has_time: false,
         }
     }
@@ -154,6 +170,24 @@ impl<R> ListCore<R> {
         }
     }
 
+    /// Rows were just read from the server.
+    pub fn loaded(&mut self, now: DateTime<Utc>) {
+        self.loaded_at = Some(now);
+    }
+
+    /// Whether the rows were read longer than `interval` ago (or never): a screen shown
+    /// again then re-reads them ([`ListCore::request_refresh`]).
+    pub fn is_stale(&self, now: DateTime<Utc>, interval: Duration) -> bool {
+        self.loaded_at
+            .is_none_or(|t| (now - t).to_std().is_ok_and(|age| age >= interval))
+    }
+
+    /// How often the screen should redraw for its relative times to tick: while it shows
+    /// them ([`TIME_TICK`]); never with absolute times or none.
+    pub fn time_tick(&self) -> Option<Duration> {
+        (self.has_time && !self.absolute_time).then_some(TIME_TICK)
+    }
+
     /// Keep the selection on a row (after rows were removed).
     pub fn clamp_selection(&mut self) {
         self.table.select(self.table.selected, self.rows.len());
@@ -167,8 +201,8 @@ impl<R> ListCore<R> {
             Action::Up => self.table.up(1),
             Action::PageDown => self.table.page_down(len),
             Action::PageUp => self.table.page_up(),
-            Action::First => self.table.first(),
-            Action::Last => self.table.last(len),
+            Action::First => self.jump(window::Jump::First),
+            Action::Last => self.jump(window::Jump::Last),
             Action::ToggleTime if self.has_time => self.absolute_time = !self.absolute_time,
             Action::Search if self.prompts.open(PromptKind::Search) => {}
             Action::Filter if self.prompts.open(PromptKind::Filter) => {}
@@ -230,38 +264,6 @@ impl<R> ListCore<R> {
         }
     }
 
-    /// Whether to load the next page: the server has more, none is on its way, and the
-    /// selection is within `margin` rows of the end.
-    pub fn wants_more(&self, margin: usize) -> bool {
-        let more = self.total.is_some_and(|t| (self.rows.len() as i64) < t);
-        more && !self.loading && self.table.selected + margin >= self.rows.len()
-    }
-
-    /// `space`: mark or unmark `id` (the selected row's, if it has one), then move down.
-    pub fn mark(&mut self, id: Option<Uuid>) {
-        if let Some(id) = id
-            && !self.marks.remove(&id)
-        {
-            self.marks.insert(id);
-        }
-        self.table.down(1, self.rows.len());
-    }
-
-    /// What an action on several rows applies to: the marked rows, else `selected`.
-    pub fn marked_or(&self, selected: Option<Uuid>) -> Vec<Uuid> {
-        if self.marks.is_empty() {
-            selected.into_iter().collect()
-        } else {
-            self.marks.iter().copied().collect()
-        }
-    }
-
-    /// `N marked{suffix} ` for the title, when rows are marked.
-    pub fn marks_span(&self, suffix: &str, t: &Theme) -> Option<Span<'static>> {
-        (!self.marks.is_empty())
-            .then(|| Span::styled(format!("{} marked{suffix} ", self.marks.len()), t.marked))
-    }
-
     /// Draw the table (with the prompt under it when one is open). `cell(row, column)` gives
     /// a cell; `id(row)` the id marks are kept by.
     pub fn draw(
@@ -281,6 +283,7 @@ impl<R> ListCore<R> {
         let tv = TableView {
             title: view.title,
             columns: view.columns,
+            first: self.window.first,
             len: self.rows.len(),
             total: self.total,
             sort: self.sort.arrow(),

@@ -13,6 +13,9 @@ pub struct SortOption {
     pub field: Option<&'static str>,
     pub desc: bool,
     pub column: usize,
+    /// For the server's default order: the field it sorts by, sent (the other way) when
+    /// `S` reverses it. Without it the default order cannot be reversed on the server.
+    pub default_field: Option<&'static str>,
 }
 
 impl SortOption {
@@ -23,16 +26,24 @@ impl SortOption {
             field: Some(field),
             desc,
             column,
+            default_field: None,
         }
     }
 
-    /// The server's own order (no `sorting` parameter), arrow on `column`.
-    pub const fn server_default(label: &'static str, desc: bool, column: usize) -> Self {
+    /// The server's own order (no `sorting` parameter), arrow on `column`; it is the order
+    /// of `field` (`desc` or not), which is sent when `S` reverses it.
+    pub const fn server_default(
+        label: &'static str,
+        field: &'static str,
+        desc: bool,
+        column: usize,
+    ) -> Self {
         SortOption {
             label,
             field: None,
             desc,
             column,
+            default_field: Some(field),
         }
     }
 }
@@ -101,9 +112,16 @@ impl Sort {
         self.current().and_then(|o| o.field)
     }
 
-    /// The `sorting` parameter for the server (empty for its default order).
+    /// The `sorting` parameter for the server: empty for its default order, the default
+    /// order's own field when it is reversed.
     pub fn sorting(&self) -> Vec<Sorting> {
+        let reversed_default = || {
+            self.reverse
+                .then(|| self.current().and_then(|o| o.default_field))
+                .flatten()
+        };
         self.field()
+            .or_else(reversed_default)
             .map(|f| {
                 vec![Sorting {
                     field: f.into(),
@@ -130,7 +148,7 @@ mod tests {
     use super::*;
 
     const SORTS: &[SortOption] = &[
-        SortOption::server_default("newest", true, 0),
+        SortOption::server_default("newest", "id", true, 0),
         SortOption::by("cost", "total_estimated_cost", true, 6),
         SortOption::by("name", "name", false, 1),
     ];
@@ -155,6 +173,22 @@ mod tests {
         s.reverse();
         s.reset();
         assert!(s.is_default());
+    }
+
+    #[test]
+    fn reversing_the_servers_default_order_sends_its_field_the_other_way() {
+        let mut s = Sort::new(SORTS);
+        assert!(s.sorting().is_empty(), "newest first: the server's default");
+        s.reverse();
+        assert_eq!(s.arrow(), Some((0, false)));
+        let sorting = s.sorting();
+        assert_eq!(sorting.len(), 1);
+        assert_eq!(
+            (sorting[0].field.as_str(), sorting[0].direction.as_str()),
+            ("id", "ASC")
+        );
+        s.reverse();
+        assert!(s.sorting().is_empty());
     }
 
     #[test]

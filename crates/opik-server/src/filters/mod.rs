@@ -10,11 +10,13 @@
 //! The SQL refers to the entity's row alias: `t` for traces, `s` for spans and `x` for the
 //! aggregated thread row (see `threads.rs`). Values always travel as bound parameters.
 
+mod clause;
+
 use rusqlite::types::Value as SqlValue;
 
 use super::ServerError;
 use super::common::{like_escape, sv};
-use opik_model::{Filter, Sorting, ts};
+use opik_model::{Filter, Sorting};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
@@ -318,7 +320,7 @@ pub fn build(
     w: &mut Where,
 ) -> Result<(), ServerError> {
     for f in filters {
-        let (sql, params) = one(entity, f, ctx)?;
+        let (sql, params) = clause::one(entity, f, ctx)?;
         w.push(sql, params);
     }
     Ok(())
@@ -334,222 +336,6 @@ fn check_name(what: &str, v: &str) -> Result<(), ServerError> {
         )));
     }
     Ok(())
-}
-
-fn one(entity: Entity, f: &Filter, ctx: Ctx) -> Result<(String, Vec<SqlValue>), ServerError> {
-    check_name("filter field", &f.field)?;
-    check_name("filter key", f.key.as_deref().unwrap_or(""))?;
-    let field = f.field.trim();
-    let ty = resolve(entity, field).ok_or_else(|| {
-        ServerError::bad_request(format!(
-            "Invalid filter field '{field}' for {}",
-            entity.name()
-        ))
-    })?;
-    let op = f.operator.trim();
-    if !allowed(&ty).contains(&op) {
-        return Err(ServerError::bad_request(format!(
-            "Invalid operator '{op}' for filter field '{field}' of type {}",
-            type_name(&ty)
-        )));
-    }
-    let raw = f.value.clone().unwrap_or_default();
-    let key = f.key.clone().unwrap_or_default();
-    let val = match ty {
-        Ty::Str(_) | Ty::Enum(_) => raw,
-        _ => url_decode(&raw)?,
-    };
-    let mut p: Vec<SqlValue> = Vec::new();
-    let sql = match ty {
-        Ty::Str(e) | Ty::Enum(e) => match op {
-            "=" => {
-                p.push(sv(val));
-                format!("{e} = ?")
-            }
-            "!=" => {
-                p.push(sv(val));
-                format!("({e} IS NULL OR {e} != ?)")
-            }
-            ">" | "<" => {
-                p.push(sv(val));
-                format!("{e} {op} ?")
-            }
-            "is_empty" => format!("({e} IS NULL OR {e} = '' OR {e} = '{{}}' OR {e} = '[]')"),
-            "is_not_empty" => {
-                format!("({e} IS NOT NULL AND {e} != '' AND {e} != '{{}}' AND {e} != '[]')")
-            }
-            "in" | "not_in" => {
-                let items: Vec<&str> = val
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                if items.is_empty() {
-                    return Err(ServerError::bad_request(format!(
-                        "Invalid value for filter field '{field}': '{op}' needs a comma-separated list"
-                    )));
-                }
-                let marks = vec!["?"; items.len()].join(", ");
-                p.extend(items.into_iter().map(sv));
-                if op == "in" {
-                    format!("{e} IN ({marks})")
-                } else {
-                    format!("({e} IS NULL OR {e} NOT IN ({marks}))")
-                }
-            }
-            _ => like_clause(&e, op, &val, &mut p),
-        },
-        Ty::Num(e) => match op {
-            "is_empty" => format!("{e} IS NULL"),
-            "is_not_empty" => format!("{e} IS NOT NULL"),
-            _ => {
-                p.push(SqlValue::Real(num(field, &val)?));
-                format!("{e} {} ?", sql_op(op))
-            }
-        },
-        Ty::Date(e) => {
-            let t = ts::parse(val.trim()).ok_or_else(|| {
-                ServerError::bad_request(format!(
-                    "Invalid value {val:?} for filter field '{field}': expected an ISO-8601 time"
-                ))
-            })?;
-            p.push(sv(ts::format(&t)));
-            format!("{e} {} ?", sql_op(op))
-        }
-        Ty::Dict(col) => {
-            let path = json_path(&key);
-            let ex = format!("json_extract({col}, ?)");
-            let tx = format!(
-                "(CASE json_type({col}, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST({ex} AS TEXT) END)"
-            );
-            match op {
-                "is_empty" => {
-                    p.extend([sv(path.clone()), sv(path.clone()), sv(path)]);
-                    format!("({ex} IS NULL OR {tx} = '')")
-                }
-                "is_not_empty" => {
-                    p.extend([sv(path.clone()), sv(path.clone()), sv(path)]);
-                    format!("({ex} IS NOT NULL AND {tx} != '')")
-                }
-                "=" | "!=" => {
-                    p.extend([sv(path.clone()), sv(path)]);
-                    p.push(sv(val));
-                    if op == "=" {
-                        format!("{tx} = ?")
-                    } else {
-                        format!("coalesce({tx} != ?, 1)")
-                    }
-                }
-                ">" | ">=" | "<" | "<=" => match val.trim().parse::<f64>() {
-                    Ok(n) if n.is_finite() => {
-                        p.push(sv(path.clone()));
-                        p.push(sv(path));
-                        p.push(SqlValue::Real(n));
-                        format!(
-                            "(json_type({col}, ?) IN ('integer', 'real') AND {ex} {} ?)",
-                            sql_op(op)
-                        )
-                    }
-                    _ => {
-                        p.extend([sv(path.clone()), sv(path)]);
-                        p.push(sv(val));
-                        format!("{tx} {} ?", sql_op(op))
-                    }
-                },
-                _ => {
-                    p.extend([sv(path.clone()), sv(path)]);
-                    like_clause(&tx, op, &val, &mut p)
-                }
-            }
-        }
-        Ty::List(col) => {
-            let pat = format!("%{}%", like_escape(&val));
-            match op {
-                "contains" => {
-                    p.push(sv(pat));
-                    format!(
-                        "EXISTS (SELECT 1 FROM json_each({col}) j WHERE j.value LIKE ? ESCAPE '\\')"
-                    )
-                }
-                "not_contains" => {
-                    p.push(sv(pat));
-                    format!(
-                        "NOT EXISTS (SELECT 1 FROM json_each({col}) j WHERE j.value LIKE ? ESCAPE '\\')"
-                    )
-                }
-                "is_empty" => format!("({col} IS NULL OR json_array_length({col}) = 0)"),
-                _ => format!("({col} IS NOT NULL AND json_array_length({col}) > 0)"),
-            }
-        }
-        Ty::Queue(item) => {
-            if !ctx.queues {
-                if op == "contains" {
-                    "0".to_string()
-                } else {
-                    "1".to_string()
-                }
-            } else {
-                p.push(sv(val.trim().to_ascii_lowercase()));
-                let ex = format!(
-                    "EXISTS (SELECT 1 FROM annotation_queue_items qi WHERE qi.queue_id = ? AND qi.item_id = {item})"
-                );
-                if op == "contains" {
-                    ex
-                } else {
-                    format!("NOT {ex}")
-                }
-            }
-        }
-        Ty::Score(kind, id) => {
-            if key.trim().is_empty() {
-                return Err(ServerError::bad_request(format!(
-                    "Invalid filter on '{field}': the key (score name) is required"
-                )));
-            }
-            let sub = format!(
-                "SELECT avg(fs.value) FROM feedback_scores fs WHERE fs.entity_type = '{kind}' AND fs.entity_id = {id} AND fs.name = ?"
-            );
-            let exists = format!(
-                "EXISTS (SELECT 1 FROM feedback_scores fs WHERE fs.entity_type = '{kind}' AND fs.entity_id = {id} AND fs.name = ?)"
-            );
-            p.push(sv(key));
-            match op {
-                "is_empty" => format!("NOT {exists}"),
-                "is_not_empty" => exists,
-                _ => {
-                    p.push(SqlValue::Real(num(field, &val)?));
-                    format!("({sub}) {} ?", sql_op(op))
-                }
-            }
-        }
-        Ty::SpanScore(id) => {
-            if key.trim().is_empty() {
-                return Err(ServerError::bad_request(format!(
-                    "Invalid filter on '{field}': the key (score name) is required"
-                )));
-            }
-            let from = format!(
-                "FROM feedback_scores fs JOIN spans sp ON fs.entity_type = 'span' AND fs.entity_id = sp.id WHERE sp.trace_id = {id} AND fs.name = ?"
-            );
-            p.push(sv(key));
-            match op {
-                "is_empty" => format!("NOT EXISTS (SELECT 1 {from})"),
-                "is_not_empty" => format!("EXISTS (SELECT 1 {from})"),
-                _ => {
-                    p.push(SqlValue::Real(num(field, &val)?));
-                    format!("(SELECT avg(fs.value) {from}) {} ?", sql_op(op))
-                }
-            }
-        }
-        Ty::Error(col) => {
-            if op == "is_empty" {
-                format!("({col} IS NULL OR {col} = '{{}}')")
-            } else {
-                format!("({col} IS NOT NULL AND {col} != '{{}}')")
-            }
-        }
-    };
-    Ok((sql, p))
 }
 
 /// Text search (`search=`) over name, input and output (threads: id and messages).

@@ -197,120 +197,82 @@ pub(super) fn map_span(sp: &Span, scope: Option<&InstrumentationScope>) -> SpanF
         .unwrap_or_else(Utc::now);
     let end = nanos_to_time(sp.end_time_unix_nano).filter(|e| *e >= start);
 
+    let mut g = Gathered::default();
     let mut used: HashSet<&str> = HashSet::new();
-    let mut input: Option<Value> = None;
-    let mut output: Option<Value> = None;
-    let mut in_msgs: BTreeMap<usize, Msg> = BTreeMap::new();
-    let mut out_msgs: BTreeMap<usize, Msg> = BTreeMap::new();
-    let mut in_list: Vec<Value> = Vec::new();
-    let mut out_list: Vec<Value> = Vec::new();
-    let mut metadata = Map::new();
-    let mut model_req: Option<String> = None;
-    let mut model_resp: Option<String> = None;
-    let mut provider: Option<String> = None;
-    let mut usage: BTreeMap<String, i64> = BTreeMap::new();
-    let mut tags: Vec<String> = Vec::new();
-    let mut kind_oi: Option<String> = None;
-    let mut gen_ai_op: Option<String> = None;
-    let mut cost: Option<f64> = None;
-
     for kv in &sp.attributes {
         let Some(v) = kv.value.as_ref() else { continue };
         let k = kv.key.as_str();
-        let consumed = match k {
-            "input.value" => {
-                input = Some(value_object(any_json(v), "input"));
-                true
-            }
-            "output.value" => {
-                output = Some(value_object(any_json(v), "output"));
-                true
-            }
-            "input.mime_type" | "output.mime_type" => true,
-            "openinference.span.kind" => {
-                kind_oi = any_str(v).map(|s| s.to_ascii_uppercase());
-                true
-            }
-            "llm.model_name" | "gen_ai.response.model" => {
-                model_resp = any_str(v);
-                true
-            }
-            "gen_ai.request.model" => {
-                model_req = any_str(v);
-                true
-            }
-            "llm.provider" | "gen_ai.provider.name" => {
-                provider = any_str(v).or(provider);
-                true
-            }
-            "llm.system" | "gen_ai.system" => {
-                if provider.is_none() {
-                    provider = any_str(v);
-                }
-                true
-            }
-            "gen_ai.operation.name" => {
-                gen_ai_op = any_str(v);
-                true
-            }
-            "llm.token_count.prompt"
-            | "gen_ai.usage.input_tokens"
-            | "gen_ai.usage.prompt_tokens" => {
-                if let Some(n) = any_i64(v) {
-                    usage.insert("prompt_tokens".into(), n);
-                }
-                true
-            }
-            "llm.token_count.completion"
-            | "gen_ai.usage.output_tokens"
-            | "gen_ai.usage.completion_tokens" => {
-                if let Some(n) = any_i64(v) {
-                    usage.insert("completion_tokens".into(), n);
-                }
-                true
-            }
-            "llm.token_count.total" | "gen_ai.usage.total_tokens" => {
-                if let Some(n) = any_i64(v) {
-                    usage.insert("total_tokens".into(), n);
-                }
-                true
-            }
-            "llm.cost.total" | "gen_ai.usage.cost" => {
-                cost = match v.value.as_ref() {
-                    Some(any_value::Value::DoubleValue(d)) if d.is_finite() => Some(*d),
-                    Some(any_value::Value::IntValue(i)) => Some(*i as f64),
-                    Some(any_value::Value::StringValue(s)) => {
-                        s.trim().parse::<f64>().ok().filter(|f| f.is_finite())
-                    }
-                    _ => None,
-                };
-                true
-            }
+        if g.attr(k, v) {
+            used.insert(k);
+        }
+    }
+    for kv in &sp.attributes {
+        if !used.contains(kv.key.as_str())
+            && let Some(v) = kv.value.as_ref()
+        {
+            g.metadata.insert(kv.key.clone(), any_json(v));
+        }
+    }
+    g.events(sp);
+    g.finish(sp, scope, start, end)
+}
+
+/// What one span's attributes and events say, gathered before it becomes [`SpanFields`].
+#[derive(Default)]
+struct Gathered {
+    input: Option<Value>,
+    output: Option<Value>,
+    in_msgs: BTreeMap<usize, Msg>,
+    out_msgs: BTreeMap<usize, Msg>,
+    in_list: Vec<Value>,
+    out_list: Vec<Value>,
+    metadata: Map<String, Value>,
+    model_req: Option<String>,
+    model_resp: Option<String>,
+    provider: Option<String>,
+    usage: BTreeMap<String, i64>,
+    tags: Vec<String>,
+    kind_oi: Option<String>,
+    gen_ai_op: Option<String>,
+    cost: Option<f64>,
+    error: Option<ErrorInfo>,
+}
+
+impl Gathered {
+    /// Take one attribute; `true` when it was consumed (the rest go to metadata as is).
+    fn attr(&mut self, k: &str, v: &AnyValue) -> bool {
+        self.io_attr(k, v) || self.llm_attr(k, v) || self.meta_attr(k, v)
+    }
+
+    /// Input, output and their messages (OpenInference and GenAI, flat or as JSON).
+    fn io_attr(&mut self, k: &str, v: &AnyValue) -> bool {
+        match k {
+            "input.value" => self.input = Some(value_object(any_json(v), "input")),
+            "output.value" => self.output = Some(value_object(any_json(v), "output")),
+            "input.mime_type" | "output.mime_type" => {}
             "gen_ai.input.messages" | "gen_ai.prompt" => {
                 let j = any_json(v);
                 match genai_messages(&j) {
-                    Some(m) => in_list.extend(m),
+                    Some(m) => self.in_list.extend(m),
                     None => {
-                        input
+                        self.input
                             .get_or_insert_with(|| json!({}))
                             .as_object_mut()
                             .map(|o| o.insert("prompt".into(), j));
                     }
                 }
-                true
             }
             "gen_ai.output.messages" | "gen_ai.completion" => {
                 let j = any_json(v);
                 match genai_messages(&j) {
-                    Some(m) => out_list.extend(m),
+                    Some(m) => self.out_list.extend(m),
                     None => {
-                        output
+                        self.output
                             .get_or_insert_with(|| json!({}))
                             .as_object_mut()
                             .map(|o| o.insert("completion".into(), j));
                     }
                 }
-                true
             }
             "gen_ai.system_instructions" => {
                 if let Some(s) = genai_messages(&any_json(v)) {
@@ -319,104 +281,208 @@ pub(super) fn map_span(sp: &Span, scope: Option<&InstrumentationScope>) -> SpanF
                         if let Some(o) = m.as_object_mut() {
                             o.insert("role".into(), json!("system"));
                         }
-                        in_list.insert(0, m);
+                        self.in_list.insert(0, m);
                     }
                 }
-                true
-            }
-            "tag.tags" => {
-                tags.extend(tags_of(v));
-                true
-            }
-            "metadata" => {
-                match any_json(v) {
-                    Value::Object(o) => metadata.extend(o),
-                    other => {
-                        metadata.insert("metadata".into(), other);
-                    }
-                }
-                true
-            }
-            "session.id" | "gen_ai.conversation.id" | "thread_id" | "thread.id" => {
-                // Becomes the trace's thread id; kept in metadata too so span-level views show it.
-                metadata.insert(k.to_string(), any_json(v));
-                true
-            }
-            "llm.invocation_parameters" => {
-                metadata.insert("invocation_parameters".into(), any_json(v));
-                true
             }
             _ => {
-                if let Some(rest) = k.strip_prefix("llm.input_messages.") {
-                    push_msg_attr(&mut in_msgs, rest, v)
+                return if let Some(rest) = k.strip_prefix("llm.input_messages.") {
+                    push_msg_attr(&mut self.in_msgs, rest, v)
                 } else if let Some(rest) = k.strip_prefix("llm.output_messages.") {
-                    push_msg_attr(&mut out_msgs, rest, v)
+                    push_msg_attr(&mut self.out_msgs, rest, v)
                 } else if let Some(rest) = k.strip_prefix("gen_ai.prompt.") {
-                    push_msg_attr(&mut in_msgs, rest, v)
+                    push_msg_attr(&mut self.in_msgs, rest, v)
                 } else if let Some(rest) = k.strip_prefix("gen_ai.completion.") {
-                    push_msg_attr(&mut out_msgs, rest, v)
+                    push_msg_attr(&mut self.out_msgs, rest, v)
                 } else {
                     false
+                };
+            }
+        }
+        true
+    }
+
+    /// Span kind, model, provider, operation, token usage and cost.
+    fn llm_attr(&mut self, k: &str, v: &AnyValue) -> bool {
+        match k {
+            "openinference.span.kind" => {
+                self.kind_oi = any_str(v).map(|s| s.to_ascii_uppercase());
+            }
+            "llm.model_name" | "gen_ai.response.model" => self.model_resp = any_str(v),
+            "gen_ai.request.model" => self.model_req = any_str(v),
+            "llm.provider" | "gen_ai.provider.name" => {
+                self.provider = any_str(v).or(self.provider.take());
+            }
+            "llm.system" | "gen_ai.system" => {
+                if self.provider.is_none() {
+                    self.provider = any_str(v);
                 }
             }
-        };
-        if consumed {
-            used.insert(k);
+            "gen_ai.operation.name" => self.gen_ai_op = any_str(v),
+            "llm.token_count.prompt"
+            | "gen_ai.usage.input_tokens"
+            | "gen_ai.usage.prompt_tokens" => self.count("prompt_tokens", v),
+            "llm.token_count.completion"
+            | "gen_ai.usage.output_tokens"
+            | "gen_ai.usage.completion_tokens" => self.count("completion_tokens", v),
+            "llm.token_count.total" | "gen_ai.usage.total_tokens" => self.count("total_tokens", v),
+            "llm.cost.total" | "gen_ai.usage.cost" => {
+                self.cost = match v.value.as_ref() {
+                    Some(any_value::Value::DoubleValue(d)) if d.is_finite() => Some(*d),
+                    Some(any_value::Value::IntValue(i)) => Some(*i as f64),
+                    Some(any_value::Value::StringValue(s)) => {
+                        s.trim().parse::<f64>().ok().filter(|f| f.is_finite())
+                    }
+                    _ => None,
+                };
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn count(&mut self, key: &str, v: &AnyValue) {
+        if let Some(n) = any_i64(v) {
+            self.usage.insert(key.into(), n);
         }
     }
-    for kv in &sp.attributes {
-        if !used.contains(kv.key.as_str())
-            && let Some(v) = kv.value.as_ref()
+
+    /// Tags, metadata, thread ids and invocation parameters.
+    fn meta_attr(&mut self, k: &str, v: &AnyValue) -> bool {
+        match k {
+            "tag.tags" => self.tags.extend(tags_of(v)),
+            "metadata" => match any_json(v) {
+                Value::Object(o) => self.metadata.extend(o),
+                other => {
+                    self.metadata.insert("metadata".into(), other);
+                }
+            },
+            "session.id" | "gen_ai.conversation.id" | "thread_id" | "thread.id" => {
+                // Becomes the trace's thread id; kept in metadata too so span-level views show it.
+                self.metadata.insert(k.to_string(), any_json(v));
+            }
+            "llm.invocation_parameters" => {
+                self.metadata
+                    .insert("invocation_parameters".into(), any_json(v));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Older GenAI semconv sends messages as events; exceptions come as events too.
+    fn events(&mut self, sp: &Span) {
+        for ev in &sp.events {
+            match ev.name.as_str() {
+                "gen_ai.system.message"
+                | "gen_ai.user.message"
+                | "gen_ai.assistant.message"
+                | "gen_ai.tool.message" => {
+                    let role = ev.name["gen_ai.".len()..].trim_end_matches(".message");
+                    let content = find(&ev.attributes, "content").map(any_json);
+                    let mut m = json!({ "role": role });
+                    if let Some(c) = content {
+                        m["content"] = c;
+                    }
+                    self.in_list.push(m);
+                }
+                "gen_ai.choice" => {
+                    if let Some(msg) = find(&ev.attributes, "message").map(any_json) {
+                        self.out_list.push(msg);
+                    }
+                }
+                "exception" => {
+                    self.error = Some(ErrorInfo {
+                        exception_type: find(&ev.attributes, "exception.type").and_then(any_str),
+                        message: find(&ev.attributes, "exception.message").and_then(any_str),
+                        traceback: Some(
+                            find(&ev.attributes, "exception.stacktrace")
+                                .and_then(any_str)
+                                .unwrap_or_default(),
+                        ),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn finish(
+        self,
+        sp: &Span,
+        scope: Option<&InstrumentationScope>,
+        start: DateTime<Utc>,
+        end: Option<DateTime<Utc>>,
+    ) -> SpanFields {
+        let Gathered {
+            input,
+            output,
+            in_msgs,
+            out_msgs,
+            in_list,
+            out_list,
+            mut metadata,
+            model_req,
+            model_resp,
+            provider,
+            mut usage,
+            mut tags,
+            kind_oi,
+            gen_ai_op,
+            cost,
+            error,
+        } = self;
+        let mut in_all = msgs_to_json(in_msgs);
+        in_all.extend(in_list);
+        let mut out_all = msgs_to_json(out_msgs);
+        out_all.extend(out_list);
+        let input = with_messages(input, "messages", in_all);
+        let output = with_messages(output, "messages", out_all);
+        let error = span_error(sp, error, &mut metadata);
+        if !usage.contains_key("total_tokens")
+            && let (Some(p), Some(c)) = (usage.get("prompt_tokens"), usage.get("completion_tokens"))
         {
-            metadata.insert(kv.key.clone(), any_json(v));
+            let t = p.saturating_add(*c);
+            usage.insert("total_tokens".into(), t);
+        }
+        let model = model_resp.or(model_req);
+        let span_type = span_type(
+            kind_oi.as_deref(),
+            gen_ai_op.as_deref(),
+            model.is_some() || !usage.is_empty(),
+        );
+        if let Some(s) = scope.filter(|s| !s.name.is_empty()) {
+            metadata
+                .entry("otel.scope.name")
+                .or_insert_with(|| json!(s.name));
+        }
+        tags.dedup();
+        SpanFields {
+            start,
+            end,
+            span_type,
+            input,
+            output,
+            metadata: (!metadata.is_empty()).then_some(Value::Object(metadata)),
+            model,
+            provider: provider.map(|p| p.to_ascii_lowercase()),
+            tags: (!tags.is_empty()).then_some(tags),
+            usage: (!usage.is_empty()).then_some(usage),
+            error,
+            cost,
         }
     }
+}
 
-    // Older GenAI semconv sends messages as events.
-    let mut error: Option<ErrorInfo> = None;
-    for ev in &sp.events {
-        match ev.name.as_str() {
-            "gen_ai.system.message"
-            | "gen_ai.user.message"
-            | "gen_ai.assistant.message"
-            | "gen_ai.tool.message" => {
-                let role = ev.name["gen_ai.".len()..].trim_end_matches(".message");
-                let content = find(&ev.attributes, "content").map(any_json);
-                let mut m = json!({ "role": role });
-                if let Some(c) = content {
-                    m["content"] = c;
-                }
-                in_list.push(m);
-            }
-            "gen_ai.choice" => {
-                if let Some(msg) = find(&ev.attributes, "message").map(any_json) {
-                    out_list.push(msg);
-                }
-            }
-            "exception" => {
-                error = Some(ErrorInfo {
-                    exception_type: find(&ev.attributes, "exception.type").and_then(any_str),
-                    message: find(&ev.attributes, "exception.message").and_then(any_str),
-                    traceback: Some(
-                        find(&ev.attributes, "exception.stacktrace")
-                            .and_then(any_str)
-                            .unwrap_or_default(),
-                    ),
-                });
-            }
-            _ => {}
-        }
-    }
-
-    let mut in_all = msgs_to_json(in_msgs);
-    in_all.extend(in_list);
-    let mut out_all = msgs_to_json(out_msgs);
-    out_all.extend(out_list);
-    let input = with_messages(input, "messages", in_all);
-    let output = with_messages(output, "messages", out_all);
-
+/// The span's error: a failed status (code 2) gives one, filled in from an exception event;
+/// an exception event on a span that did not fail is kept in metadata, not as an error.
+fn span_error(
+    sp: &Span,
+    error: Option<ErrorInfo>,
+    metadata: &mut Map<String, Value>,
+) -> Option<ErrorInfo> {
     let status_error = sp.status.as_ref().is_some_and(|s| s.code == 2);
-    let error = if status_error {
+    if status_error {
         let msg = sp
             .status
             .as_ref()
@@ -434,7 +500,6 @@ pub(super) fn map_span(sp: &Span, scope: Option<&InstrumentationScope>) -> SpanF
         }
         Some(e)
     } else {
-        // An exception event on a span that did not fail is kept, but not as an error.
         if let Some(e) = error {
             metadata.insert(
                 "exception".into(),
@@ -442,40 +507,6 @@ pub(super) fn map_span(sp: &Span, scope: Option<&InstrumentationScope>) -> SpanF
             );
         }
         None
-    };
-
-    if !usage.contains_key("total_tokens")
-        && let (Some(p), Some(c)) = (usage.get("prompt_tokens"), usage.get("completion_tokens"))
-    {
-        let t = p.saturating_add(*c);
-        usage.insert("total_tokens".into(), t);
-    }
-
-    let model = model_resp.or(model_req);
-    let span_type = span_type(
-        kind_oi.as_deref(),
-        gen_ai_op.as_deref(),
-        model.is_some() || !usage.is_empty(),
-    );
-    if let Some(s) = scope.filter(|s| !s.name.is_empty()) {
-        metadata
-            .entry("otel.scope.name")
-            .or_insert_with(|| json!(s.name));
-    }
-    tags.dedup();
-    SpanFields {
-        start,
-        end,
-        span_type,
-        input,
-        output,
-        metadata: (!metadata.is_empty()).then_some(Value::Object(metadata)),
-        model,
-        provider: provider.map(|p| p.to_ascii_lowercase()),
-        tags: (!tags.is_empty()).then_some(tags),
-        usage: (!usage.is_empty()).then_some(usage),
-        error,
-        cost,
     }
 }
 

@@ -34,7 +34,7 @@ use crate::opik::client::{OpikClient, ProjectRef};
 use crate::opik::conversations::Grouping;
 use crate::opik::error::ApiError;
 use crate::opik::model::{AnnotationQueue, FeedbackDefinition};
-use crate::outbox::{OpId, Outbox, OutboxEvent};
+use crate::outbox::{OpId, Outbox, OutboxEvent, Ticket};
 use crate::render::sanitize;
 use crate::widgets::input::TextInput;
 use crate::widgets::picker::Picker;
@@ -82,7 +82,10 @@ struct OutboxLink {
     outbox: Outbox,
     events: Option<tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>>,
     drainer: tokio::task::JoinHandle<()>,
+    /// Thumbs stored in the outbox, by op id, until applied.
     ops: HashMap<OpId, ThumbOp>,
+    /// Thumbs submitted to the outbox and not stored yet.
+    submitted: HashMap<Ticket, ThumbOp>,
     offline_warned: bool,
 }
 
@@ -308,7 +311,11 @@ impl Screen for ConversationScreen {
         let queued = self.retry.len()
             + self.thumbs.len()
             + usize::from(self.thumb_in_flight.is_some())
-            + self.outbox.as_ref().map(|l| l.ops.len()).unwrap_or(0);
+            + self
+                .outbox
+                .as_ref()
+                .map(|l| l.ops.len() + l.submitted.len())
+                .unwrap_or(0);
         (queued > 0).then(|| format!("{queued} thumb(s) pending"))
     }
 }

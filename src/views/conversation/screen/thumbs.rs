@@ -16,9 +16,10 @@ impl ConversationScreen {
             return;
         };
         if let Some(link) = &mut self.outbox {
-            match link.outbox.enqueue(write_op(op)) {
-                Ok(id) => {
-                    link.ops.insert(id, op);
+            // Stored by the outbox's writer thread: no disk I/O on the key press.
+            match link.outbox.submit(write_op(op)) {
+                Ok(ticket) => {
+                    link.submitted.insert(ticket, op);
                     return;
                 }
                 Err(e) => ctx.toast_error(format!("outbox unavailable, sending directly: {e}")),
@@ -45,6 +46,7 @@ impl ConversationScreen {
                     events: Some(rx),
                     drainer,
                     ops: HashMap::new(),
+                    submitted: HashMap::new(),
                     offline_warned: false,
                 });
                 self.listen(ctx);
@@ -68,6 +70,17 @@ impl ConversationScreen {
     pub(super) fn on_outbox_event(&mut self, ev: OutboxEvent, ctx: &mut Ctx<ConversationMsg>) {
         let Some(link) = &mut self.outbox else { return };
         match ev {
+            OutboxEvent::Stored { ticket, id, .. } => {
+                if let Some(op) = link.submitted.remove(&ticket) {
+                    link.ops.insert(id, op);
+                }
+            }
+            OutboxEvent::NotStored { ticket, error, .. } => {
+                if let Some(op) = link.submitted.remove(&ticket) {
+                    self.conv.thumb_rejected(op);
+                    ctx.toast_error(format!("a thumb could not be saved: {error}"));
+                }
+            }
             OutboxEvent::Applied { id, .. } => {
                 if let Some(op) = link.ops.remove(&id) {
                     self.conv.thumb_settled(op, true);
