@@ -13,15 +13,10 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::rc::Rc;
 
 use chrono::Utc;
 use crossterm::event::KeyCode;
-use opik_tui::app::tasks::Tasks;
-use opik_tui::app::testing::test_config;
-use opik_tui::app::{App, AppEnv, ScreenRequest};
-use opik_tui::config::Connection;
-use opik_tui::opik::client::OpikClient;
+use opik_tui::app::ScreenRequest;
 
 mod common;
 use common::driver::Driver;
@@ -63,22 +58,7 @@ async fn a_heavy_sdk_trace_opens_folds_searches_and_scrolls() {
     );
     let trace_id: uuid::Uuid = stdout.trim().parse().expect("the trace id");
 
-    let client = OpikClient::new(&Connection {
-        base_url: base.clone(),
-        api_key: None,
-        workspace: "default".into(),
-        project: Some(PROJECT.into()),
-        explicit: true,
-    })
-    .expect("client");
-    let env = Rc::new(AppEnv::new(client, &base, "default"));
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = App::new(
-        test_config(),
-        opik_tui::app::registry::opener(env),
-        Tasks::new(Some(tx)),
-    );
-    let mut d = Driver::new(app, rx, 160, 45);
+    let mut d = Driver::connected(&base, 160, 45);
     d.app.open(
         &ScreenRequest::Trace {
             project: PROJECT.into(),

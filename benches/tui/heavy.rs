@@ -15,9 +15,7 @@ use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opik_tui::app::tasks::{TaskMsg, Tasks};
 use opik_tui::app::testing::{buffer_text, fixed_now, test_config};
-use opik_tui::app::{App, AppEnv, ScreenRequest, registry};
-use opik_tui::config::Connection;
-use opik_tui::opik::client::OpikClient;
+use opik_tui::app::{App, ScreenRequest, registry};
 use opik_tui::opik::model::{Span, Trace, new_id};
 use opik_tui::views::fixtures::agent_trace;
 use opik_tui::views::fixtures::heavy::heavy_trace;
@@ -443,15 +441,7 @@ async fn measure(rig: &mut Rig, target: &str, w: u16, h: u16, n: usize) {
 }
 
 async fn open(base: &str, id: Uuid, w: u16, h: u16) -> Rig {
-    let client = OpikClient::new(&Connection {
-        base_url: base.to_string(),
-        api_key: None,
-        workspace: "default".into(),
-        project: Some(PROJECT.into()),
-        explicit: true,
-    })
-    .expect("client");
-    let env = Rc::new(AppEnv::new(client, base, "default"));
+    let env = Rc::new(common::driver::env_for(base));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let app = App::new(test_config(), registry::opener(env), Tasks::new(Some(tx)));
     let mut rig = Rig {
