@@ -7,7 +7,8 @@
 //! - first frame: building the app and drawing its first screen;
 //! - memory: resident set size with 100k traces loaded (JSON pages parsed with the client's
 //!   lenient parser, turned into table rows);
-//! - idle: whether the loop would wake up at all with nothing to do.
+//! - idle: whether the loop would wake up at all with nothing to do;
+//! - a 20,000-item queue's agreement and a comparison of two scores over it, in CPU time.
 //!
 //! `cargo bench` passes `--bench`; without it (`cargo test --all-targets` runs harness-less
 //! bench binaries too, unoptimised) a smoke run with 1k traces, 200 spans and a few keys per
@@ -205,4 +206,75 @@ fn main() {
     );
     report("span tree: fold all / unfold all", folds);
     println!("\nRSS at end: {:.1} MB", rss_mb());
+    agreement_and_compare(if full { 20_000 } else { 200 });
+}
+
+/// CPU time this thread has used (`/proc/thread-self/schedstat`, nanoseconds on the CPU).
+fn thread_cpu() -> Duration {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = s
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Duration::from_nanos(ns)
+}
+
+/// A queue's agreement (3 annotators, a categorical and a numerical definition) and a
+/// comparison of two scores over `n` items: the work the agreement and compare views do in
+/// their task once the items are read, in CPU time.
+fn agreement_and_compare(n: usize) {
+    use opik_tui::annotate::agreement::QueueAgreement;
+    use opik_tui::dashboard::compare::{Comparison, ScoreSpec};
+    use opik_tui::views::fixtures::scores::{QUEUE, by, definitions, queue, score, trace_item};
+    let items: Vec<_> = (0..n)
+        .map(|i| {
+            let v = |k: usize| ((i * 7 + k * 3) % 11) as f64;
+            let cat = |k: usize| {
+                if (i + k).is_multiple_of(4) {
+                    (0.0, "bad")
+                } else {
+                    (1.0, "good")
+                }
+            };
+            let acc = (0..3)
+                .map(|k| {
+                    by(["alice", "bob", "carol"][k], cat(k).0)
+                        .cat(cat(k).1)
+                        .queue(QUEUE)
+                })
+                .collect::<Vec<_>>();
+            let help = (0..3)
+                .map(|k| by(["alice", "bob", "carol"][k], v(k)).queue(QUEUE))
+                .collect::<Vec<_>>();
+            let judge = by("judge", v(5) / 10.0).source("online_scoring");
+            trace_item(
+                i as u128 + 1,
+                vec![
+                    score("accuracy", &acc),
+                    score("helpfulness", &help),
+                    score("judge", &[judge]),
+                ],
+            )
+        })
+        .collect();
+    let defs = definitions();
+    let copy = items.clone();
+    let t = thread_cpu();
+    let a = QueueAgreement::compute(queue(), &defs, copy);
+    let cpu = thread_cpu() - t;
+    println!(
+        "\nagreement of a {n}-item queue (3 annotators, 2 definitions, {} pairs): {:.1} ms CPU",
+        a.definitions.iter().map(|d| d.pairs.len()).sum::<usize>(),
+        cpu.as_secs_f64() * 1e3
+    );
+    let spec = |s: &str| ScoreSpec::parse(s).unwrap();
+    let t = thread_cpu();
+    let c = Comparison::compute(spec("judge"), spec("helpfulness@ui"), items, &defs);
+    let cpu = thread_cpu() - t;
+    println!(
+        "comparison of two scores over {} items: {:.1} ms CPU",
+        c.pairs.len(),
+        cpu.as_secs_f64() * 1e3
+    );
 }

@@ -7,7 +7,8 @@
 //!   `main.rs`);
 //! - `server`: the embedded Opik-compatible server: the UI-free `opik-server` crate, re-exported;
 //! - `app`, `views`, `widgets`: the TUI (event loop, screens, reusable widgets);
-//! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats).
+//! - `render`: pure text rendering (sanitising, markdown, highlighting, number formats);
+//! - `stats`: agreement and correlation statistics (pure numbers).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod annotate;
@@ -21,6 +22,7 @@ pub mod opik;
 pub mod outbox;
 pub mod render;
 pub mod settings;
+pub mod stats;
 pub mod theme;
 pub mod views;
 pub mod widgets;

@@ -148,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
+            needs_terminal()?;
             let (handle, _dir) = server::embedded::start_demo().await?;
             let base = handle.base_url();
             let conn = config::Connection::new(&base)?;
@@ -160,6 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             r
         }
         screen => {
+            needs_terminal()?;
             let resolved = config::resolve(&ConfigInputs::from_process(cli.flags()))?;
             let mut messages: Vec<String> = resolved.warnings.clone();
             messages.extend(log_problem);
@@ -199,6 +201,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             r
         }
+    }
+}
+
+/// The TUI commands stop here, before starting a server, when there is no terminal to run in.
+fn needs_terminal() -> anyhow::Result<()> {
+    match app::terminal::unavailable() {
+        Some(why) => Err(anyhow::anyhow!(why)),
+        None => Ok(()),
     }
 }
 

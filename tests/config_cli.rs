@@ -1,9 +1,12 @@
 //! The real binary's command line: `opik-tui config` prints the resolved connection with each
 //! value's source and the API key masked (flags > env > file), and invalid arguments get clap's
-//! error and a non-zero exit. Runs with a temporary HOME, never the real one.
+//! error and a non-zero exit; the TUI commands without a terminal (piped, or no controlling
+//! terminal, in tmux) say they need one. Runs with a temporary HOME, never the real one.
 #![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Output};
+
+mod common;
 
 fn run(home: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_opik-tui"));
@@ -110,6 +113,54 @@ fn invalid_arguments_exit_non_zero_with_clap_errors() {
             "{sub} missing in --help"
         );
     }
+}
+
+#[test]
+fn the_tui_without_a_terminal_says_it_needs_one() {
+    // `output()` pipes stdout: as under cron or `opik-tui | less`. It must not start a server or
+    // fail with "No such device or address (os error 6)".
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&[][..], &["traces", "--project", "p"], &["demo"]] {
+        let started = std::time::Instant::now();
+        let out = run(
+            dir.path(),
+            &[("OPIK_URL_OVERRIDE", "http://127.0.0.1:9/")],
+            args,
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("opik-tui: the TUI needs a terminal"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("`opik-tui serve`"), "{err}");
+        assert!(err.contains("`opik-tui config`"), "{err}");
+        assert!(!err.contains("os error"), "{err}");
+        assert!(out.stdout.is_empty(), "nothing drawn: {out:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+}
+
+#[test]
+fn the_tui_without_a_controlling_terminal_says_it_needs_one() {
+    // Output on a terminal (a tmux pane) but no terminal to read keys from: a new session
+    // (`setsid`, as under cron or a service manager) with stdin from /dev/null.
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = common::tui_env(dir.path());
+    env.push(("OPIK_URL_OVERRIDE", "http://127.0.0.1:9/".into()));
+    let cmd = format!(
+        "setsid -w {} traces --project p </dev/null; echo exit=$?; sleep 60",
+        common::BIN
+    );
+    let tmux = common::Tmux::start("notty", &cmd, &env);
+    let screen = tmux.wait_for("exit=");
+    let text = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("exit=1"), "{screen}");
+    assert!(
+        text.contains("the TUI needs a terminal: there is no terminal to read keys from"),
+        "{screen}"
+    );
+    assert!(!text.contains("os error"), "{screen}");
 }
 
 /// No byte that could drive a terminal: no C0 control but `\n`/`\t`, no DEL, no C1.

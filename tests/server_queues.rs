@@ -388,6 +388,13 @@ async fn items_progress_and_locks() {
     assert_eq!(e["active_locks"], 2);
     assert_eq!(e["locked_by"].as_array().unwrap().len(), 2);
     assert!(l["locks"].get(items[1].to_string()).is_none());
+    // Releasing my lock (a skip) frees the slot at once; releasing again does nothing.
+    let unlock = format!("annotation-queues/{qid}/items/{}/lock", items[0]);
+    let release = |u: &'static str| s.send(u, reqwest::Method::DELETE, &unlock, None);
+    assert_eq!(release("bob").await.0, StatusCode::NO_CONTENT);
+    assert_eq!(release("bob").await.0, StatusCode::NO_CONTENT);
+    assert_eq!(lock("carol", items[0]).await["acquired"], true);
+    assert_eq!(lock("bob", items[0]).await["acquired"], false);
     // An item that is not in the queue cannot be locked.
     let (st, _, _) = s
         .send(

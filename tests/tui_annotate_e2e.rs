@@ -27,19 +27,12 @@ fn sme_tmux(name: &str, cmd: &str, env: &[(&str, String)]) -> Tmux {
 }
 
 async fn send(
-    http: &reqwest::Client,
+    _http: &reqwest::Client,
     m: reqwest::Method,
     url: String,
     body: Option<Value>,
 ) -> Value {
-    let mut rb = http.request(m, &url);
-    if let Some(b) = body {
-        rb = rb.json(&b);
-    }
-    let r = rb.send().await.expect("request");
-    assert!(r.status().is_success(), "{url}: {}", r.status());
-    let t = r.text().await.unwrap_or_default();
-    serde_json::from_str(&t).unwrap_or(Value::Null)
+    common::send_json(m, &url, None, body).await
 }
 
 fn my_entry<'a>(trace: &'a Value, name: &str) -> Option<&'a Value> {
@@ -99,17 +92,7 @@ async fn a_whole_queue_in_tmux_with_the_server_killed_midway() {
         "type": "boolean", "details": {"true_label": "Safe", "false_label": "Unsafe"}})),
     )
     .await;
-    let projects = send(
-        &http,
-        reqwest::Method::GET,
-        api("projects?name=e2e-annotate"),
-        None,
-    )
-    .await;
-    let project_id = projects["content"][0]["id"]
-        .as_str()
-        .expect("project id")
-        .to_string();
+    let project_id = common::project_id(&base, "e2e-annotate", None).await;
     let queue_id = opik_tui::opik::model::new_id().to_string();
     send(
         &http,
@@ -320,17 +303,7 @@ async fn a_thread_queue_filled_from_the_threads_list_and_annotated_in_tmux() {
         "type": "boolean", "details": {"true_label": "Polite", "false_label": "Rude"}})),
     )
     .await;
-    let projects = send(
-        &http,
-        reqwest::Method::GET,
-        api(&format!("projects?name={project}")),
-        None,
-    )
-    .await;
-    let project_id = projects["content"][0]["id"]
-        .as_str()
-        .expect("project id")
-        .to_string();
+    let project_id = common::project_id(&base, project, None).await;
     // The thread queue to fill, and a trace queue that must not be offered for threads.
     let queue_id = opik_tui::opik::model::new_id().to_string();
     for (id, name, scope) in [

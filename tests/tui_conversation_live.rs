@@ -219,19 +219,26 @@ async fn conversation_view_against_the_embedded_server() {
 
     // Tag, comment, close.
     d.until_has("● active").await;
+    // Tags as people type them: commas and spaces separate, each is trimmed.
     d.press('#');
-    d.type_str("+reviewed");
+    d.type_str("+reviewed, billing");
     d.press_key(enter());
-    poll_rest(&mut d, "tag", || {
+    poll_rest(&mut d, "tags", || {
         let http = http.clone();
         let base = base.clone();
         async move {
             thread(&http, &base, "live-thread").await.filter(|v| {
-                v["tags"]
-                    .as_array()
-                    .is_some_and(|t| t.iter().any(|x| x == "reviewed"))
+                v["tags"].as_array().is_some_and(|t| {
+                    let mut t: Vec<&str> = t.iter().filter_map(|x| x.as_str()).collect();
+                    t.sort_unstable();
+                    t == ["billing", "reviewed"]
+                })
             })
         }
+    })
+    .await;
+    d.until("the header's tags", |s| {
+        s.contains("tags reviewed, billing") || s.contains("tags billing, reviewed")
     })
     .await;
     d.press('c');
@@ -249,6 +256,8 @@ async fn conversation_view_against_the_embedded_server() {
         }
     })
     .await;
+    let s = d.until_has("  1 comment").await;
+    assert!(!s.contains("1 comments"), "{s}");
     d.press('x');
     poll_rest(&mut d, "closed", || {
         let http = http.clone();

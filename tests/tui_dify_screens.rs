@@ -75,9 +75,10 @@ fn dify_chatflow_trace_tree() {
         "TRACE message",
         "SPAN workflow",
         "TOOL start ",
-        "TOOL City guides · …",
-        "TOOL Weather lookup…",
-        "LLM Travel planner …",
+        // Whole names: the tree pane is as wide as its names need (issue 20, item 8).
+        "TOOL City guides · knowledge-retrieval ",
+        "TOOL Weather lookup · http-request ",
+        "LLM Travel planner · llm ",
         "TOOL answer ",
         "name message_trace",
     ] {

@@ -171,6 +171,19 @@ pub async fn items(
     Ok(out)
 }
 
+/// A queue's agreement between annotators: its items and the definitions, computed in the
+/// task (never on the render path).
+pub async fn agreement(
+    client: &OpikClient,
+    queue: AnnotationQueue,
+) -> Result<super::agreement::QueueAgreement, ApiError> {
+    let defs = definitions(client).await?;
+    let data = items(client, &queue).await?;
+    Ok(super::agreement::QueueAgreement::compute(
+        queue, &defs, data,
+    ))
+}
+
 /// Everything the annotate screen needs for one queue.
 pub async fn session(client: &OpikClient, queue: AnnotationQueue) -> Result<Session, ApiError> {
     let mut queue = queue;

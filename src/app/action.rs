@@ -62,6 +62,8 @@ pub enum Action {
     PrevItem,
     Skip,
     AddToQueue,
+    /// Add every row matching the list's filter and search to a queue (`A`).
+    AddMatchingToQueue,
     ToggleOpen,
     TimeRange,
     // --- conversation (threads) ---
@@ -96,8 +98,18 @@ pub enum Action {
     Reason,
     ToggleInstructions,
     ToggleSpans,
+    ToggleTraceback,
     TakeOver,
     RemoveFromQueue,
+    /// Take back my last submit in SME mode (`u`).
+    Undo,
+    // --- agreement and score comparison (issue 21) ---
+    /// Queues: the selected queue's agreement between annotators.
+    Agreement,
+    /// Compare view: traces ↔ threads.
+    ToggleScope,
+    /// Dashboard: compare two of the project's scores.
+    Compare,
     /// Unbinds a key in the keymap (`x = "none"`).
     None,
 }
@@ -149,6 +161,7 @@ impl Action {
         Action::PrevItem,
         Action::Skip,
         Action::AddToQueue,
+        Action::AddMatchingToQueue,
         Action::ToggleOpen,
         Action::TimeRange,
         Action::ThumbUp,
@@ -177,8 +190,13 @@ impl Action {
         Action::Reason,
         Action::ToggleInstructions,
         Action::ToggleSpans,
+        Action::ToggleTraceback,
         Action::TakeOver,
         Action::RemoveFromQueue,
+        Action::Undo,
+        Action::Agreement,
+        Action::ToggleScope,
+        Action::Compare,
         Action::None,
     ];
 
@@ -242,6 +260,7 @@ impl Action {
             Action::PrevItem => "prev",
             Action::Skip => "skip",
             Action::AddToQueue => "to queue",
+            Action::AddMatchingToQueue => "all to queue",
             Action::ToggleOpen => "open/close",
             Action::TimeRange => "range",
             Action::ThumbUp => "thumb up",
@@ -270,8 +289,13 @@ impl Action {
             Action::Reason => "reason",
             Action::ToggleInstructions => "instructions",
             Action::ToggleSpans => "spans",
+            Action::ToggleTraceback => "traceback",
             Action::TakeOver => "annotate anyway",
             Action::RemoveFromQueue => "remove",
+            Action::Undo => "undo",
+            Action::Agreement => "agreement",
+            Action::ToggleScope => "traces/threads",
+            Action::Compare => "compare scores",
             Action::None => "",
         }
     }
@@ -301,7 +325,9 @@ impl Action {
             Action::ScrollUp => "Scroll the detail pane up",
             Action::ScrollDown => "Scroll the detail pane down",
             Action::Search => "Search (sent to the server; Enter applies, Esc clears)",
-            Action::Filter => "Filter: name = \"x\" and duration > 2 and tags contains \"prod\"",
+            Action::Filter => {
+                "Filter: name = \"x\" and duration > 500 and tags contains \"prod\" (duration in ms)"
+            }
             Action::CycleSort => "Cycle the sort column",
             Action::ReverseSort => "Reverse the sort direction",
             Action::ToggleTime => "Relative / absolute times",
@@ -321,8 +347,11 @@ impl Action {
             Action::New => "New",
             Action::NextItem => "Next item",
             Action::PrevItem => "Previous item",
-            Action::Skip => "Skip the item",
+            Action::Skip => "Skip the item (nothing written; it comes back at the end)",
             Action::AddToQueue => "Add marked rows to an annotation queue",
+            Action::AddMatchingToQueue => {
+                "Add every row matching the filter and search (not only the loaded ones) to an annotation queue"
+            }
             Action::ToggleOpen => "Open / close (threads)",
             Action::TimeRange => "Change the time range",
             Action::ThumbUp => {
@@ -357,10 +386,21 @@ impl Action {
             Action::Decrease => "Numerical field: step down (categorical: previous option)",
             Action::ClearField => "Clear the field (a score you saved is deleted on submit)",
             Action::Reason => "Add a reason to the focused score",
-            Action::ToggleInstructions => "Show / hide the queue's instructions",
+            Action::ToggleInstructions => {
+                "The queue's instructions: a cut box opens whole, then hides, then comes back"
+            }
             Action::ToggleSpans => "Unfold / fold the trace's span summary",
+            Action::ToggleTraceback => "Show / hide the failed trace's traceback",
             Action::TakeOver => "Annotate an item someone else is reviewing (locks are advisory)",
             Action::RemoveFromQueue => "Remove the item from the queue",
+            Action::Undo => "Undo my last submit (scores and comment go back) and reopen it",
+            Action::Agreement => {
+                "The queue's agreement between annotators: α, κ, every pair, the most disputed items"
+            }
+            Action::ToggleScope => "Compare the scores over traces or over threads",
+            Action::Compare => {
+                "Dashboard: compare two scores over the range (a judge against the SMEs: r, ρ, κ)"
+            }
             Action::None => "(unbound)",
         }
     }

@@ -10,6 +10,7 @@ pub const NAMES: &[&str] = &[
     "queues",
     "dashboard",
     "annotate",
+    "compare",
     "project",
     "theme",
     "help",
@@ -91,6 +92,7 @@ pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
                 },
             }
         }
+        "compare" | "cmp" => Command::Open(compare(arg, project)?),
         "queues" => Command::Open(ScreenRequest::Queues),
         "dashboard" | "dash" => Command::Open(ScreenRequest::Dashboard {
             project: match arg_opt {
@@ -113,9 +115,83 @@ pub fn parse(line: &str, project: Option<&str>) -> Result<Command, String> {
         "" => return Err("empty command: try :projects, :traces, :theme NAME or :q".into()),
         other => {
             return Err(format!(
-                "unknown command :{other} — try :projects, :traces, :threads, :queues, :dashboard, :project NAME, :theme NAME, :q"
+                "unknown command :{other} — try :projects, :traces, :threads, :queues, :dashboard, :compare A B, :project NAME, :theme NAME, :q"
             ));
         }
+    })
+}
+
+const COMPARE_USAGE: &str = "usage: :compare SCORE_A SCORE_B [1h|24h|7d|30d] [threads] \
+     (NAME@SOURCE takes one source, e.g. accuracy@ui; quote names with spaces)";
+
+/// Split on whitespace, keeping `"quoted words"` (and `""` inside them for a quote) together.
+fn words(s: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    let (mut quoted, mut any) = (false, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quote is not closed".into());
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
+/// `:compare A B [RANGE] [threads]` in the current project (24h and traces by default).
+fn compare(arg: &str, project: Option<&str>) -> Result<ScreenRequest, String> {
+    use crate::dashboard::TimeRange;
+    use crate::dashboard::compare::{Scope, ScoreSpec};
+    let mut w = words(arg).map_err(|e| format!("{e}: {COMPARE_USAGE}"))?;
+    let mut scope = Scope::Traces;
+    let mut range = TimeRange::default();
+    while w.len() > 2 {
+        let last = w.last().map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+        if let Some(r) = TimeRange::parse(&last) {
+            range = r;
+        } else if last == "threads" || last == "traces" {
+            scope = if last == "threads" {
+                Scope::Threads
+            } else {
+                Scope::Traces
+            };
+        } else {
+            break;
+        }
+        w.pop();
+    }
+    let [a, b] = w.as_slice() else {
+        return Err(COMPARE_USAGE.into());
+    };
+    let project = project
+        .map(str::to_string)
+        .ok_or("no project selected for :compare: open a project first (:project NAME)")?;
+    Ok(ScreenRequest::Compare {
+        project,
+        a: ScoreSpec::parse(a)?,
+        b: ScoreSpec::parse(b)?,
+        range,
+        scope,
     })
 }
 
@@ -171,6 +247,56 @@ mod tests {
         assert_eq!(parse("dashboard all", Some("p1")), dash(None));
         assert_eq!(parse("dashboard *", Some("p1")), dash(None));
         assert_eq!(parse("dashboard other", Some("p1")), dash(Some("other")));
+    }
+
+    #[test]
+    fn compare_takes_two_scores_a_range_and_a_scope() {
+        use crate::dashboard::TimeRange;
+        use crate::dashboard::compare::{Scope, ScoreSpec};
+        let spec = |s: &str| ScoreSpec::parse(s).unwrap();
+        assert_eq!(
+            parse("compare judge accuracy@ui", Some("p1")),
+            Ok(Command::Open(ScreenRequest::Compare {
+                project: "p1".into(),
+                a: spec("judge"),
+                b: spec("accuracy@ui"),
+                range: TimeRange::Day,
+                scope: Scope::Traces,
+            }))
+        );
+        assert_eq!(
+            parse(
+                r#"compare "User feedback" "say ""hi""" 7d threads"#,
+                Some("p1")
+            ),
+            Ok(Command::Open(ScreenRequest::Compare {
+                project: "p1".into(),
+                a: spec("User feedback"),
+                b: spec("say \"hi\""),
+                range: TimeRange::Week,
+                scope: Scope::Threads,
+            }))
+        );
+        assert!(
+            parse("compare judge", Some("p1"))
+                .unwrap_err()
+                .contains("usage")
+        );
+        assert!(
+            parse("compare a b c", Some("p1"))
+                .unwrap_err()
+                .contains("usage")
+        );
+        assert!(
+            parse(r#"compare "a b"#, Some("p1"))
+                .unwrap_err()
+                .contains("quote")
+        );
+        assert!(
+            parse("compare a b", None)
+                .unwrap_err()
+                .contains("no project")
+        );
     }
 
     #[test]

@@ -27,10 +27,14 @@ pub enum KeyContext {
     /// The annotation screen before the first item (instructions, progress).
     AnnotateIntro,
     Dashboard,
+    /// A queue's agreement between annotators, and one item of it.
+    Agreement,
+    /// `:compare A B`: two scores over the same items.
+    Compare,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 13] = [
+    pub const ALL: [KeyContext; 15] = [
         KeyContext::Global,
         KeyContext::Connect,
         KeyContext::Projects,
@@ -44,6 +48,8 @@ impl KeyContext {
         KeyContext::Annotate,
         KeyContext::AnnotateIntro,
         KeyContext::Dashboard,
+        KeyContext::Agreement,
+        KeyContext::Compare,
     ];
 
     /// The name used in the settings file (`traces` in `"traces.L"`).
@@ -62,6 +68,8 @@ impl KeyContext {
             KeyContext::Annotate => "annotate",
             KeyContext::AnnotateIntro => "annotate_intro",
             KeyContext::Dashboard => "dashboard",
+            KeyContext::Agreement => "agreement",
+            KeyContext::Compare => "compare",
         }
     }
 }

@@ -34,6 +34,22 @@ pub fn open(req: &ScreenRequest, env: &Rc<AppEnv>) -> Result<Box<dyn DynScreen>,
                 views::threads::ThreadsScreen::new(env.clone(), project).grouped_by(grouping),
             ))
         }
+        ScreenRequest::Thread { project, thread_id } => Ok(Box::new(
+            views::conversation::ConversationScreen::new(env.clone(), project, thread_id),
+        )),
+        ScreenRequest::Compare {
+            project,
+            a,
+            b,
+            range,
+            scope,
+        } => Ok(Box::new(views::compare::CompareScreen::new(
+            env.client.clone(),
+            project,
+            (a.clone(), b.clone()),
+            *range,
+            *scope,
+        ))),
         ScreenRequest::Queues => Ok(Box::new(views::queues::QueuesScreen::new(
             env.client.clone(),
         ))),

@@ -70,6 +70,20 @@ pub enum ScreenRequest {
         project: String,
         by: String,
     },
+    /// One Opik thread as a conversation, by its thread id.
+    Thread {
+        project: String,
+        thread_id: String,
+    },
+    /// `:compare A B`: two feedback scores over the traces (or threads) of `range` that carry
+    /// both ([`crate::dashboard::compare`]).
+    Compare {
+        project: String,
+        a: crate::dashboard::compare::ScoreSpec,
+        b: crate::dashboard::compare::ScoreSpec,
+        range: crate::dashboard::TimeRange,
+        scope: crate::dashboard::compare::Scope,
+    },
 }
 
 /// A finished task on its way to [`DynScreen::on_task`]: the value is the screen's

@@ -16,6 +16,40 @@ use ratatui::backend::CrosstermBackend;
 
 pub type Term = Terminal<CrosstermBackend<io::Stdout>>;
 
+/// Why the TUI cannot run here, if it cannot: it draws on standard output, which must be a
+/// terminal, and reads keys from standard input or else the controlling terminal (`/dev/tty`),
+/// which one of must exist. Piped, redirected, under cron or `nohup`, this says so — instead
+/// of crossterm's "No such device or address (os error 6)" — and points at the commands that
+/// need no terminal.
+pub fn unavailable() -> Option<String> {
+    use std::io::IsTerminal;
+    let why = if !io::stdout().is_terminal() {
+        "its output is not a terminal (piped or redirected)"
+    } else if !io::stdin().is_terminal() && !controlling_terminal() {
+        "there is no terminal to read keys from (cron, nohup, a service)"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "the TUI needs a terminal: {why}. Run it in a terminal; without one, `opik-tui serve` runs \
+         the headless server and `opik-tui config` prints the connection"
+    ))
+}
+
+#[cfg(unix)]
+fn controlling_terminal() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
+}
+
+#[cfg(not(unix))]
+fn controlling_terminal() -> bool {
+    true
+}
+
 /// Restore the terminal (idempotent; errors ignored: there is nothing better to do).
 pub fn restore() {
     let _ = disable_raw_mode();

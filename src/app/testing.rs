@@ -1,6 +1,6 @@
 //! Helpers for rendering tests (used by unit tests and `tests/tui_*.rs`): a fixed "now", a
-//! shell without a runtime, and rendering a screen or the whole app into a `TestBackend`
-//! buffer as plain text.
+//! shell without a runtime, a screen's `Ctx` ([`with_ctx`]), and rendering a screen or the
+//! whole app into a `TestBackend` buffer as plain text.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::Terminal;
@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use super::keymap::KeyMap;
-use super::screen::{DrawCtx, DynScreen, ScreenRequest};
+use super::screen::{Ctx, DrawCtx, DynScreen, Effect, ScreenRequest};
 use super::shell::{App, Opener, ShellConfig};
 use super::tasks::Tasks;
 use crate::theme::Theme;
@@ -41,6 +41,32 @@ pub fn test_app(opener: Opener) -> App {
 /// An opener that refuses everything (for apps fed with ready-made screens).
 pub fn no_opener() -> Opener {
     Box::new(|req: &ScreenRequest| Err(format!("cannot open {req:?} in this test")))
+}
+
+/// A client for a server that is not there (screens built with ready data never call it).
+pub fn unreachable_client() -> crate::opik::client::OpikClient {
+    let conn = crate::config::Connection::new("http://127.0.0.1:9/api").expect("url");
+    crate::opik::client::OpikClient::new(&conn).expect("client")
+}
+
+/// Run `f` with a [`Ctx`] for screen 1 (dark theme, default keys, [`fixed_now`], no project,
+/// tasks recorded and not run); what `f` returned, and the effects it asked for.
+pub fn with_ctx<M: Send + 'static, R>(f: impl FnOnce(&mut Ctx<'_, M>) -> R) -> (R, Vec<Effect>) {
+    let theme = Theme::dark();
+    let keymap = KeyMap::default();
+    let mut tasks = Tasks::new(None);
+    let mut effects = Vec::new();
+    let mut ctx = Ctx::new(
+        1,
+        &theme,
+        &keymap,
+        fixed_now(),
+        None,
+        &mut tasks,
+        &mut effects,
+    );
+    let r = f(&mut ctx);
+    (r, effects)
 }
 
 /// Buffer text, one line per row, trailing spaces trimmed.

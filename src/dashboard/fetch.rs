@@ -7,17 +7,21 @@
 //! errors), two for the previous window (tokens and errors, for their KPI deltas), and
 //! `GET /traces/stats` + `GET /traces/threads/stats` for both windows. For `1h`, the series
 //! come from `GET /traces` of the hour (at most [`MAX_TRACES`]) instead of the metrics calls.
+//! `:compare` reads the traces or threads of the range that carry both scores
+//! ([`compare_rows`]).
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use uuid::Uuid;
 
+use super::compare::Scope;
 use super::data::{Metric, MetricAnswers, OverviewData, OverviewRow, ProjectData, SeriesSet};
 use super::kpi::{KpiInputs, build_kpis};
 use super::range::{Bucket, TimeRange, Window};
+use crate::annotate::session::ItemData;
 use crate::opik::client::{ListQuery, OpikClient};
 use crate::opik::error::ApiError;
-use crate::opik::model::{ProjectMetricResponse, Sorting, Trace};
+use crate::opik::model::{Filter, ProjectMetricResponse, Sorting, Trace};
 
 /// Most traces read to draw the `1h` range on the client.
 pub const MAX_TRACES: usize = 2000;
@@ -84,6 +88,67 @@ pub async fn traces_in(
         page += 1;
     }
     out.truncate(MAX_TRACES);
+    Ok((out, total))
+}
+
+/// Most items `:compare` reads.
+pub const MAX_COMPARE: usize = 5000;
+
+/// The traces (or threads) of `project` in `window` that carry every score in `names`, newest
+/// first, at most [`MAX_COMPARE`], with the server's total when it said one. Inputs come
+/// truncated (a preview is all the compare view shows).
+pub async fn compare_rows(
+    client: &OpikClient,
+    project: &str,
+    scope: Scope,
+    names: &[&str],
+    window: Window,
+) -> Result<(Vec<ItemData>, Option<i64>), ApiError> {
+    let mut filters: Vec<Filter> = Vec::new();
+    for n in names {
+        if !filters.iter().any(|f| f.key.as_deref() == Some(n)) {
+            filters.push(Filter::keyed("feedback_scores", n, "is_not_empty", ""));
+        }
+    }
+    let mut out = Vec::new();
+    let mut total = None;
+    for page in 1.. {
+        let q = ListQuery {
+            project_name: Some(project.to_string()),
+            page,
+            size: PAGE,
+            filters: filters.clone(),
+            from_time: Some(window.start),
+            to_time: Some(window.end),
+            truncate: true,
+            // The thread list takes no `exclude`; traces leave out what no cell shows.
+            exclude: match scope {
+                Scope::Traces => vec!["output".into(), "metadata".into()],
+                Scope::Threads => Vec::new(),
+            },
+            ..ListQuery::default()
+        };
+        let n = match scope {
+            Scope::Traces => {
+                let p = client.list_traces(&q).await?;
+                total = p.total.or(total);
+                let n = p.content.len();
+                out.extend(p.content.into_iter().map(|t| ItemData::Trace(Box::new(t))));
+                n
+            }
+            Scope::Threads => {
+                let p = client.list_threads(&q).await?;
+                total = p.total.or(total);
+                let n = p.content.len();
+                out.extend(p.content.into_iter().map(|t| ItemData::Thread(Box::new(t))));
+                n
+            }
+        };
+        if n < PAGE as usize || out.len() >= MAX_COMPARE {
+            break;
+        }
+    }
+    out.truncate(MAX_COMPARE);
     Ok((out, total))
 }
 

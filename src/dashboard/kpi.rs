@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(d.sentiment(Polarity::HigherIsBetter), Sentiment::Good);
         assert_eq!(d.sentiment(Polarity::Neutral), Sentiment::Neutral);
         let d = Delta::between(Some(0.5), Some(0.0)).unwrap();
-        assert_eq!(d.text(Unit::Cost), "+$0.5000");
+        assert_eq!(d.text(Unit::Cost), "+$0.50");
         assert_eq!(Delta::between(Some(3.0), None), Some(Delta::New));
         assert_eq!(Delta::between(None, Some(3.0)), None);
         let same = Delta::between(Some(0.0), Some(0.0)).unwrap();
@@ -423,7 +423,7 @@ mod tests {
         assert_eq!(get("error rate").value_text(), "4.5%");
         assert_eq!(get("error rate").delta_text(), "▲ +125%");
         assert_eq!(get("error rate").sentiment(), Sentiment::Bad);
-        assert_eq!(get("cost").value_text(), "$0.2000");
+        assert_eq!(get("cost").value_text(), "$0.20");
         assert_eq!(get("cost").sentiment(), Sentiment::Good);
         assert_eq!(get("tokens").value_text(), "30k");
         assert_eq!(get("latency p50").value_text(), "850 ms");

@@ -8,10 +8,12 @@
 //! - [`series`]: series on an explicit bucket grid (aligning metrics answers, client-side
 //!   bucketing, percentiles), with "no data" kept apart from zeros;
 //! - [`kpi`]: KPI cards from the stats endpoints with deltas against the previous period;
-//! - [`units`]: how each value is written.
+//! - [`units`]: how each value is written;
+//! - [`compare`]: two feedback scores compared over the items that carry both (`:compare`).
 //!
 //! The screen itself is `views::dashboard`; its charts are `widgets::chart`.
 
+pub mod compare;
 pub mod data;
 pub mod fetch;
 pub mod kpi;

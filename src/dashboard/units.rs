@@ -1,5 +1,5 @@
 //! Units of dashboard values and how each is shown, built on [`crate::render::format`]:
-//! `$0.0123`, `1.2k` tokens, `850 ms` / `2.3 s`, `4.5%`, scores `0.85`.
+//! `$0.012`, `1.2k` tokens, `850 ms` / `2.3 s`, `4.5%`, scores `0.85`.
 
 use crate::render::format;
 
@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn units_format_for_humans() {
-        assert_eq!(Unit::Cost.format(0.0123), "$0.0123");
+        assert_eq!(Unit::Cost.format(0.0123), "$0.012");
         assert_eq!(Unit::Tokens.format(1234.0), "1.2k");
         assert_eq!(Unit::DurationMs.format(850.0), "850 ms");
         assert_eq!(Unit::DurationMs.format(2300.0), "2.3 s");

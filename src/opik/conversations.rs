@@ -118,6 +118,21 @@ pub fn group(traces: &[Trace], grouping: &Grouping) -> Vec<Thread> {
     out
 }
 
+/// The ids of the traces [`group`] puts in the conversations `keys` (a queue of traces
+/// filled from grouped conversations), in scan order.
+pub fn trace_ids(
+    traces: &[Trace],
+    grouping: &Grouping,
+    keys: &std::collections::HashSet<&str>,
+) -> Vec<uuid::Uuid> {
+    traces
+        .iter()
+        .filter(|t| !dify::is_side_trace(t))
+        .filter(|t| key_of(t, grouping).is_some_and(|k| keys.contains(k.as_str())))
+        .filter_map(|t| t.id)
+        .collect()
+}
+
 /// One conversation's summary, computed as Opik computes a thread.
 pub fn summarize(id: String, traces: &[&Trace]) -> Thread {
     let first = traces

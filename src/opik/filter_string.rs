@@ -1,14 +1,18 @@
 //! Opik's filter-string language (the SDK's "OQL"), parsed into wire [`Filter`]s.
 //!
-//! `name = "x" and duration > 2 and tags contains "prod"`, `metadata.k = "v"`,
+//! `name = "x" and duration > 500 and tags contains "prod"`, `metadata.k = "v"`,
 //! `feedback_scores.relevance >= 0.5`, `feedback_scores."my score" is_not_empty`,
 //! `environment in ("prod", "staging")`. Same rules as the Python SDK 2.2.122: only `AND`
 //! (`OR` is rejected), string values must be double-quoted (`""` escapes a quote), numbers may
 //! be bare, operators are checked against the field's type for known fields, unknown fields
 //! pass as strings (the server validates them). The TUI's filter prompt (`f`) uses this, and
-//! errors carry the character position so the prompt can point at it.
+//! errors carry the character position so the prompt can point at it. Durations are in
+//! milliseconds, as in Opik (`duration > 500` is over half a second).
 
 use crate::opik::model::Filter;
+
+/// The line under the filter prompt: an example, and the unit people get wrong.
+pub const PROMPT_HINT: &str = "e.g. name = \"chat\" and duration > 500 and tags contains \"prod\" · duration is in ms (500 = 0.5 s) · Enter applies, Esc clears";
 
 /// Which entity a filter string is for (the known fields and their types differ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

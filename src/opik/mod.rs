@@ -6,6 +6,7 @@ pub mod dify;
 pub mod error;
 pub mod filter_string;
 pub mod messages;
+pub mod tags;
 pub mod weburl;
 
 /// The wire model lives in its own crate (`crates/opik-model`); `crate::opik::model` stays its path here.

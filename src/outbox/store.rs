@@ -56,10 +56,11 @@ impl Outbox {
             CREATE INDEX IF NOT EXISTS ops_pending ON ops(target, state, id);",
         )
         .map_err(open_err)?;
-        // Applied ops are kept a week (comment ids of later edits resolve through them).
+        // Applied (and cancelled) ops are kept a week (comment ids of later edits resolve
+        // through them).
         let week_ago = now_ms() - 7 * 24 * 3600 * 1000;
         conn.execute(
-            "DELETE FROM ops WHERE state = 'done' AND updated_at < ?1",
+            "DELETE FROM ops WHERE state IN ('done', 'cancelled') AND updated_at < ?1",
             params![week_ago],
         )
         .map_err(open_err)?;
@@ -111,6 +112,34 @@ impl Outbox {
         }
         self.notify();
         Ok(id)
+    }
+
+    /// Take ops back before they are sent (an undo): each of `ids` that is still pending,
+    /// is not being sent right now and never may have reached the server (not ambiguous) is
+    /// marked `cancelled` and will never be sent. Returns the ids cancelled; the others are
+    /// sent (or were) and must be reversed by later ops.
+    pub fn cancel(&self, ids: &[OpId]) -> Result<Vec<OpId>, OutboxError> {
+        let now = now_ms();
+        let mut out = Vec::new();
+        {
+            let mut db = self.db();
+            let tx = db.transaction()?;
+            for id in ids {
+                let n = tx.execute(
+                    "UPDATE ops SET state = 'cancelled', updated_at = ?3
+                     WHERE id = ?1 AND target = ?2 AND state = 'pending' AND ambiguous = 0
+                       AND lease_until < ?3",
+                    params![id, self.target, now],
+                )?;
+                if n == 1 {
+                    out.push(*id);
+                }
+            }
+            tx.commit()?;
+        }
+        // The drainer's next round reports the smaller count.
+        self.notify();
+        Ok(out)
     }
 
     /// Wake the drainer (e.g. after the network came back).

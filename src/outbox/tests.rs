@@ -358,3 +358,28 @@ async fn ambiguous_comment_create_is_adopted_not_reposted() {
     assert_eq!(comments.len(), 1, "not posted twice: {comments:?}");
     srv.shutdown().await;
 }
+
+#[test]
+fn cancel_takes_back_only_ops_that_cannot_have_been_sent() {
+    let (_d, path) = tmp();
+    let ob = Outbox::open(&path, "http://a/api#default").unwrap();
+    let waiting = ob.enqueue(put(1, "a", 1.0)).unwrap();
+    let sending = ob.enqueue(put(2, "b", 1.0)).unwrap();
+    let maybe_sent = ob.enqueue(put(3, "c", 1.0)).unwrap();
+    let done = ob.enqueue(put(4, "d", 1.0)).unwrap();
+    assert!(ob.claim(sending), "a drainer is sending it");
+    ob.mark_attempt(maybe_sent, "timed out", true, false);
+    ob.claim(done);
+    ob.mark_done(done, None).unwrap();
+    let got = ob.cancel(&[waiting, sending, maybe_sent, done]).unwrap();
+    assert_eq!(got, vec![waiting]);
+    let left: Vec<OpId> = ob.pending().unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(left, vec![sending, maybe_sent]);
+    assert!(!ob.claim(waiting), "a cancelled op is never sent");
+    let mine = ob.enqueue(put(5, "e", 1.0)).unwrap();
+    let other = Outbox::open(&path, "http://b/api#default").unwrap();
+    assert!(
+        other.cancel(&[mine]).unwrap().is_empty(),
+        "another server's op"
+    );
+}

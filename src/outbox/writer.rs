@@ -33,6 +33,8 @@ enum Job {
     Store(Ticket, Box<WriteOp>),
     /// Answered once every job before it is done.
     Flush(std::sync::mpsc::SyncSender<()>),
+    /// The op ids the tickets got (`None`: not stored), once every job before it is done.
+    Resolve(Vec<Ticket>, std::sync::mpsc::SyncSender<Vec<Option<OpId>>>),
 }
 
 /// The writer thread's end in the shared handle (started on the first submit).
@@ -70,6 +72,22 @@ impl Outbox {
         self.inner.writer.flush();
     }
 
+    /// Take back submitted ops before they are sent (an undo): once the writer has stored
+    /// every op submitted before this call, those of `tickets` still waiting are cancelled
+    /// ([`Outbox::cancel`]). Returns the tickets taken back: cancelled, or never stored
+    /// (they will never be sent); the others were sent, or are being sent.
+    pub fn cancel_submitted(&self, tickets: &[Ticket]) -> Result<Vec<Ticket>, OutboxError> {
+        let ids = self.inner.writer.resolve(tickets)?;
+        let stored: Vec<OpId> = ids.iter().flatten().copied().collect();
+        let cancelled = self.cancel(&stored)?;
+        Ok(tickets
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| id.is_none_or(|id| cancelled.contains(&id)))
+            .map(|(t, _)| *t)
+            .collect())
+    }
+
     fn start_writer(&self) -> Result<Sender<Job>, OutboxError> {
         let (tx, rx) = channel();
         let inner = std::sync::Arc::downgrade(&self.inner);
@@ -84,6 +102,23 @@ impl Outbox {
 }
 
 impl Writer {
+    /// The op ids `tickets` got, once every op submitted before is stored.
+    fn resolve(&self, tickets: &[Ticket]) -> Result<Vec<Option<OpId>>, OutboxError> {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tx) = jobs.as_ref() else {
+            // Nothing was ever submitted through this handle.
+            return Ok(vec![None; tickets.len()]);
+        };
+        let (done_tx, done_rx) = sync_channel(1);
+        if tx.send(Job::Resolve(tickets.to_vec(), done_tx)).is_err() {
+            return Err(OutboxError::Writer("the outbox writer has stopped".into()));
+        }
+        drop(jobs);
+        done_rx
+            .recv_timeout(FLUSH_WAIT)
+            .map_err(|_| OutboxError::Writer("the outbox writer did not answer in time".into()))
+    }
+
     pub(super) fn flush(&self) {
         let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         let Some(tx) = jobs.as_ref() else { return };
@@ -110,13 +145,18 @@ fn run(path: &Path, target: &str, inner: &Weak<Inner>, jobs: Receiver<Job>) {
         path: path.display().to_string(),
         source: e,
     });
-    // Op ids of the comment creates stored by this thread, by ticket.
+    // Op ids of the ops stored by this thread, by ticket (comment creates are looked up by
+    // the edits that follow them, every op by an undo).
     let mut creates: HashMap<Ticket, OpId> = HashMap::new();
     for job in jobs {
         let (ticket, op) = match job {
             Job::Store(t, op) => (t, *op),
             Job::Flush(done) => {
                 let _ = done.send(());
+                continue;
+            }
+            Job::Resolve(tickets, done) => {
+                let _ = done.send(tickets.iter().map(|t| creates.get(t).copied()).collect());
                 continue;
             }
         };
@@ -128,9 +168,7 @@ fn run(path: &Path, target: &str, inner: &Weak<Inner>, jobs: Receiver<Job>) {
         let inner = inner.upgrade();
         match stored {
             Ok((id, op)) => {
-                if matches!(op, WriteOp::AddComment { .. }) {
-                    creates.insert(ticket, id);
-                }
+                creates.insert(ticket, id);
                 if let Some(inner) = &inner {
                     inner.fanout(OutboxEvent::Stored { ticket, id, op });
                     inner.notify.notify_one();

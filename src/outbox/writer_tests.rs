@@ -127,3 +127,28 @@ fn shutting_down_right_after_a_submit_loses_nothing() {
     let ob = Outbox::open(&path, "t").expect("reopen");
     assert_eq!(ob.pending_count(), 20);
 }
+
+#[test]
+fn an_undo_takes_back_by_ticket_what_is_still_waiting_even_before_it_is_stored() {
+    let (_d, path) = tmp();
+    let ob = Outbox::open(&path, "t").expect("open");
+    let sent = ob.submit(put(1, 1.0)).expect("submit");
+    ob.flush();
+    // The drainer is sending the first op (it holds its lease): it cannot be taken back.
+    let first = ob.pending().expect("pending")[0].id;
+    assert!(ob.claim(first));
+    // Submitted and not stored yet when the undo comes: the undo waits for the writer.
+    let waiting = ob.submit(put(2, 2.0)).expect("submit");
+    let back = ob.cancel_submitted(&[sent, waiting]).expect("cancel");
+    assert_eq!(back, vec![waiting]);
+    let pending = ob.pending().expect("pending");
+    assert_eq!(
+        pending.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![first]
+    );
+    // A ticket this handle never stored is never sent: taken back too.
+    assert_eq!(
+        ob.cancel_submitted(&[Ticket(999)]).expect("cancel"),
+        vec![Ticket(999)]
+    );
+}

@@ -3,7 +3,12 @@
 
 use chrono::{DateTime, Local, Utc};
 
-/// `$0.0123`, `$1.23`, `$1,234.56`. Tiny non-zero costs keep 4 significant decimals.
+/// Columns a [`cost`] takes below $1M (`<$0.000001`): a cost column this wide never cuts one.
+pub const COST_WIDTH: u16 = 10;
+
+/// A cost that reads and sorts by eye, the same in every list, detail, dashboard and header:
+/// two significant digits below $1 (`$0.000023`, `$0.0012`, `$0.45`), cents from $1 (`$1.59`),
+/// whole dollars from $1,000 (`$12,346`), and `<$0.000001` for a non-zero cost below that.
 pub fn cost(usd: f64) -> String {
     if !usd.is_finite() {
         return "–".into();
@@ -11,15 +16,27 @@ pub fn cost(usd: f64) -> String {
     if usd == 0.0 {
         return "$0".into();
     }
+    let sign = if usd < 0.0 { "-" } else { "" };
     let a = usd.abs();
-    if a < 0.0001 {
-        format!("${usd:.6}")
-    } else if a < 1.0 {
-        format!("${usd:.4}")
-    } else if a < 1000.0 {
-        format!("${usd:.2}")
+    if a < 0.000_001 {
+        return if usd < 0.0 {
+            ">-$0.000001".into()
+        } else {
+            "<$0.000001".into()
+        };
+    }
+    if a < 1.0 {
+        // Two significant digits, at most six decimals (a millionth of a dollar).
+        let decimals = ((-a.log10().floor()) as usize + 1).min(6);
+        let s = format!("{a:.decimals$}");
+        if s.parse::<f64>().is_ok_and(|r| r < 1.0) {
+            return format!("{sign}${s}");
+        }
+    }
+    if a < 1000.0 {
+        format!("{sign}${a:.2}")
     } else {
-        format!("${}", thousands(usd.round() as i64))
+        format!("{sign}${}", thousands(a.round() as i64))
     }
 }
 
@@ -158,6 +175,17 @@ pub fn signed_percent(ratio: f64) -> String {
     }
 }
 
+/// A count with its noun: `0 traces`, `1 trace`, `1,234 traces` (`noun` is the singular; the
+/// plural adds `s`).
+pub fn count(n: usize, noun: &str) -> String {
+    let n = n.min(i64::MAX as usize) as i64;
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n))
+    }
+}
+
 /// `1,234,567`.
 pub fn thousands(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
@@ -213,12 +241,37 @@ mod tests {
 
     #[test]
     fn costs() {
-        assert_eq!(cost(0.0123), "$0.0123");
+        assert_eq!(cost(0.0123), "$0.012");
         assert_eq!(cost(1.2345), "$1.23");
+        assert_eq!(cost(1.59), "$1.59");
         assert_eq!(cost(0.0), "$0");
         assert_eq!(cost(0.00001234), "$0.000012");
+        assert_eq!(cost(0.000023), "$0.000023");
+        assert_eq!(cost(0.00123), "$0.0012");
+        assert_eq!(cost(0.45), "$0.45");
+        assert_eq!(cost(0.1), "$0.10");
+        assert_eq!(cost(0.999), "$1.00");
+        assert_eq!(cost(0.0000012), "$0.000001");
+        assert_eq!(cost(0.0000004), "<$0.000001");
+        assert_eq!(cost(-0.0012), "-$0.0012");
         assert_eq!(cost(12345.6), "$12,346");
         assert_eq!(cost(f64::NAN), "–");
+    }
+
+    #[test]
+    fn cheap_costs_keep_their_digits_and_fit_the_column() {
+        // gpt-4o-mini / haiku rows: distinct, ordered by eye, never cut by the column.
+        let cheap = [
+            0.0000004, 0.0000071, 0.000023, 0.000089, 0.00012, 0.0012, 0.045,
+        ];
+        let shown: Vec<String> = cheap.iter().map(|&c| cost(c)).collect();
+        for (s, next) in shown.iter().zip(shown.iter().skip(1)) {
+            assert_ne!(s, next);
+        }
+        for c in cheap.iter().chain(&[0.0999, 999.99, 999_999.0]) {
+            let s = cost(*c);
+            assert!(s.chars().count() <= COST_WIDTH as usize, "{s}");
+        }
     }
 
     #[test]
@@ -248,6 +301,9 @@ mod tests {
         assert_eq!(thousands(12345), "12,345");
         assert_eq!(thousands(-1234567), "-1,234,567");
         assert_eq!(thousands(999), "999");
+        assert_eq!(count(1, "comment"), "1 comment");
+        assert_eq!(count(0, "comment"), "0 comments");
+        assert_eq!(count(1234, "trace"), "1,234 traces");
     }
 
     #[test]

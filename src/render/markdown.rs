@@ -67,6 +67,11 @@ pub fn render(src: &str, width: u16, theme: &Theme) -> Arc<Text<'static>> {
     text
 }
 
+/// The markdown extensions the renderer (and [`nest`]) parse.
+const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS);
+
 /// Render without the cache.
 pub fn render_uncached(src: &str, width: usize, theme: &Theme) -> Text<'static> {
     let width = width.max(1);
@@ -76,8 +81,7 @@ pub fn render_uncached(src: &str, width: usize, theme: &Theme) -> Text<'static> 
     // Sanitise first: escape sequences must not be split across parser events.
     let src = sanitize(src);
     let mut r = Renderer::new(theme, width);
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    for ev in Parser::new_ext(&src, opts) {
+    for ev in Parser::new_ext(&src, OPTIONS) {
         r.event(ev);
     }
     r.finish()
@@ -753,6 +757,8 @@ fn hard_wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>>
     }
     out
 }
+
+pub mod nest;
 
 #[cfg(test)]
 mod tests;

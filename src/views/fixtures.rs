@@ -1,10 +1,13 @@
 //! Deterministic demo-like data for snapshots, screenshots and benchmarks: projects, traces
 //! (with scores, tags, errors, wide characters and hostile escape sequences) and a trace
-//! with an agent-style span tree. Everything is derived from a fixed "now".
+//! with an agent-style span tree. Everything is derived from a fixed "now". Hand-built scores,
+//! definitions and queue items are in [`scores`].
 
 pub mod heavy;
 
 use std::collections::BTreeMap;
+
+pub mod scores;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;

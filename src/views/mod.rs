@@ -2,7 +2,9 @@
 //! the trace view (span tree + detail), the conversation view, and the screens other modules
 //! add.
 
+pub mod agreement;
 pub mod annotate;
+pub mod compare;
 pub mod conversation;
 pub mod dashboard;
 #[cfg(any(test, feature = "test-support"))]

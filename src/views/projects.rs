@@ -89,7 +89,9 @@ impl ProjectsScreen {
             Column::flex("Name", 3, 12),
             Column::fixed("Traces", 9).right(),
             Column::fixed("Last trace", 19),
-            Column::fixed("Cost", 10).right().optional(2),
+            Column::fixed("Cost", format::COST_WIDTH)
+                .right()
+                .optional(2),
             Column::fixed("Created", 19).optional(1),
         ]
     }

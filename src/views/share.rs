@@ -229,7 +229,11 @@ where
                     crate::render::format::thousands(EXPORT_MAX_SPANS as i64),
                 )
             } else {
-                format!("{} ({} spans)", path.display(), spans.len())
+                format!(
+                    "{} ({})",
+                    path.display(),
+                    crate::render::format::count(spans.len(), "span")
+                )
             })
         }
         .await;

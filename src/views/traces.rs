@@ -3,7 +3,8 @@
 //! an error mark. Pages load as you scroll (`1–50 of 12,345`); `/` is a server-side search,
 //! `f` an Opik filter string (`name = "x" and duration > 2`), `s`/`S` sort, `L` live tail
 //! (new traces appear on top, the selection stays on its trace), `y` copies the id, `space`
-//! marks rows, `Enter` opens the trace.
+//! marks rows (`a` adds them to a queue, `A` every trace matching the filter and search),
+//! `Enter` opens the trace.
 
 use std::rc::Rc;
 
@@ -22,7 +23,7 @@ use crate::opik::messages::{self, Kind};
 use crate::opik::model::{Filter, Page, Trace};
 use crate::render::{format, sanitize};
 use crate::theme::Theme;
-use crate::views::queues::AddToQueueScreen;
+use crate::views::queues::{AddToQueueScreen, Matching};
 use crate::widgets::list::cells::{clip, compact_scores, dash, tags, time};
 use crate::widgets::list::screen::{self as list, ListScreen};
 use crate::widgets::list::{ListCore, ListView, PageRequest, Prompts, SortOption};
@@ -149,11 +150,13 @@ impl TracesScreen {
         vec![
             Column::fixed("Start", if absolute_time { 19 } else { 10 }),
             Column::flex("Name", 2, 10),
-            Column::flex("Input", 3, 16).optional(6),
-            Column::flex("Output", 3, 16).optional(5),
+            Column::flex("Input", 3, 14).optional(6),
+            Column::flex("Output", 3, 14).optional(5),
             Column::fixed("Duration", 8).right(),
             Column::fixed("Tokens", 6).right().optional(3),
-            Column::fixed("Cost", 8).right().optional(4),
+            Column::fixed("Cost", format::COST_WIDTH)
+                .right()
+                .optional(4),
             Column::flex("Scores", 2, 10).optional(2),
             Column::fixed("Tags", 10).optional(1),
             Column::fixed("Err", 3),
@@ -332,6 +335,18 @@ impl ListScreen for TracesScreen {
                 let outcome = AddToQueueScreen::open(env, "trace", &self.project, ids, ctx);
                 self.list.marks_sent(outcome);
             }
+            // Every trace matching the filter and search (issue 21).
+            Action::AddMatchingToQueue => {
+                let Some(env) = &self.env else {
+                    return Handled::No;
+                };
+                let m = Matching::Traces {
+                    project: self.project.clone(),
+                    filters: self.filters.clone(),
+                    search: self.list.prompts.search_query(),
+                };
+                AddToQueueScreen::open_matching(env, m, ctx);
+            }
             Action::Back if self.list.prompts.is_narrowed() || !self.filters.is_empty() => {
                 self.list.prompts.clear();
                 self.filters.clear();
@@ -450,9 +465,7 @@ impl Screen for TracesScreen {
                 if key == "page" && !self.filters.is_empty() =>
             {
                 self.filters.clear();
-                self.list
-                    .prompts
-                    .filter_rejected(format!("the server rejected this filter: {message}"));
+                self.list.prompts.rejected_by_server(&message);
                 self.reload(ctx);
             }
             Err(e) => {
@@ -515,6 +528,7 @@ impl Screen for TracesScreen {
             Action::CopyUrl,
             Action::Mark,
             Action::AddToQueue,
+            Action::AddMatchingToQueue,
             Action::Threads,
             Action::Refresh,
         ]

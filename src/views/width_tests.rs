@@ -95,3 +95,59 @@ fn trace_view_tree_and_detail_borders_stay_put() {
         assert_borders_aligned(&buf, &format!("trace view, row {sel}"));
     }
 }
+
+#[test]
+fn agreement_and_compare_tables_keep_borders_and_drop_escapes() {
+    use crate::annotate::agreement::QueueAgreement;
+    use crate::dashboard::TimeRange;
+    use crate::dashboard::compare::{Comparison, ScoreSpec};
+    use crate::views::agreement::{AgreementItemScreen, AgreementScreen};
+    use crate::views::compare::CompareScreen;
+    use crate::views::fixtures::scores::{by, definitions, queue, score, trace_item};
+    let client = crate::app::testing::unreachable_client();
+    // Annotators, categories and trace names from a hostile server.
+    let evil = "\u{1b}]52;c;ZXZpbA==\u{7}mallory\u{1b}[31m";
+    let items = (0..HOSTILE.len())
+        .map(|i| {
+            let t = trace_item(
+                i as u128 + 1,
+                vec![score(
+                    "accuracy",
+                    &[
+                        by(HOSTILE[i], 1.0).cat(HOSTILE[(i + 1) % 4]),
+                        by(evil, 0.0).cat(evil),
+                    ],
+                )],
+            );
+            match t {
+                crate::annotate::session::ItemData::Trace(mut tr) => {
+                    tr.name = Some(HOSTILE[i].into());
+                    crate::annotate::session::ItemData::Trace(tr)
+                }
+                other => other,
+            }
+        })
+        .collect::<Vec<_>>();
+    let data = QueueAgreement::compute(queue(), &definitions(), items.clone());
+    let item = data.items[0].clone();
+    let mut s = AgreementScreen::with_data(client.clone(), data.clone());
+    let buf = render_screen(&mut s, 120, 30, &Theme::dark());
+    assert_borders_aligned(&buf, "agreement");
+    let text = crate::app::testing::buffer_text(&buf);
+    assert!(
+        !text.contains('\u{1b}') && text.contains("mallory"),
+        "{text}"
+    );
+    let mut d = AgreementItemScreen::new(data.queue, data.definitions, item);
+    let text = crate::app::testing::buffer_text(&render_screen(&mut d, 100, 20, &Theme::dark()));
+    assert!(
+        !text.contains('\u{1b}') && text.contains("mallory"),
+        "{text}"
+    );
+    let spec = |s: &str| ScoreSpec::parse(s).expect("spec");
+    let c = Comparison::compute(spec("accuracy@ui"), spec(evil), items, &definitions());
+    let mut v = CompareScreen::with_data(client, "p", c, TimeRange::Day);
+    let buf = render_screen(&mut v, 120, 24, &Theme::dark());
+    assert_borders_aligned(&buf, "compare");
+    assert!(!crate::app::testing::buffer_text(&buf).contains('\u{1b}'));
+}

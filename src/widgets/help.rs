@@ -261,6 +261,10 @@ mod tests {
         // Wide terminal: the longest descriptions are shown whole, on one row.
         let wide = render(160, 45, lines.clone());
         assert!(wide.contains("tags contains \"prod\""), "{wide}");
+        assert!(
+            wide.contains("duration > 500") && wide.contains("(duration in ms)"),
+            "{wide}"
+        );
         assert!(wide.contains(":threads by KEY"), "{wide}");
         // Narrow terminal: nothing is cut, the long line wraps onto the next row.
         let narrow = render(60, 45, lines);

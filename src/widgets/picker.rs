@@ -45,13 +45,22 @@ pub struct Picker<T> {
 impl Picker<String> {
     /// A picker of labels (one column).
     pub fn labels(title: impl Into<String>, labels: Vec<String>) -> Picker<String> {
-        Picker::new(title, vec![Column::flex("", 1, 1)], labels, |s| {
-            vec![s.clone()]
-        })
+        Picker::labels_of(title, labels, String::clone)
     }
 }
 
 impl<T> Picker<T> {
+    /// A picker of `items` in one column, `label(item)` its text.
+    pub fn labels_of(
+        title: impl Into<String>,
+        items: Vec<T>,
+        label: impl Fn(&T) -> String,
+    ) -> Picker<T> {
+        Picker::new(title, vec![Column::flex("", 1, 1)], items, |i| {
+            vec![label(i)]
+        })
+    }
+
     /// `items` shown in `columns`, `cells(item)` giving one text per column.
     pub fn new(
         title: impl Into<String>,
@@ -84,6 +93,11 @@ impl<T> Picker<T> {
 
     pub fn title(&self) -> &str {
         &self.title
+    }
+
+    /// A new heading (what is being picked for changed, e.g. a count arrived).
+    pub fn set_title(&mut self, title: impl Into<String>) {
+        self.title = title.into();
     }
 
     pub fn len(&self) -> usize {

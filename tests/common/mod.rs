@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod driver;
+pub mod embedded;
 
 use serde_json::Value;
 
@@ -196,11 +197,26 @@ impl Serve {
         Serve::at(&free_addr(), db)
     }
 
+    /// On a free port with the database `db` and `--users FILE` (a TOML table of user name →
+    /// API key): each key writes as its user.
+    pub fn with_users(db: &Path, users: &Path) -> Serve {
+        Serve::spawn(
+            &free_addr(),
+            db,
+            &[std::ffi::OsStr::new("--users"), users.as_os_str()],
+        )
+    }
+
     /// On `addr` (e.g. to restart on the same address and database) once it listens.
     pub fn at(addr: &str, db: &Path) -> Serve {
+        Serve::spawn(addr, db, &[])
+    }
+
+    fn spawn(addr: &str, db: &Path, extra: &[&std::ffi::OsStr]) -> Serve {
         let child = Command::new(BIN)
             .args(["serve", "--bind", addr, "--db"])
             .arg(db)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -315,6 +331,37 @@ where
         );
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+}
+
+/// A REST call (as `key`'s user, when given) that must succeed; its JSON body (`Null` when
+/// there is none).
+pub async fn send_json(
+    m: reqwest::Method,
+    url: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> Value {
+    let mut rb = reqwest::Client::new().request(m, url);
+    if let Some(k) = key {
+        rb = rb.header("authorization", k);
+    }
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let r = rb.send().await.expect("request");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    let t = r.text().await.unwrap_or_default();
+    serde_json::from_str(&t).unwrap_or(Value::Null)
+}
+
+/// The id of project `name` at REST base `base` (as `key`'s user, when given).
+pub async fn project_id(base: &str, name: &str, key: Option<&str>) -> String {
+    let url = format!("{base}/v1/private/projects?name={name}");
+    let projects = send_json(reqwest::Method::GET, &url, key, None).await;
+    projects["content"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no project {name}: {projects}"))
+        .to_string()
 }
 
 /// The "User feedback" score of a trace read from the REST API.

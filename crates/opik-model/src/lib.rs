@@ -1085,6 +1085,22 @@ pub struct FeedbackDefinition {
     pub last_updated_by: Option<String>,
 }
 
+impl FeedbackDefinition {
+    /// A definition to create: a name and its values, nothing server-given.
+    pub fn new(name: impl Into<String>, details: FeedbackDetails) -> Self {
+        FeedbackDefinition {
+            id: None,
+            name: name.into(),
+            description: None,
+            details,
+            created_at: None,
+            created_by: None,
+            last_updated_at: None,
+            last_updated_by: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Reviewer {
     #[serde(default)]

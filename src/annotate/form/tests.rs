@@ -1,19 +1,7 @@
 use super::*;
-use crate::opik::model::{FeedbackDefinition, FeedbackDetails, ValueEntry};
+use crate::opik::model::{FeedbackDetails, ValueEntry};
+use crate::views::fixtures::scores::definition as def;
 use std::collections::BTreeMap;
-
-fn def(name: &str, details: FeedbackDetails) -> FeedbackDefinition {
-    FeedbackDefinition {
-        id: None,
-        name: name.into(),
-        description: None,
-        details,
-        created_at: None,
-        created_by: None,
-        last_updated_at: None,
-        last_updated_by: None,
-    }
-}
 
 fn defs() -> Vec<FieldDef> {
     let cats: BTreeMap<String, f64> = [("good", 1.0), ("bad", 0.0), ("meh", 0.5), ("fine", 0.5)]

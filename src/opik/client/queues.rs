@@ -146,6 +146,31 @@ impl OpikClient {
         .await
     }
 
+    /// `DELETE /v1/private/annotation-queues/{queue}/items/{item}/lock`: release my lock on an
+    /// item (skipped). Only the embedded server has it: Opik's locks just expire, so `Ok(false)`
+    /// says the server does not release (405/404 for the route).
+    pub async fn release_queue_item_lock(
+        &self,
+        queue_id: Uuid,
+        item_id: Uuid,
+    ) -> Result<bool, ApiError> {
+        let r = self
+            .call_unit(
+                Call::new(
+                    Method::DELETE,
+                    format!("/v1/private/annotation-queues/{queue_id}/items/{item_id}/lock"),
+                    format!("the lock on item {item_id} of annotation queue {queue_id}"),
+                )
+                .idempotent(),
+            )
+            .await;
+        match r {
+            Ok(()) => Ok(true),
+            Err(e) if matches!(e.status(), Some(404 | 405)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `GET /v1/private/annotation-queues/{queue}/locks`: the items locked right now.
     pub async fn queue_locks(&self, queue_id: Uuid) -> Result<LocksResponse, ApiError> {
         self.call_json(Call::get(

@@ -6,15 +6,35 @@ use serde_json::Value;
 use super::Kind;
 use super::js::{arr, field_is, has, non_empty, single_value};
 
-/// Rule 11 (addition): Anthropic Messages API content blocks.
+/// Rule 11 (addition): Anthropic Messages API content blocks: text blocks and tool calls in
+/// their order, joined by a blank line. A `tool_use` block reads as the web UI shows an OpenAI
+/// tool call: its name, then its input as indented JSON in a code block.
 pub(super) fn anthropic(v: &Value, _kind: Kind) -> Option<String> {
     let blocks = arr(v, "content")?;
-    let texts: Vec<&str> = blocks
+    let parts: Vec<String> = blocks
         .iter()
-        .filter(|b| field_is(b, "type", "text"))
-        .filter_map(|b| non_empty(b.get("text")))
+        .filter_map(|b| {
+            if field_is(b, "type", "text") {
+                non_empty(b.get("text")).map(str::to_owned)
+            } else if field_is(b, "type", "tool_use") {
+                tool_use(b)
+            } else {
+                None
+            }
+        })
         .collect();
-    (!texts.is_empty()).then(|| texts.join("\n\n"))
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
+}
+
+/// `**Tool call** `get_weather`` and its input in a `json` code block; `None` without a name.
+fn tool_use(block: &Value) -> Option<String> {
+    let name = non_empty(block.get("name"))?.replace('`', "'");
+    let input = block.get("input").unwrap_or(&Value::Null);
+    let json = serde_json::to_string_pretty(input).unwrap_or_else(|_| input.to_string());
+    Some(format!(
+        "**Tool call** `{name}`\n\n{}",
+        crate::render::markdown::nest::fenced(&json, "json")
+    ))
 }
 
 /// Rule 12 (addition): Dify's saved prompt messages (`message_trace` input, also under a

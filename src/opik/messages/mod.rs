@@ -37,7 +37,9 @@
 //!       string at the key list ([`INPUT_KEYS`] / [`OUTPUT_KEYS`], lodash-style paths, so
 //!       Dify's `sys.query` works both as a literal key and as a path).
 //!   11. **Addition (not in the web UI):** an Anthropic Messages response or message
-//!       (`content: [{type: "text", text}, …]`) gives its text blocks joined by a blank line.
+//!       (`content: [{type: "text", text}, …]`) gives its text blocks and tool calls
+//!       (`tool_use`: its name, then its input as JSON in a code block, as the web UI shows
+//!       an OpenAI tool call) in order, joined by a blank line.
 //!   12. **Addition:** Dify's saved prompt messages (`[{role, text, files}, …]`, the input
 //!       of its `message_trace`): the last user (input) or assistant (output) `text`; a Dify
 //!       LLM node's outputs (`{text, usage, finish_reason}`): `text`.

@@ -461,10 +461,23 @@ fn rule_anthropic_addition() {
         "Anthropic (addition)",
         vec![
             (
-                "text blocks joined",
+                "text blocks and the tool call, in order",
                 response,
                 O,
-                Some("Part one.\n\nPart two."),
+                Some("Part one.\n\n**Tool call** `x`\n\n```json\n{}\n```\n\nPart two."),
+            ),
+            (
+                "a tool_use turn shows the call's name and input",
+                json!({"role": "assistant", "stop_reason": "tool_use", "content": [
+                    {"type": "text", "text": "Let me check the weather."},
+                    {"type": "tool_use", "id": "toolu_1", "name": "get_weather",
+                     "input": {"location": "Paris", "unit": "celsius"}}
+                ]}),
+                O,
+                Some(concat!(
+                    "Let me check the weather.\n\n**Tool call** `get_weather`\n\n",
+                    "```json\n{\n  \"location\": \"Paris\",\n  \"unit\": \"celsius\"\n}\n```"
+                )),
             ),
             (
                 "request handled by the OpenAI rule",
@@ -473,7 +486,7 @@ fn rule_anthropic_addition() {
                 Some("Anthropic question"),
             ),
             (
-                "tool use only: not prettified",
+                "a tool_use block without a name: not prettified",
                 json!({"content": [{"type": "tool_use", "id": "t"}], "role": "assistant"}),
                 O,
                 None,

@@ -33,6 +33,7 @@ impl AnnotateScreen {
                             s.start();
                             self.item_shown(ctx);
                         }
+                        Action::Undo => self.undo(ctx),
                         Action::Back | Action::Close => ctx.pop(),
                         _ => return Handled::No,
                     }
@@ -41,6 +42,7 @@ impl AnnotateScreen {
                 Stage::Finished => {
                     match action {
                         Action::Open | Action::Submit => s.stage = Stage::Intro,
+                        Action::Undo => self.undo(ctx),
                         Action::Back | Action::Close => self.leave(ctx),
                         _ => return Handled::No,
                     }
@@ -111,6 +113,14 @@ impl AnnotateScreen {
                 self.leave(ctx);
                 return Handled::Yes;
             }
+            Action::Undo => {
+                self.undo(ctx);
+                return Handled::Yes;
+            }
+            Action::Skip => {
+                self.skip(ctx);
+                return Handled::Yes;
+            }
             Action::No if !focused_bool || held => {
                 s.step(1);
                 shown = true;
@@ -131,8 +141,9 @@ impl AnnotateScreen {
                     });
                 }
             }
-            Action::ToggleInstructions => self.show_instructions = !self.show_instructions,
+            Action::ToggleInstructions => self.instructions.toggle(),
             Action::ToggleSpans => self.spans_open = !self.spans_open,
+            Action::ToggleTraceback => self.traceback_open = !self.traceback_open,
             Action::ScrollDown | Action::Down => self.scroll = self.scroll.saturating_add(1),
             Action::ScrollUp | Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::PageDown => self.scroll = self.scroll.saturating_add(10),

@@ -3,8 +3,9 @@
 //! Flow: resolve the QUEUE argument (name / id / share link; a picker when absent or
 //! ambiguous) → intro (instructions, progress, the feedback definitions) → `Enter` resumes
 //! at my first item to review → item screen: instructions (`i`), the item (trace input and
-//! output plus a collapsible span summary `s`, or a thread's conversation), the scoring panel
-//! ([`crate::annotate::form`]) and a comment editor (`c` … `Esc`).
+//! output plus a collapsible span summary `S`, or a thread's conversation), the scoring panel
+//! ([`crate::annotate::form`]) and a comment editor (`c` … `Esc`). `u` takes back my last
+//! submit of the session and `s` skips an item ([`undo`]).
 //!
 //! Writes go through the durable outbox ([`crate::outbox`]): submitting never waits for the
 //! network (the UI is optimistic), and with the server unreachable annotation goes on while
@@ -17,17 +18,20 @@
 //! applies here and the hint bar and `?` are generated from it. The defaults are issue 12's:
 //! `Tab`/`↓`/`↑` fields, `y`/`n` booleans, `←`/`→` step, `x` clear, `r` reason, `c` comment,
 //! `Enter`/`Ctrl-s` submit + next, `n`/`p` (or `]`/`[`) next/previous (when a boolean field
-//! is focused `n` means "no"; use `]`), `j`/`k` scroll the item, `D` remove the item, `Esc`/`q`
-//! leave (asking when edits are unsaved). Keys the keymap leaves unbound type values:
+//! is focused `n` means "no"; use `]`), `s` skip, `u` undo the last submit, `j`/`k` scroll the
+//! item, `D` remove the item, `Esc`/`q` leave (asking when edits are unsaved). Keys the keymap leaves unbound type values:
 //! `1`–`9` pick an option, digits `.` `-` and Backspace edit a number. The comment and reason
 //! editors, and the "leave?" prompt, take raw keys while open.
 
 mod draw;
 mod input;
 mod screen;
+#[cfg(test)]
+mod sme_text_tests;
 mod state;
 #[cfg(test)]
 mod tests;
+mod undo;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,6 +62,30 @@ enum Editor {
     Reason(Box<TextArea<'static>>),
 }
 
+/// How the item screen shows the queue's instructions (`i` steps through them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Instructions {
+    /// Hidden (`i`).
+    hidden: bool,
+    /// Shown whole rather than in a box of a quarter of the screen.
+    full: bool,
+    /// The last draw cut the box (it says how many lines are left out).
+    cut: bool,
+}
+
+impl Instructions {
+    /// `i`: a cut box opens whole, a whole (or uncut) box hides, a hidden one comes back.
+    fn toggle(&mut self) {
+        if self.hidden {
+            *self = Instructions::default();
+        } else if self.cut && !self.full {
+            self.full = true;
+        } else {
+            self.hidden = true;
+        }
+    }
+}
+
 /// The SME annotate screen.
 pub struct AnnotateScreen {
     client: OpikClient,
@@ -70,11 +98,13 @@ pub struct AnnotateScreen {
     online: bool,
     pending: usize,
     failed: usize,
-    show_instructions: bool,
+    instructions: Instructions,
     editor: Editor,
     confirm_leave: bool,
     contexts: HashMap<Uuid, ItemContext>,
     spans_open: bool,
+    /// A failed trace's traceback is shown (`e`).
+    traceback_open: bool,
     scroll: u16,
     note: Option<String>,
 }
@@ -92,13 +122,15 @@ pub enum AnnotateMsg {
     /// Which queue the argument names (or the queues to choose from).
     Resolved(Result<Resolved, String>),
     /// The queue's session: items, definitions, the annotator's name.
-    Session(Result<Session, String>),
+    Session(Result<Box<Session>, String>),
     /// The outbox's next event (`None`: the outbox is gone).
-    Outbox(Option<OutboxEvent>),
+    Outbox(Option<Box<OutboxEvent>>),
     /// Claiming or renewing the lock of an item.
     Lock(Uuid, Result<LockResponse, ApiError>),
     /// Removing an item from the queue.
     Removed(Uuid, Result<(), ApiError>),
+    /// Releasing my lock on a skipped item (`false`: the server only lets locks expire).
+    Released(Uuid, Result<bool, ApiError>),
     /// An item read in full.
     Item(Result<ItemData, ApiError>),
     /// An item's context (spans / thread turns).
@@ -132,11 +164,12 @@ impl AnnotateScreen {
             online: true,
             pending,
             failed: 0,
-            show_instructions: true,
+            instructions: Instructions::default(),
             editor: Editor::None,
             confirm_leave: false,
             contexts: HashMap::new(),
             spans_open: false,
+            traceback_open: false,
             scroll: 0,
             note: None,
         }

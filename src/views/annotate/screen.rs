@@ -16,6 +16,8 @@ use crate::render::sanitize::one_line;
 /// The item screen's actions, in hint-bar and help order.
 const ITEM_HINTS: &[Action] = &[
     Action::Submit,
+    Action::Skip,
+    Action::Undo,
     Action::NextField,
     Action::PrevField,
     Action::Yes,
@@ -29,6 +31,7 @@ const ITEM_HINTS: &[Action] = &[
     Action::PrevItem,
     Action::ToggleInstructions,
     Action::ToggleSpans,
+    Action::ToggleTraceback,
     Action::ScrollDown,
     Action::ScrollUp,
     Action::RemoveFromQueue,
@@ -160,6 +163,9 @@ impl Screen for AnnotateScreen {
             Phase::Loading(_) => vec![Action::Back],
             Phase::Pick(_) => vec![Action::Open, Action::Down, Action::Up, Action::Back],
             Phase::Session(s) => match s.stage {
+                Stage::Intro | Stage::Finished if s.can_undo() => {
+                    vec![Action::Open, Action::Undo, Action::Refresh, Action::Close]
+                }
                 Stage::Intro | Stage::Finished => {
                     vec![Action::Open, Action::Refresh, Action::Close]
                 }
@@ -173,6 +179,7 @@ impl Screen for AnnotateScreen {
                     vec![
                         Action::Submit,
                         Action::NextItem,
+                        Action::Skip,
                         Action::TakeOver,
                         Action::PrevItem,
                         Action::Close,

@@ -10,7 +10,7 @@ use crate::annotate::session::{LockState, Session, Stage, SubmitError};
 use crate::app::Ctx;
 use crate::opik::error::ApiError;
 use crate::opik::model::{AnnotationQueue, LockResponse};
-use crate::outbox::{CommentRef, OutboxEvent};
+use crate::outbox::OutboxEvent;
 use crate::render::sanitize::one_line;
 use crate::views::queues::queue_picker;
 use uuid::Uuid;
@@ -32,6 +32,7 @@ impl AnnotateScreen {
             AnnotateMsg::Session(
                 load::session(&client, queue)
                     .await
+                    .map(Box::new)
                     .map_err(|e| e.to_string()),
             )
         });
@@ -40,7 +41,7 @@ impl AnnotateScreen {
     pub(super) fn listen_outbox(&self, ctx: &mut Ctx<AnnotateMsg>) {
         let rx = self.events_rx.clone();
         ctx.spawn_quiet("outbox", async move {
-            AnnotateMsg::Outbox(rx.lock().await.recv().await)
+            AnnotateMsg::Outbox(rx.lock().await.recv().await.map(Box::new))
         });
     }
 
@@ -106,23 +107,14 @@ impl AnnotateScreen {
 
     pub(super) fn submit(&mut self, ctx: &mut Ctx<AnnotateMsg>) {
         self.editor_commit();
-        let outbox = match &self.outbox {
-            Ok(o) => o.clone(),
-            Err(e) => {
-                ctx.toast_error(format!("cannot save: {e}"));
-                return;
-            }
+        let Some(outbox) = self.outbox_or_say("cannot save", ctx) else {
+            return;
         };
         let Phase::Session(s) = &mut self.phase else {
             return;
         };
         // Stored by the outbox's writer thread: no disk I/O here.
-        let submit = |op| {
-            outbox
-                .submit(op)
-                .map(|t| CommentRef::Ticket(t.0))
-                .map_err(|e| e.to_string())
-        };
+        let submit = |op| outbox.submit(op).map_err(|e| e.to_string());
         match s.submit_current(submit) {
             Ok(n) => {
                 self.note = Some(if n == 0 {
@@ -148,6 +140,21 @@ impl AnnotateScreen {
                 ));
             }
             Err(SubmitError::Outbox(e)) => ctx.toast_error(format!("cannot save: {e}")),
+        }
+    }
+
+    /// The outbox, or a toast `{what}: {why}` when it could not be opened.
+    pub(super) fn outbox_or_say(
+        &self,
+        what: &str,
+        ctx: &mut Ctx<AnnotateMsg>,
+    ) -> Option<crate::outbox::Outbox> {
+        match &self.outbox {
+            Ok(o) => Some(o.clone()),
+            Err(e) => {
+                ctx.toast_error(format!("{what}: {e}"));
+                None
+            }
         }
     }
 
@@ -230,14 +237,14 @@ impl AnnotateScreen {
             AnnotateMsg::Resolved(r) => self.on_resolved(r, ctx),
             AnnotateMsg::Session(r) => match r {
                 Ok(s) => {
-                    self.phase = Phase::Session(Box::new(s));
+                    self.phase = Phase::Session(s);
                     ctx.refreshed();
                 }
                 Err(e) => self.phase = Phase::Error(e),
             },
             AnnotateMsg::Outbox(ev) => {
                 if let Some(ev) = ev {
-                    self.on_outbox(ev, ctx);
+                    self.on_outbox(*ev, ctx);
                 }
                 self.listen_outbox(ctx);
             }
@@ -252,6 +259,7 @@ impl AnnotateScreen {
                 }
                 Err(e) => ctx.toast_error(format!("cannot remove the item: {e}")),
             },
+            AnnotateMsg::Released(id, r) => self.on_released(id, r),
             AnnotateMsg::Item(r) => {
                 if let Ok(data) = r
                     && let Some(s) = self.session_mut()

@@ -24,7 +24,7 @@ fn def(name: &str, desc: &str, details: FeedbackDetails) -> FeedbackDefinition {
     }
 }
 
-fn session() -> Session {
+pub(super) fn session() -> Session {
     let cats: BTreeMap<String, f64> = [("wrong", 0.0), ("partly", 0.5), ("right", 1.0)]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -98,7 +98,7 @@ fn session() -> Session {
     Session::new(queue, &defs, "ann", items)
 }
 
-fn screen() -> AnnotateScreen {
+pub(super) fn screen() -> AnnotateScreen {
     let client =
         OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url")).expect("client");
     AnnotateScreen::with_session(client, session(), Err("test: no outbox".into()))
@@ -170,7 +170,7 @@ fn held_items_say_who_reviews_them() {
     );
 }
 
-fn press(s: &mut AnnotateScreen, keys: &[KeyCode]) -> Vec<&'static str> {
+pub(super) fn press(s: &mut AnnotateScreen, keys: &[KeyCode]) -> Vec<&'static str> {
     press_with(s, &crate::app::KeyMap::default(), keys)
 }
 

@@ -12,6 +12,7 @@ use super::layout::fit_line;
 use crate::render::format;
 use crate::render::sanitize::{one_line, sanitize};
 use crate::theme::Theme;
+use crate::widgets::list::cells;
 
 impl Conversation {
     /// Header lines above the turns: thread id, status, turns, scores, tags.
@@ -37,7 +38,7 @@ impl Conversation {
             };
             first.push(Span::styled(format!("  ● {status}"), st));
             first.push(Span::styled(
-                format!("  {} turns", self.turns.len()),
+                format!("  {}", format::count(self.turns.len(), "turn")),
                 theme.dim,
             ));
             if let Some(c) = t.total_estimated_cost {
@@ -48,34 +49,26 @@ impl Conversation {
                 .iter()
                 .flatten()
                 .map(|s| {
-                    let v = s
-                        .value
-                        .map(|v| format!("{v:.2}"))
-                        .unwrap_or_else(|| "–".into());
-                    match &s.category_name {
-                        Some(c) if !c.is_empty() => {
-                            format!("{}={} ({})", one_line(&s.name), one_line(c), v)
-                        }
-                        _ => format!("{}={}", one_line(&s.name), v),
-                    }
+                    let v = cells::score_text(s.value, s.category_name.as_deref());
+                    format!("{}={v}", one_line(&s.name))
                 })
                 .collect();
             if !scores.is_empty() {
                 second.push(Span::styled("scores ", theme.dim));
                 second.push(Span::styled(scores.join("  "), theme.text));
             }
-            let tags: Vec<String> = t.tags.iter().flatten().map(|s| one_line(s)).collect();
-            if !tags.is_empty() {
+            if let Some(tags) = t.tags.as_deref().filter(|t| !t.is_empty()) {
                 second.push(Span::styled("  tags ", theme.dim));
-                second.push(Span::styled(tags.join(", "), theme.info));
+                second.push(Span::styled(cells::tags(tags), theme.info));
             }
             let comments = t.comments.as_ref().map(Vec::len).unwrap_or(0);
             if comments > 0 {
-                second.push(Span::styled(format!("  {comments} comments"), theme.dim));
+                let n = format::count(comments, "comment");
+                second.push(Span::styled(format!("  {n}"), theme.dim));
             }
         } else {
             first.push(Span::styled(
-                format!("  {} turns", self.turns.len()),
+                format!("  {}", format::count(self.turns.len(), "turn")),
                 theme.dim,
             ));
         }

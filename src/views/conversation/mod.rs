@@ -24,6 +24,8 @@
 
 mod draw;
 mod export;
+#[cfg(test)]
+mod export_tests;
 mod layout;
 mod screen;
 mod search;

@@ -13,18 +13,18 @@ use crate::theme::Theme;
 use serde_json::Value;
 use uuid::Uuid;
 
-fn at(sec: u32) -> Timestamp {
+pub(super) fn at(sec: u32) -> Timestamp {
     chrono::Utc
         .with_ymd_and_hms(2026, 11, 21, 10, 0, sec)
         .single()
         .expect("valid time")
 }
 
-fn utc(t: Timestamp) -> String {
+pub(super) fn utc(t: Timestamp) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
-fn trace(n: u128, start: u32, input: Value, output: Value) -> Trace {
+pub(super) fn trace(n: u128, start: u32, input: Value, output: Value) -> Trace {
     Trace {
         id: Some(Uuid::from_u128(n)),
         name: Some("chat".into()),

@@ -4,7 +4,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::opik::messages::{self, Body, Kind};
-use crate::opik::model::{FeedbackScore, Timestamp, Trace};
+use crate::opik::model::{Comment, ErrorInfo, FeedbackScore, Timestamp, Trace};
 use crate::render::sanitize::one_line;
 
 /// The score name Opik's web UI uses for thumbs.
@@ -68,6 +68,12 @@ pub struct Turn {
     pub duration_ms: Option<f64>,
     pub cost: Option<f64>,
     pub error: Option<String>,
+    /// The trace's error in full (the export shows its type and message).
+    pub error_info: Option<ErrorInfo>,
+    /// The trace's feedback scores, tags and comments (the export lists them).
+    pub scores: Vec<FeedbackScore>,
+    pub tags: Vec<String>,
+    pub comments: Vec<Comment>,
     pub user: Body,
     pub assistant: Body,
     pub thumb: Thumb,
@@ -110,6 +116,10 @@ impl Turn {
                         .unwrap_or("error"),
                 )
             }),
+            error_info: t.error_info.clone(),
+            scores: t.feedback_scores.clone().unwrap_or_default(),
+            tags: t.tags.clone().unwrap_or_default(),
+            comments: t.comments.clone().unwrap_or_default(),
             user: fix_empty(user, t.input.as_ref()),
             assistant: fix_empty(assistant, t.output.as_ref()),
             thumb: Thumb::from_scores(t.feedback_scores.as_ref()),

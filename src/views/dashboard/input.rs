@@ -1,5 +1,6 @@
 //! The dashboard's keys: range, pause, moving through the overview or scrolling the
-//! panels, and opening a project's dashboard from the overview.
+//! panels, opening a project's dashboard from the overview, and `c`: comparing two of the
+//! project's scores (`views::compare`).
 
 use super::{DashboardScreen, Loaded, Target};
 use crate::app::{Action, Ctx, Handled};
@@ -40,6 +41,7 @@ impl DashboardScreen {
                 self.selected = n.saturating_sub(1);
                 self.scroll = self.panel_rows.0.saturating_sub(self.panel_rows.1);
             }
+            Action::Compare => self.compare(ctx),
             Action::Open if self.target == Target::Overview => {
                 let Some(row) = self
                     .overview
@@ -63,5 +65,28 @@ impl DashboardScreen {
             _ => return Handled::No,
         }
         Handled::Yes
+    }
+
+    /// `c`: pick two of the project's scores and compare them over the range.
+    fn compare(&self, ctx: &mut Ctx<Loaded>) {
+        let Target::Project { name, .. } = &self.target else {
+            ctx.toast_info("Open a project's dashboard to compare its scores");
+            return;
+        };
+        let names: Vec<String> = self
+            .project
+            .as_ref()
+            .map(|d| d.series.scores.iter().map(|s| s.name.clone()).collect())
+            .unwrap_or_default();
+        if names.is_empty() {
+            ctx.toast_info(format!(
+                "No feedback scores in the last {}",
+                self.range.label()
+            ));
+            return;
+        }
+        ctx.push(Box::new(crate::views::compare::ComparePickScreen::new(
+            name, names, self.range,
+        )));
     }
 }

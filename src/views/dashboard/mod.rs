@@ -7,7 +7,8 @@
 //! - **overview** (no project): one row per project with sparklines for traces, cost, p90
 //!   latency and errors; `Enter` opens that project's dashboard.
 //!
-//! `[`/`]` cycle the range (1h, 24h, 7d, 30d), `p` pauses, `r` refreshes now. While live, the
+//! `[`/`]` cycle the range (1h, 24h, 7d, 30d), `p` pauses, `r` refreshes now, `c` compares
+//! two of the project's scores over the range (`views::compare`). While live, the
 //! screen refetches every `refresh` (default 5 s) from a task ([`crate::dashboard::fetch`]);
 //! the last data stays on screen until the new data replaces it in one step, so nothing
 //! flickers and input is never blocked. The header says how long ago the data was fetched.
@@ -156,6 +157,13 @@ impl Screen for DashboardScreen {
             Action::Pause,
             Action::Refresh,
         ]);
+        if self
+            .project
+            .as_ref()
+            .is_some_and(|d| !d.series.scores.is_empty())
+        {
+            v.push(Action::Compare);
+        }
         v
     }
 

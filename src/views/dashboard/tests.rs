@@ -131,3 +131,26 @@ fn refresh_is_due_after_the_period() {
         DEFAULT_REFRESH
     );
 }
+
+#[test]
+fn c_picks_two_of_the_projects_scores_to_compare() {
+    use crate::app::screen::Effect;
+    let mut overview = DashboardScreen::offline(None, DEFAULT_REFRESH);
+    let mut s = DashboardScreen::offline(Some("checkout-bot".into()), DEFAULT_REFRESH);
+    s.set_project_data(sample_project());
+    assert!(s.hints().contains(&Action::Compare));
+    let (_, effects) = crate::app::testing::with_ctx(|ctx| {
+        overview.handle_action(Action::Compare, ctx);
+        s.handle_action(Action::Compare, ctx);
+    });
+    match &effects[..] {
+        [Effect::Toast(_, msg), Effect::Push(picker)] => {
+            assert!(msg.contains("Open a project's dashboard"), "{msg}");
+            assert_eq!(picker.title(), "Compare scores");
+        }
+        _ => panic!(
+            "a toast on the overview, then the picker: {} effects",
+            effects.len()
+        ),
+    }
+}

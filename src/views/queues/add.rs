@@ -1,10 +1,15 @@
 //! The "add to queue" picker the traces and threads lists push for their marked rows
-//! (`space` … `a`): only queues of the right scope (and project, when known) are offered.
+//! (`space` … `a`), or for every row matching their filter and search (`A`, a fill:
+//! [`super::fill`], [`super::fill_flow`]): only queues of the right scope (and project, when
+//! known) are offered.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Paragraph, Wrap};
 use uuid::Uuid;
 
+use super::fill::{FillJob, Matching};
+use super::fill_flow::{FillFlow, Stage};
 use crate::annotate::load;
 use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen};
 use crate::opik::client::OpikClient;
@@ -53,6 +58,8 @@ pub struct AddToQueueScreen {
     picker: Picker<AnnotationQueue>,
     /// Told when the items were added (the list then drops its marks).
     outcome: BulkOutcome,
+    /// `A`: everything matching a filter instead of `ids`.
+    fill: Option<FillFlow>,
 }
 
 /// What the queue picker's tasks return.
@@ -60,6 +67,16 @@ pub enum AddToQueueMsg {
     Queues(Result<Vec<AnnotationQueue>, String>),
     /// The queue's size before and after adding (when known).
     Added(Result<(Option<i64>, Option<i64>), String>),
+    /// A fill's matches, counted.
+    Counted(Result<u64, String>),
+    /// A fill's batch went in (or failed); the job continues from here.
+    Filled(Box<FillJob>, Result<(), String>),
+}
+
+/// Whether queue `q` can take items of `scope` from `project`.
+pub fn fits(q: &AnnotationQueue, scope: &str, project: Option<&str>) -> bool {
+    q.scope == scope
+        && (project.is_none() || q.project_name.is_none() || q.project_name.as_deref() == project)
 }
 
 impl AddToQueueScreen {
@@ -72,7 +89,26 @@ impl AddToQueueScreen {
             ids,
             picker,
             outcome: BulkOutcome::new(),
+            fill: None,
         }
+    }
+
+    /// A fill: add everything `matching` selects (as of now).
+    pub fn matching(client: OpikClient, matching: Matching) -> Self {
+        let project = Some(matching.project().to_string());
+        let flow = FillFlow::new(matching, chrono::Utc::now());
+        let mut s = Self::new(client, flow.matching.scope(), project, Vec::new());
+        s.picker.set_title(flow.title());
+        s.fill = Some(flow);
+        s
+    }
+
+    /// Push the fill picker for `matching` (`A`).
+    pub fn open_matching<M: Send + 'static>(env: &AppEnv, matching: Matching, ctx: &mut Ctx<M>) {
+        ctx.push(Box::new(AddToQueueScreen::matching(
+            env.client.clone(),
+            matching,
+        )));
     }
 
     /// Push the picker for `ids` (of `scope`, `trace` or `thread`) of `project`; the
@@ -94,6 +130,70 @@ impl AddToQueueScreen {
     fn picker(scope: &str, n: usize, queues: Vec<AnnotationQueue>) -> Picker<AnnotationQueue> {
         queue_picker(format!("Add {n} {scope}(s) to:"), queues)
             .with_footer("Enter: add · Esc: cancel")
+    }
+
+    /// Start the next batch of the fill.
+    fn fill_step(job: FillJob, ctx: &mut Ctx<AddToQueueMsg>) {
+        ctx.spawn("fill", async move {
+            let (job, r) = job.step().await;
+            AddToQueueMsg::Filled(Box::new(job), r.map_err(|e| e.to_string()))
+        });
+    }
+
+    /// The fill's keys while it asks or runs (`y`/`n`, Esc); `None` when it is picking.
+    fn fill_action(&mut self, action: Action, ctx: &mut Ctx<AddToQueueMsg>) -> Option<Handled> {
+        let flow = self.fill.as_mut()?;
+        match &flow.stage {
+            Stage::Pick => None,
+            Stage::Confirm { .. } => {
+                let yes = match action {
+                    Action::Yes => true,
+                    Action::No | Action::Back | Action::Close => false,
+                    Action::Help => return Some(Handled::No),
+                    _ => return Some(Handled::Yes),
+                };
+                if let Some(qid) = flow.answer(yes) {
+                    let job = FillJob::new(&self.client, &flow.matching, qid, flow.until);
+                    Self::fill_step(job, ctx);
+                }
+                Some(Handled::Yes)
+            }
+            Stage::Running { .. } => {
+                if matches!(action, Action::Back | Action::Close) {
+                    ctx.cancel("fill");
+                    ctx.toast_info(flow.finished(true));
+                    ctx.pop();
+                }
+                Some(Handled::Yes)
+            }
+        }
+    }
+
+    fn on_fill_msg(&mut self, msg: AddToQueueMsg, ctx: &mut Ctx<AddToQueueMsg>) {
+        let Some(flow) = self.fill.as_mut() else {
+            return;
+        };
+        match msg {
+            AddToQueueMsg::Counted(res) => {
+                flow.count = Some(res);
+                self.picker.set_title(flow.title());
+            }
+            AddToQueueMsg::Filled(job, Ok(())) => {
+                flow.progressed(job.progress);
+                if job.progress.done {
+                    ctx.toast_info(flow.finished(false));
+                    ctx.pop();
+                } else {
+                    Self::fill_step(*job, ctx);
+                }
+            }
+            AddToQueueMsg::Filled(job, Err(e)) => {
+                flow.progressed(job.progress);
+                ctx.toast_error(format!("{} — {e}", flow.finished(true)));
+                ctx.pop();
+            }
+            _ => {}
+        }
     }
 
     fn add(&self, q: &AnnotationQueue, ctx: &mut Ctx<AddToQueueMsg>) {
@@ -121,7 +221,10 @@ impl Screen for AddToQueueScreen {
     type Msg = AddToQueueMsg;
 
     fn title(&self) -> String {
-        format!("Add {} item(s) to a queue", self.ids.len())
+        match &self.fill {
+            Some(f) => format!("Add matching {}s to a queue", f.matching.scope()),
+            None => format!("Add {} item(s) to a queue", self.ids.len()),
+        }
     }
 
     fn context(&self) -> KeyContext {
@@ -130,19 +233,32 @@ impl Screen for AddToQueueScreen {
 
     fn on_open(&mut self, ctx: &mut Ctx<AddToQueueMsg>) {
         let client = self.client.clone();
+        if let Some(f) = &self.fill {
+            let (m, until, client) = (f.matching.clone(), f.until, client.clone());
+            ctx.spawn("count", async move {
+                AddToQueueMsg::Counted(m.count(&client, until).await.map_err(|e| e.to_string()))
+            });
+        }
         ctx.spawn("queues", async move {
             AddToQueueMsg::Queues(load::all_queues(&client).await.map_err(|e| e.to_string()))
         });
     }
 
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx<AddToQueueMsg>) -> Handled {
+        if let Some(h) = self.fill_action(action, ctx) {
+            return h;
+        }
         match self.picker.handle_action(action) {
             PickerEvent::Moved => {}
-            PickerEvent::Chosen(i) => {
-                if let Some(q) = self.picker.get(i) {
-                    self.add(q, ctx);
+            PickerEvent::Chosen(i) => match (self.picker.get(i), self.fill.as_mut()) {
+                (Some(q), Some(flow)) => {
+                    if let Err(why) = flow.choose(q) {
+                        ctx.toast_error(why);
+                    }
                 }
-            }
+                (Some(q), None) => self.add(q, ctx),
+                (None, _) => {}
+            },
             // Esc and `q` close the screen as anywhere else.
             PickerEvent::Cancelled | PickerEvent::Ignored => return Handled::No,
         }
@@ -155,12 +271,7 @@ impl Screen for AddToQueueScreen {
                 let queues = match res {
                     Ok(qs) => qs
                         .into_iter()
-                        .filter(|q| q.scope == self.scope)
-                        .filter(|q| {
-                            self.project.is_none()
-                                || q.project_name.is_none()
-                                || q.project_name == self.project
-                        })
+                        .filter(|q| fits(q, &self.scope, self.project.as_deref()))
                         .collect(),
                     Err(e) => {
                         ctx.toast_error(e);
@@ -172,6 +283,9 @@ impl Screen for AddToQueueScreen {
                         "No {} queue in this project: create one with :queues then n.",
                         self.scope
                     ));
+                if let Some(f) = &self.fill {
+                    self.picker.set_title(f.title());
+                }
             }
             AddToQueueMsg::Added(Ok((before, after))) => {
                 let name = self
@@ -184,15 +298,37 @@ impl Screen for AddToQueueScreen {
                 ctx.pop();
             }
             AddToQueueMsg::Added(Err(e)) => ctx.toast_error(e),
+            other => self.on_fill_msg(other, ctx),
         }
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        self.picker.draw(frame, area, ctx.theme);
+        let Some(status) = self.fill.as_ref().and_then(|f| f.status()) else {
+            self.picker.draw(frame, area, ctx.theme);
+            return;
+        };
+        let [top, bottom] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+        self.picker.draw(frame, top, ctx.theme);
+        let style = if self.fill.as_ref().is_some_and(|f| f.running()) {
+            ctx.theme.info
+        } else {
+            ctx.theme.warning
+        };
+        frame.render_widget(
+            Paragraph::new(status)
+                .style(style)
+                .wrap(Wrap { trim: false }),
+            bottom,
+        );
     }
 
     fn hints(&self) -> Vec<Action> {
-        vec![Action::Open, Action::Back]
+        match self.fill.as_ref().map(|f| &f.stage) {
+            Some(Stage::Confirm { .. }) => vec![Action::Yes, Action::No],
+            Some(Stage::Running { .. }) => vec![Action::Back],
+            _ => vec![Action::Open, Action::Back],
+        }
     }
 }
 

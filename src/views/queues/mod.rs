@@ -5,12 +5,15 @@
 //! items completed by the team (`annotators_per_item` reached), a preview of the
 //! instructions, and the feedback definitions. Progress is computed client-side from each
 //! queue's items (`crate::annotate::progress`), in one background task after the list loads.
-//! `Enter` opens SME mode on the queue, `n` creates a queue (name, scope, project,
+//! `Enter` opens SME mode on the queue, `g` its agreement between annotators
+//! (`views::agreement`), `n` creates a queue (name, scope, project,
 //! instructions, annotators per item 1–1000, lock timeout 1–3600 s, feedback definitions;
 //! validated before it is sent), `r` reloads.
 
 mod add;
 mod create;
+pub mod fill;
+mod fill_flow;
 
 use std::collections::HashMap;
 
@@ -32,10 +35,11 @@ use crate::widgets::list::screen::{self as list, ListScreen};
 use crate::widgets::list::{ListCore, ListView};
 use crate::widgets::table::{Cell, Column};
 
-pub use add::{AddToQueueMsg, AddToQueueScreen, queue_picker};
+pub use add::{AddToQueueMsg, AddToQueueScreen, fits, queue_picker};
 pub use create::{
     CreateQueueScreen, DEFAULT_LOCK_SECS, MAX_ANNOTATORS, MAX_LOCK_SECS, QueueFormMsg,
 };
+pub use fill::{FillJob, FillProgress, Matching};
 
 /// My progress and the team's on one queue.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -213,6 +217,14 @@ impl ListScreen for QueuesScreen {
                     ctx.toast_info("Copied the queue's SME link");
                 }
             }
+            Action::Agreement => {
+                if let Some(q) = self.list.selected() {
+                    ctx.push(Box::new(crate::views::agreement::AgreementScreen::new(
+                        self.client.clone(),
+                        q.clone(),
+                    )));
+                }
+            }
             Action::Refresh => self.load(ctx),
             _ => return Handled::No,
         }
@@ -335,7 +347,7 @@ impl Screen for QueuesScreen {
                     ]),
                     Line::raw(truncate_to_width(&instr, w).into_owned()),
                     Line::styled(
-                        "Enter: annotate · n: new queue · y: copy SME link · r: reload",
+                        "Enter: annotate · g: agreement · n: new queue · y: copy SME link · r: reload",
                         theme.dim,
                     ),
                 ]),
@@ -345,7 +357,13 @@ impl Screen for QueuesScreen {
     }
 
     fn hints(&self) -> Vec<Action> {
-        vec![Action::Open, Action::New, Action::Copy, Action::Refresh]
+        vec![
+            Action::Open,
+            Action::Agreement,
+            Action::New,
+            Action::Copy,
+            Action::Refresh,
+        ]
     }
 
     fn hint_labels(&self) -> Vec<(Action, &'static str)> {

@@ -2,12 +2,9 @@
 
 use super::*;
 use crate::app::testing::{buffer_text, render_screen};
-use crate::config::Connection;
 use crate::theme::Theme;
 
-fn client() -> OpikClient {
-    OpikClient::new(&Connection::new("http://127.0.0.1:9/api").expect("url")).expect("client")
-}
+use crate::app::testing::unreachable_client as client;
 
 #[test]
 fn list_shows_progress_team_and_definitions() {

@@ -2,7 +2,9 @@
 //! message (extracted as Opik's web UI does, [`crate::opik::messages`]), turns, duration,
 //! last update, cost, tokens, status (active/inactive), thread feedback scores and tags.
 //!
-//! `s`/`S` sort on the server, `/` is the server's full-text search, `L` toggles live refresh
+//! `s`/`S` sort on the server, `/` is the server's full-text search, `f` a filter string
+//! ([`narrow`]: a thread filter, or a trace filter for metadata conversations), `A` adds
+//! every matching row to a queue, `L` toggles live refresh
 //! (on by default: the loaded rows are re-read every refresh interval and the selection
 //! stays on its thread), pages load as you scroll, `Enter` opens the conversation view.
 //!
@@ -14,6 +16,7 @@
 //! as chunks arrive ([`conversations::group`]); it says when the scan hit its limit. A
 //! project with no Opik threads tries the keys in order by itself.
 
+mod narrow;
 mod row;
 mod scan;
 #[cfg(test)]
@@ -21,7 +24,6 @@ mod tests;
 
 use std::rc::Rc;
 
-use chrono::Utc;
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,10 +31,10 @@ use ratatui::text::{Line, Span};
 use uuid::Uuid;
 
 use crate::app::{Action, AppEnv, Ctx, DrawCtx, Handled, KeyContext, Screen, ScreenRequest};
-use crate::opik::client::{ListQuery, SearchStream};
+use crate::opik::client::ListQuery;
 use crate::opik::conversations::{self, Grouping};
 use crate::opik::error::ApiError;
-use crate::opik::model::{Filter, Page, Thread, Trace, TraceSearchRequest};
+use crate::opik::model::{Filter, Page, Thread, Trace};
 use crate::render::sanitize;
 use crate::views::conversation::ConversationScreen;
 use crate::views::queues::AddToQueueScreen;
@@ -43,7 +45,7 @@ use crate::widgets::list::{ListCore, ListView, PageRequest, Prompts};
 pub use row::ThreadRow;
 use row::{SORTS, cell, columns, local_rows};
 pub use scan::{MAX_SCAN, Scan};
-use scan::{RANGES, ScanChunk, read_chunk};
+use scan::{RANGES, ScanChunk};
 
 const PAGE: u32 = 100;
 /// Largest page re-read by live refresh.
@@ -92,6 +94,8 @@ pub struct ThreadsScreen {
     grouped: Vec<Thread>,
     /// Auto-detection already ran (once per screen).
     auto_tried: bool,
+    /// The applied filter string, parsed (its text is `list.prompts.filter`).
+    filters: Vec<Filter>,
     /// The project's id, once known (web URLs).
     project_id: Option<Uuid>,
 }
@@ -116,10 +120,11 @@ impl ThreadsScreen {
     pub fn with_rows(project: &str, rows: Vec<ThreadRow>, total: Option<i64>) -> ThreadsScreen {
         let list = ListCore::new(rows, total)
             .sorted(SORTS)
-            .prompts(Prompts::search("search: "))
+            .prompts(Prompts::search("search: ").with_filter())
             .timed()
             .paged(PAGE);
         ThreadsScreen {
+            filters: Vec::new(),
             env: None,
             project: project.to_string(),
             list,
@@ -142,57 +147,11 @@ impl ThreadsScreen {
     /// Group by `grouping` (`:threads by KEY`, `b`).
     pub fn set_grouping(&mut self, grouping: Grouping, ctx: &mut Ctx<ThreadsMsg>) {
         self.grouping = grouping;
+        self.refilter(ctx);
         self.list.marks.clear();
         self.auto_keys = None;
         self.list.table.first();
         self.reload(ctx);
-    }
-
-    fn start_scan(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        let Grouping::Metadata(key) = self.grouping.clone() else {
-            return;
-        };
-        ctx.cancel("page");
-        ctx.cancel("live");
-        self.scanned.clear();
-        self.grouped.clear();
-        self.list.set_all(Vec::new());
-        self.list.total = None;
-        self.scan = Some(Scan::default());
-        let Some(env) = &self.env else { return };
-        let client = env.client.clone();
-        let hours = RANGES[self.range].1;
-        let req = TraceSearchRequest {
-            project_name: Some(self.project.clone()),
-            filters: Some(vec![Filter::keyed("metadata", &key, "is_not_empty", "")]),
-            truncate: Some(true),
-            from_time: Some(Utc::now() - chrono::Duration::hours(hours)),
-            ..TraceSearchRequest::default()
-        };
-        ctx.spawn("scan", async move {
-            let stream = client.search_traces_stream(req, Some(MAX_SCAN));
-            ThreadsMsg::Scan(read_chunk(stream).await)
-        });
-    }
-
-    fn continue_scan(&mut self, stream: SearchStream<Trace>, ctx: &mut Ctx<ThreadsMsg>) {
-        ctx.spawn(
-            "scan",
-            async move { ThreadsMsg::Scan(read_chunk(stream).await) },
-        );
-    }
-
-    /// Regroup everything scanned so far, off the UI thread.
-    fn regroup(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        let traces = self.scanned.clone();
-        let g = self.grouping.clone();
-        ctx.spawn("group", async move {
-            let r: Vec<Thread> =
-                tokio::task::spawn_blocking(move || conversations::group(&traces, &g))
-                    .await
-                    .unwrap_or_default();
-            ThreadsMsg::Grouped(r)
-        });
     }
 
     /// Rows from the grouped conversations: local search and sort.
@@ -207,22 +166,6 @@ impl ThreadsScreen {
         }
     }
 
-    /// Auto-detection: scan with the next untried key. False (and detection over) when none
-    /// is left.
-    fn next_auto_key(&mut self, ctx: &mut Ctx<ThreadsMsg>) -> bool {
-        let Some(keys) = &mut self.auto_keys else {
-            return false;
-        };
-        if keys.is_empty() {
-            self.auto_keys = None;
-            return false;
-        }
-        let k = keys.remove(0);
-        self.grouping = Grouping::Metadata(k);
-        self.start_scan(ctx);
-        true
-    }
-
     fn query(&self, req: PageRequest) -> ListQuery {
         ListQuery {
             project_name: Some(self.project.clone()),
@@ -230,6 +173,7 @@ impl ThreadsScreen {
             size: req.size,
             sorting: self.list.sort.sorting(),
             search: self.list.prompts.search_query(),
+            filters: self.filters.clone(),
             truncate: true,
             ..ListQuery::default()
         }
@@ -291,8 +235,8 @@ impl ThreadsScreen {
                 "could not load threads: {} — r retries",
                 sanitize::one_line(e)
             )
-        } else if !list.prompts.search.is_empty() {
-            "no thread matches — Esc clears the search".into()
+        } else if list.prompts.is_narrowed() {
+            "no thread matches — Esc clears the search and filter".into()
         } else if self.scan.as_ref().is_some_and(|s| !s.done) {
             "scanning traces for conversations…".into()
         } else if let Grouping::Metadata(k) = &self.grouping {
@@ -327,6 +271,15 @@ impl ListScreen for ThreadsScreen {
         {
             self.load(req, "page", ctx);
         }
+    }
+
+    fn filter_submitted(&mut self, text: String, ctx: &mut Ctx<ThreadsMsg>) {
+        self.apply_filter(text, ctx);
+    }
+
+    fn filter_cleared(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        self.filters.clear();
+        self.reload(ctx);
     }
 
     /// This screen's own keys (the list core took movement, sort, search and times).
@@ -413,7 +366,13 @@ impl ListScreen for ThreadsScreen {
                 let outcome = AddToQueueScreen::open(env, "thread", &self.project, ids, ctx);
                 self.list.marks_sent(outcome);
             }
+            Action::AddMatchingToQueue => return self.add_matching(ctx),
             Action::Back if !self.list.marks.is_empty() => self.list.marks.clear(),
+            Action::Back if !self.list.prompts.filter.is_empty() => {
+                self.list.prompts.clear();
+                self.filters.clear();
+                self.reload(ctx);
+            }
             Action::Back if !self.list.prompts.search.is_empty() => {
                 self.list.prompts.search.clear();
                 self.resort(ctx);
@@ -574,15 +533,22 @@ impl Screen for ThreadsScreen {
             self.list.loading = false;
         }
         match res {
+            // The server rejected the filter: reopen it in the prompt with the reason.
+            Err(ApiError::Rejected { message, .. })
+                if key == "page" && !self.filters.is_empty() =>
+            {
+                self.filters.clear();
+                self.list.prompts.rejected_by_server(&message);
+                self.reload(ctx);
+            }
             Ok((req, p)) => {
                 if key == "live" {
                     let rows = p.content.iter().map(ThreadRow::from_thread).collect();
                     self.list.reread_top(rows, p.total, |r| Some(r.id.clone()));
                 } else {
                     self.apply_page(req, p);
-                    let empty = self.list.is_empty()
-                        && self.list.prompts.search.is_empty()
-                        && req.page <= 1;
+                    let empty =
+                        self.list.is_empty() && !self.list.prompts.is_narrowed() && req.page <= 1;
                     if empty && !self.auto_tried {
                         // No Opik threads here: try the conversation keys in metadata.
                         self.auto_tried = true;
@@ -616,18 +582,20 @@ impl Screen for ThreadsScreen {
                 t.accent,
             ),
         ];
-        if self.grouping == Grouping::ThreadId {
-            if self.live {
-                title.push(Span::styled("● live ", t.success));
+        match &self.grouping {
+            Grouping::ThreadId => {
+                if self.live {
+                    title.push(Span::styled("● live ", t.success));
+                }
             }
-        } else {
-            title.push(Span::styled(
-                format!("last {} ", RANGES[self.range].0),
-                t.dim,
-            ));
-            title.extend(self.scan.iter().flat_map(|s| s.spans(t)));
+            Grouping::Metadata(key) => {
+                let range = RANGES[self.range].0;
+                title.push(Span::styled(format!("last {range} "), t.dim));
+                title.extend(self.scan.iter().flat_map(|s| s.spans(key, range, t)));
+            }
         }
         title.extend(self.list.prompts.search_span(t));
+        title.extend(self.list.prompts.filter_span(t));
         title.extend(self.list.marks_span(" · a: add to queue", t));
         title.extend(self.list.sort.span(t));
         let empty = self.empty_text();
@@ -650,12 +618,14 @@ impl Screen for ThreadsScreen {
         vec![
             Action::Open,
             Action::Search,
+            Action::Filter,
             Action::CycleSort,
             Action::LiveTail,
             Action::ToggleTime,
             Action::CycleGrouping,
             Action::Mark,
             Action::AddToQueue,
+            Action::AddMatchingToQueue,
             Action::Copy,
             Action::CopyUrl,
             Action::Traces,

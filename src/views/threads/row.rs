@@ -85,11 +85,13 @@ pub fn columns(absolute_time: bool) -> Vec<Column> {
         Column::fixed("Turns", 5).right(),
         Column::fixed("Duration", 8).right().optional(2),
         Column::fixed("Updated", if absolute_time { 19 } else { 10 }),
-        Column::fixed("Cost", 8).right().optional(3),
+        Column::fixed("Cost", format::COST_WIDTH)
+            .right()
+            .optional(3),
         Column::fixed("Tokens", 6).right().optional(1),
         Column::fixed("Status", 8),
         Column::flex("Scores", 2, 10).optional(4),
-        Column::fixed("Tags", 10).optional(1),
+        Column::flex("Tags", 1, 10).optional(1),
     ]
 }
 

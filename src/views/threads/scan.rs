@@ -2,10 +2,14 @@
 //! carrying the key, read in chunks through the search stream, with its progress in the
 //! title.
 
+use chrono::Utc;
 use ratatui::text::Span;
 
+use super::{ThreadsMsg, ThreadsScreen};
+use crate::app::Ctx;
 use crate::opik::client::SearchStream;
-use crate::opik::model::Trace;
+use crate::opik::conversations::{self, Grouping};
+use crate::opik::model::{Filter, Thread, Trace, TraceSearchRequest};
 use crate::render::{format, sanitize};
 use crate::theme::Theme;
 
@@ -28,18 +32,27 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// The title's progress: scanning, done, or stopped at the limit; and the error.
-    pub fn spans(&self, t: &Theme) -> Vec<Span<'static>> {
-        let read = format::thousands(self.read as i64);
+    /// The title's progress: scanning, done, stopped at the limit, or no trace with `key` in
+    /// the `range` (`24h`); and the error.
+    pub fn spans(&self, key: &str, range: &str, t: &Theme) -> Vec<Span<'static>> {
+        let read = format::count(self.read, "trace");
         let (txt, st) = if self.limited {
             (
-                format!("scan stopped at {read} traces: narrow the range with [ "),
+                format!("scan stopped at {read}: narrow the range with [ "),
+                t.warning,
+            )
+        } else if self.done && self.read == 0 && self.error.is_none() {
+            (
+                format!(
+                    "no trace in the last {range} has metadata.{} ",
+                    sanitize::one_line(key)
+                ),
                 t.warning,
             )
         } else if self.done {
-            (format!("{read} traces scanned "), t.dim)
+            (format!("{read} scanned "), t.dim)
         } else {
-            (format!("scanning… {read} traces "), t.info)
+            (format!("scanning… {read} "), t.info)
         };
         let mut out = vec![Span::styled(txt, st)];
         if let Some(e) = &self.error {
@@ -64,4 +77,114 @@ pub async fn read_chunk(mut stream: SearchStream<Trace>) -> ScanChunk {
         }
     }
     (stream, out, None, false)
+}
+
+/// The metadata scan's part of the threads screen: start and continue the scan, group what it
+/// read, and try the next conversation key when auto-detecting.
+impl ThreadsScreen {
+    pub(super) fn start_scan(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        let Grouping::Metadata(key) = self.grouping.clone() else {
+            return;
+        };
+        ctx.cancel("page");
+        ctx.cancel("live");
+        self.scanned.clear();
+        self.grouped.clear();
+        self.list.set_all(Vec::new());
+        self.list.total = None;
+        self.scan = Some(Scan::default());
+        let Some(env) = &self.env else { return };
+        let client = env.client.clone();
+        let hours = RANGES[self.range].1;
+        let mut filters = vec![Filter::keyed("metadata", &key, "is_not_empty", "")];
+        filters.extend(self.filters.iter().cloned());
+        let req = TraceSearchRequest {
+            project_name: Some(self.project.clone()),
+            filters: Some(filters),
+            truncate: Some(true),
+            from_time: Some(Utc::now() - chrono::Duration::hours(hours)),
+            ..TraceSearchRequest::default()
+        };
+        ctx.spawn("scan", async move {
+            let stream = client.search_traces_stream(req, Some(MAX_SCAN));
+            ThreadsMsg::Scan(read_chunk(stream).await)
+        });
+    }
+
+    pub(super) fn continue_scan(&mut self, stream: SearchStream<Trace>, ctx: &mut Ctx<ThreadsMsg>) {
+        ctx.spawn(
+            "scan",
+            async move { ThreadsMsg::Scan(read_chunk(stream).await) },
+        );
+    }
+
+    /// Regroup everything scanned so far, off the UI thread.
+    pub(super) fn regroup(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
+        let traces = self.scanned.clone();
+        let g = self.grouping.clone();
+        ctx.spawn("group", async move {
+            let r: Vec<Thread> =
+                tokio::task::spawn_blocking(move || conversations::group(&traces, &g))
+                    .await
+                    .unwrap_or_default();
+            ThreadsMsg::Grouped(r)
+        });
+    }
+
+    /// Auto-detection: scan with the next untried key. False (and detection over) when none
+    /// is left.
+    pub(super) fn next_auto_key(&mut self, ctx: &mut Ctx<ThreadsMsg>) -> bool {
+        let Some(keys) = &mut self.auto_keys else {
+            return false;
+        };
+        if keys.is_empty() {
+            self.auto_keys = None;
+            return false;
+        }
+        let k = keys.remove(0);
+        self.grouping = Grouping::Metadata(k);
+        self.start_scan(ctx);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(scan: &Scan) -> String {
+        scan.spans("session_id", "24h", &Theme::dark())
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_title_says_when_no_trace_has_the_key() {
+        let none = Scan {
+            done: true,
+            ..Scan::default()
+        };
+        assert_eq!(
+            text(&none).trim(),
+            "no trace in the last 24h has metadata.session_id"
+        );
+        let one = Scan {
+            read: 1,
+            done: true,
+            ..Scan::default()
+        };
+        assert_eq!(text(&one).trim(), "1 trace scanned");
+        let going = Scan {
+            read: 1500,
+            ..Scan::default()
+        };
+        assert_eq!(text(&going).trim(), "scanning… 1,500 traces");
+        let failed = Scan {
+            done: true,
+            error: Some("HTTP 500".into()),
+            ..Scan::default()
+        };
+        assert_eq!(text(&failed).trim(), "0 traces scanned error: HTTP 500");
+    }
 }

@@ -1,6 +1,6 @@
 //! The threads list: rows from the server's threads, marks and the queue picker, snapshots.
 
-use chrono::TimeZone;
+use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;

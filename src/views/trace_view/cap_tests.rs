@@ -8,6 +8,7 @@ fn a_cut_trace_says_how_many_of_how_many_and_how_to_see_the_rest() {
     );
     assert_eq!(span_count_label(12, Some(12)), "12 spans");
     assert_eq!(span_count_label(12, None), "12 spans");
+    assert_eq!(span_count_label(1, Some(1)), "1 span");
     let note = cut_note(50_000, 200_000);
     assert!(note.contains("200,000 spans"), "{note}");
     assert!(note.contains("first 50,000"), "{note}");

@@ -17,8 +17,8 @@ use crate::opik::messages::{self, Kind};
 use crate::render::json_tree::JsonTree;
 use crate::render::lines::wrap_lines;
 use crate::render::markdown;
-use crate::render::sanitize::one_line;
 use crate::theme::Theme;
+use crate::widgets::list::cells;
 
 /// Which subject the detail describes: the trace, or the span of tree node `n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,15 +113,7 @@ pub fn build(s: &Subject, part: Part, raw: bool, theme: &Theme) -> Content {
                 Some(t) => Content::Plain(t),
             }
         }
-        Part::Tags => Content::Lines(vec![kv(
-            theme,
-            "tags",
-            s.tags
-                .iter()
-                .map(|t| one_line(t))
-                .collect::<Vec<_>>()
-                .join(", "),
-        )]),
+        Part::Tags => Content::Lines(vec![kv(theme, "tags", cells::tags(&s.tags))]),
         Part::Metadata => json_or_empty(s.metadata.as_ref(), "metadata"),
         Part::Tab(t) => Content::Tab(t),
     }

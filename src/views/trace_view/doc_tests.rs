@@ -12,7 +12,7 @@ use crate::render::json_tree::layout::JsonLayout;
 use crate::render::lines::plain;
 use crate::theme::Theme;
 
-fn doc_of(s: &Subject, tab: Tab, width: u16) -> Doc {
+pub(super) fn doc_of(s: &Subject, tab: Tab, width: u16) -> Doc {
     let theme = Theme::dark();
     let sections = Part::of(tab, s)
         .into_iter()
@@ -36,7 +36,7 @@ fn doc_of(s: &Subject, tab: Tab, width: u16) -> Doc {
     Doc::new((Who::Trace, tab, false), width, "dark", sections)
 }
 
-fn rows(d: &Doc) -> Vec<String> {
+pub(super) fn rows(d: &Doc) -> Vec<String> {
     plain(&d.render(0, d.rows(), &Theme::dark()))
         .split('\n')
         .map(str::to_string)

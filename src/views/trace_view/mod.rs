@@ -63,7 +63,7 @@ pub fn span_count_label(shown: usize, total: Option<i64>) -> String {
             format::thousands(shown_i),
             format::thousands(t)
         ),
-        _ => format!("{} spans", format::thousands(shown_i)),
+        _ => format::count(shown, "span"),
     }
 }
 
@@ -124,6 +124,8 @@ pub struct TraceViewScreen {
     offset: usize,
     tree_page: usize,
     tree_area: Rect,
+    /// The widest tree label ([`TraceViewScreen::label_width`]), until the data changes.
+    label_w: Option<usize>,
     focus: Focus,
     pub tab: Tab,
     raw: bool,
@@ -183,6 +185,7 @@ impl TraceViewScreen {
             offset: 0,
             tree_page: 10,
             tree_area: Rect::default(),
+            label_w: None,
             focus: Focus::Tree,
             tab: Tab::InputOutput,
             raw: false,
@@ -337,6 +340,7 @@ impl Screen for TraceViewScreen {
                         self.trace = Some(trace);
                         self.trace_subject = None;
                         self.tree = SpanTree::build(spans);
+                        self.label_w = None;
                         self.folded.retain(|n| *n < self.tree.nodes.len());
                         self.rows = self.tree.flatten(&self.folded);
                         self.selected = self.selected.min(self.rows.len());
@@ -378,9 +382,9 @@ impl Screen for TraceViewScreen {
         let t = ctx.theme;
         let wide = area.width >= 100;
         let (tree_area, detail_area) = if wide {
+            let tree_w = tree::pane_width(area.width, self.label_width());
             let [a, b] =
-                Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
-                    .areas(area);
+                Layout::horizontal([Constraint::Length(tree_w), Constraint::Min(0)]).areas(area);
             (a, b)
         } else {
             let [a, b] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)])
@@ -448,6 +452,9 @@ impl Screen for TraceViewScreen {
 
 #[cfg(test)]
 mod usage_tab_tests;
+
+#[cfg(test)]
+mod tab_tests;
 
 #[cfg(test)]
 mod cap_tests;

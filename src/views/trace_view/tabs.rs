@@ -10,6 +10,7 @@ use crate::render::format;
 use crate::render::lines::wrap_lines;
 use crate::render::sanitize::{one_line, sanitize};
 use crate::theme::Theme;
+use crate::widgets::list::cells;
 
 /// A `key  value` line (key column of 13).
 pub(super) fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
@@ -92,10 +93,8 @@ fn scores_lines(scores: &[FeedbackScore], theme: &Theme) -> Vec<Line<'static>> {
         out.extend(none("feedback scores", theme));
     }
     for sc in scores {
-        let v = sc
-            .value
-            .map(|v| format!("{v:.2}"))
-            .unwrap_or_else(|| "–".into());
+        // A categorical score by its label, as the conversation header shows it.
+        let v = cells::score_text(sc.value, sc.category_name.as_deref());
         let style = sc
             .value
             .map(|v| theme.score(v, 0.0, 1.0))
@@ -127,9 +126,7 @@ fn score_author_lines(sc: &FeedbackScore, theme: &Theme) -> Vec<Line<'static>> {
                 let mut l = vec![
                     TSpan::styled(format!("  {}: ", one_line(author)), theme.dim),
                     TSpan::styled(
-                        e.value
-                            .map(|v| format!("{v:.2}"))
-                            .unwrap_or_else(|| "–".into()),
+                        cells::score_text(e.value, e.category_name.as_deref()),
                         theme.text,
                     ),
                 ];

@@ -60,7 +60,7 @@ pub(super) fn type_label(kind: &str) -> &'static str {
     }
 }
 
-/// Column widths: label+name (flex) | duration 8 | waterfall | cost 8 | tokens 6 | marks 4.
+/// Column widths: label+name (flex) | duration 8 | waterfall | cost | tokens 6 | marks 4.
 /// Narrow panes drop the waterfall, cost and tokens (width 0).
 struct Cols {
     name: usize,
@@ -71,16 +71,26 @@ struct Cols {
 }
 
 impl Cols {
-    fn new(w: usize) -> Cols {
+    /// Widths for an inner width `w` whose widest label is `label_w`: the waterfall takes a
+    /// quarter (8–30 cells) and gives cells back, down to 8, while a label would be cut.
+    fn new(w: usize, label_w: usize) -> Cols {
         let (dur, cost, tok, mark) = (
             8usize,
-            if w >= 70 { 8 } else { 0 },
+            if w >= 70 {
+                format::COST_WIDTH as usize + 1
+            } else {
+                0
+            },
             if w >= 60 { 6 } else { 0 },
             4usize,
         );
-        let water = if w >= 50 { (w / 4).clamp(8, 30) } else { 0 };
-        let fixed = dur + cost + tok + mark + water;
-        let name = w.saturating_sub(fixed + 1).max(6);
+        let fixed = dur + cost + tok + mark;
+        let mut water = if w >= 50 { (w / 4).clamp(8, 30) } else { 0 };
+        if water > 8 {
+            let name = w.saturating_sub(fixed + water + 1);
+            water -= label_w.saturating_sub(name).min(water - 8);
+        }
+        let name = w.saturating_sub(fixed + water + 1).max(6);
         Cols {
             name,
             dur,
@@ -89,6 +99,32 @@ impl Cols {
             tok,
         }
     }
+}
+
+/// The tree pane's width (borders included) beside the detail pane, in `total` columns:
+/// enough for the widest label (`label_w`: indent, fold mark, type and name), every number
+/// column and a 16-cell waterfall; from 45% of the screen (as wide as it always was) up to
+/// 62%, leaving the detail pane at least 50 columns.
+pub(super) fn pane_width(total: u16, label_w: usize) -> u16 {
+    let total = total as usize;
+    let min = total * 45 / 100;
+    let max = (total * 62 / 100).min(total.saturating_sub(50)).max(min);
+    let numbers = 8 + format::COST_WIDTH as usize + 1 + 6 + 4;
+    (2 + label_w + 1 + numbers + 16).clamp(min, max) as u16
+}
+
+/// A row's label width before the number columns: indent, fold mark, type label and name.
+fn label_width(depth: usize, kind: &str, name: &str) -> usize {
+    depth * 2 + 2 + type_label(kind).len() + 1 + display_width(&one_line(name))
+}
+
+/// A span's name as the tree shows it.
+fn node_name(s: &crate::opik::model::Span) -> String {
+    dify::display_name(
+        s.name.as_deref(),
+        s.span_type.as_deref(),
+        s.metadata.as_ref(),
+    )
 }
 
 /// What the waterfall spans: the trace's first start and its length in µs.
@@ -139,7 +175,8 @@ impl TraceViewScreen {
         } else if self.selected >= self.offset + h {
             self.offset = self.selected + 1 - h;
         }
-        let cols = Cols::new(inner.width as usize);
+        let label_w = self.label_width();
+        let cols = Cols::new(inner.width as usize, label_w);
         let timeline = self.timeline();
         let buf = frame.buffer_mut();
         for r in 0..h {
@@ -168,6 +205,31 @@ impl TraceViewScreen {
             };
             draw_row(buf, (inner.x, y), &cols, timeline, &data, row_style, t);
         }
+    }
+
+    /// The widest label, measured once per loaded trace.
+    pub(super) fn label_width(&mut self) -> usize {
+        match self.label_w {
+            Some(w) => w,
+            None => *self.label_w.insert(self.widest_label()),
+        }
+    }
+
+    /// The widest label of the trace row and every span, folded or not (so folding does not
+    /// move the panes).
+    fn widest_label(&self) -> usize {
+        let trace = self.trace_row();
+        let spans = self.tree.flatten(&Default::default());
+        spans
+            .iter()
+            .map(|r| {
+                let s = &self.tree.nodes[r.node].span;
+                let kind = s.span_type.as_deref().unwrap_or("general");
+                label_width(r.depth + 1, kind, &node_name(s))
+            })
+            .chain([label_width(0, "trace", &trace.name)])
+            .max()
+            .unwrap_or(0)
     }
 
     fn timeline(&self) -> Timeline {
@@ -240,11 +302,7 @@ impl TraceViewScreen {
             depth: row.depth + 1,
             fold_mark,
             kind: s.span_type.clone().unwrap_or_else(|| "general".into()),
-            name: dify::display_name(
-                s.name.as_deref(),
-                s.span_type.as_deref(),
-                s.metadata.as_ref(),
-            ),
+            name: node_name(s),
             start: s.start_time,
             end: s.end_time,
             dur: duration_of(s.duration, s.start_time, s.end_time),
@@ -306,7 +364,8 @@ fn draw_row(
     }
     if cols.cost > 0 {
         let c = d.cost.map(format::cost).unwrap_or_default();
-        buf.set_string(x, y, format!("{c:>7} "), t.text.patch(row_style));
+        let w = cols.cost - 1;
+        buf.set_string(x, y, format!("{c:>w$} "), t.text.patch(row_style));
         x += cols.cost as u16;
     }
     if cols.tok > 0 {
@@ -351,5 +410,30 @@ fn draw_bar(
         let seg: String = std::iter::repeat_n('━', b - a).collect();
         let style = if d.err { t.error } else { t.waterfall_bar };
         buf.set_string(x + a as u16, y, seg, style.patch(row_style));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tree_pane_is_as_wide_as_its_names_within_limits() {
+        // Short names: as wide as it always was (45%), every number column shown.
+        assert_eq!(pane_width(160, 20), 72);
+        let c = Cols::new(70, 20);
+        assert!(c.cost > 0 && c.tok > 0 && c.water >= 8);
+        // `LLM chat_completion_with_tools` three levels down (44 columns) fits whole at 160.
+        let label = label_width(3, "llm", "chat_completion_with_tools_and_more");
+        let w = pane_width(160, label);
+        assert!(w > 72, "{w}");
+        assert!(Cols::new(w as usize - 2, label).name >= label);
+        // Very long names: at most 62%, and the detail pane keeps 50 columns at 100.
+        assert_eq!(pane_width(160, 500), 99);
+        assert_eq!(pane_width(100, 500), 50);
+        // A pane too narrow for a name gives the waterfall's cells to it, down to 8.
+        let c = Cols::new(70, 60);
+        assert_eq!(c.water, 8);
+        assert_eq!(Cols::new(70, 0).water, 17);
     }
 }

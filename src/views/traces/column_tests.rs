@@ -52,7 +52,7 @@ fn at_80_columns_the_previews_stay_readable_and_the_last_header_is_whole() {
     // 80 columns less the borders and the mark gutter.
     let w = layout_columns(&cols, 77);
     for name in ["Input", "Output"] {
-        assert!(w[title(name)] >= 16, "{name}: {w:?}");
+        assert!(w[title(name)] >= 14, "{name}: {w:?}");
     }
     for name in ["Start", "Name", "Duration", "Cost", "Err"] {
         assert!(w[title(name)] > 0, "{name} is shown: {w:?}");

@@ -44,7 +44,17 @@ pub fn score_value(v: f64) -> String {
     }
 }
 
-/// Scores in one cell: `helpfulness 0.8 · relevance 1` (names sanitised).
+/// A score's value as people chose it, the same in every list, detail and header: a
+/// categorical score by its label, `helpful (1)`; any other by its value, `0.8` (`–` unset).
+pub fn score_text(value: Option<f64>, category: Option<&str>) -> String {
+    let v = value.map(score_value).unwrap_or_else(dash);
+    match category.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(label) => format!("{} ({v})", sanitize::one_line(label)),
+        None => v,
+    }
+}
+
+/// Scores in one cell: `helpfulness 0.8 · tone polite (1)` (names and labels sanitised).
 pub fn compact_scores(scores: &[FeedbackScore]) -> String {
     scores
         .iter()
@@ -52,19 +62,19 @@ pub fn compact_scores(scores: &[FeedbackScore]) -> String {
             format!(
                 "{} {}",
                 sanitize::one_line(&s.name),
-                s.value.map(score_value).unwrap_or_else(dash)
+                score_text(s.value, s.category_name.as_deref())
             )
         })
         .collect::<Vec<_>>()
         .join(" · ")
 }
 
-/// Tags in one cell: `prod,beta` (sanitised).
+/// Tags on one line, the same in every list, detail and header: `prod, beta` (sanitised).
 pub fn tags(tags: &[String]) -> String {
     tags.iter()
         .map(|t| sanitize::one_line(t))
         .collect::<Vec<_>>()
-        .join(",")
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -100,7 +110,23 @@ mod tests {
             compact_scores(&[s("help\u{1b}[1mful", Some(0.8)), s("safe", None)]),
             "helpful 0.8 · safe –"
         );
-        assert_eq!(tags(&["prod".into(), "a\nb".into()]), "prod,a b");
+        assert_eq!(tags(&["prod".into(), "a\nb".into()]), "prod, a b");
+    }
+
+    #[test]
+    fn categorical_scores_read_by_their_label() {
+        assert_eq!(score_text(Some(1.0), Some("helpful")), "helpful (1)");
+        assert_eq!(score_text(Some(0.5), Some("so\u{1b}[2J-so")), "so-so (0.5)");
+        assert_eq!(score_text(Some(0.85), None), "0.85");
+        assert_eq!(score_text(Some(1.0), Some(" ")), "1");
+        assert_eq!(score_text(None, None), "–");
+        let s = FeedbackScore {
+            name: "Helpfulness".into(),
+            value: Some(1.0),
+            category_name: Some("helpful".into()),
+            ..FeedbackScore::default()
+        };
+        assert_eq!(compact_scores(&[s]), "Helpfulness helpful (1)");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! A list's query prompts: `/` searches (the applied search is shown in the title and
 //! cleared by Esc), `f` edits a filter string the screen parses (an error keeps the prompt
-//! open and is shown under it).
+//! open and is shown under it; until then a hint with an example and the units is).
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 
+use crate::opik::filter_string;
 use crate::render::sanitize;
 use crate::theme::Theme;
 use crate::widgets::input::{InputEvent, TextInput};
@@ -165,6 +166,12 @@ impl Prompts {
         self.open = Some((PromptKind::Filter, TextInput::new(&text)));
     }
 
+    /// The server answered the applied filter with a 400 saying `message`: as
+    /// [`Prompts::filter_rejected`], with the server's reason.
+    pub fn rejected_by_server(&mut self, message: &str) {
+        self.filter_rejected(format!("the server rejected this filter: {message}"));
+    }
+
     /// Whether a search or filter applies.
     pub fn is_narrowed(&self) -> bool {
         !self.search.is_empty() || !self.filter.is_empty()
@@ -197,10 +204,10 @@ impl Prompts {
         })
     }
 
-    /// Rows the prompt needs under the table: the input line and the error.
+    /// Rows the prompt needs under the table: the input line, and the filter's error or hint.
     pub fn height(&self) -> u16 {
         match (&self.open, &self.error) {
-            (Some(_), Some(_)) => 2,
+            (Some(_), Some(_)) | (Some((PromptKind::Filter, _)), None) => 2,
             (Some(_), None) => 1,
             _ => 0,
         }
@@ -217,17 +224,17 @@ impl Prompts {
         };
         let [line, err] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         input.draw(frame, line, label, t.text, t.accent, true);
-        if let Some(e) = &self.error
-            && err.height > 0
-        {
-            frame.buffer_mut().set_stringn(
-                err.x,
-                err.y,
-                sanitize::one_line(e),
-                err.width as usize,
-                t.error,
-            );
+        if err.height == 0 {
+            return;
         }
+        let (text, style) = match (&self.error, kind) {
+            (Some(e), _) => (sanitize::one_line(e), t.error),
+            (None, PromptKind::Filter) => (filter_string::PROMPT_HINT.to_string(), t.dim),
+            (None, PromptKind::Search) => return,
+        };
+        frame
+            .buffer_mut()
+            .set_stringn(err.x, err.y, text, err.width as usize, style);
     }
 }
 
@@ -292,6 +299,38 @@ mod tests {
         p.open(PromptKind::Filter);
         assert_eq!(p.handle_key(key(KeyCode::Esc)), PromptStep::FilterCleared);
         assert!(!p.is_narrowed());
+    }
+
+    fn drawn(p: &Prompts, w: u16) -> String {
+        use ratatui::{Terminal, backend::TestBackend};
+        let mut term = Terminal::new(TestBackend::new(w, 2)).expect("terminal");
+        term.draw(|f| p.draw(f, f.area(), &Theme::dark()))
+            .expect("draw");
+        let buf = term.backend().buffer().clone();
+        (0..2)
+            .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_filter_prompt_says_durations_are_in_milliseconds() {
+        let mut p = Prompts::search("/").with_filter();
+        p.open(PromptKind::Filter);
+        assert_eq!(p.height(), 2, "input and hint");
+        let text = drawn(&p, 160);
+        assert!(text.contains("duration > 500"), "{text}");
+        assert!(text.contains("duration is in ms"), "{text}");
+        // An error takes the hint's place; the search prompt has no hint.
+        p.filter_invalid("unknown operator".into());
+        let text = drawn(&p, 160);
+        assert!(
+            text.contains("unknown operator") && !text.contains("in ms"),
+            "{text}"
+        );
+        let mut s = Prompts::search("/");
+        s.open(PromptKind::Search);
+        assert_eq!(s.height(), 1);
     }
 
     #[test]

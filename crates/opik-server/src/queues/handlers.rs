@@ -161,3 +161,18 @@ pub(super) async fn lock_handler(
             .await?,
     ))
 }
+
+/// `DELETE …/items/{item}/lock`: release the caller's lock (not in Opik, whose locks only
+/// expire; the TUI falls back to that).
+pub(super) async fn unlock_handler(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((id, item)): Path<(String, String)>,
+) -> Result<StatusCode, ServerError> {
+    let id = parse_uuid(&id)?;
+    let item = parse_uuid(&item)?;
+    st.db
+        .write(move |tx| release_lock(tx, &id, &item, &c.user))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

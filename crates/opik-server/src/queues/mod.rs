@@ -12,9 +12,11 @@
 //!   filters (`annotation_queue_ids`) and their `annotation_queues` field.
 //! - Locks, as `opik-sme-annotation.md` describes Opik's: `PUT …/items/{item}/lock` claims one
 //!   of the item's free slots or renews my lock; slots = `annotators_per_item` − people who
-//!   already completed the item; a lock lasts `lock_timeout_seconds`; there is no release.
-//!   `GET …/{id}/locks` lists active locks only. The decision is the pure [`decide_lock`]
-//!   (unit-tested with explicit clocks); [`claim_lock`] applies it in a write transaction.
+//!   already completed the item; a lock lasts `lock_timeout_seconds`. `GET …/{id}/locks` lists
+//!   active locks only. Opik has no release (its locks expire); this server adds
+//!   `DELETE …/items/{item}/lock` ([`release_lock`]: my lock, at once), which the TUI's skip
+//!   uses when the server has it. The decision is the pure [`decide_lock`] (unit-tested with
+//!   explicit clocks); [`claim_lock`] applies it in a write transaction.
 //!
 //! Modules: [`locks`] (the pure lock decision), [`rows`] (reading a queue and its computed
 //! fields), [`write`] (create, update, delete, items, claiming locks), [`list`] (the filtered
@@ -109,6 +111,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/v1/private/annotation-queues/{id}/items/{item}/lock",
-            put(lock_handler),
+            put(lock_handler).delete(unlock_handler),
         )
 }

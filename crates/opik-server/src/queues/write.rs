@@ -320,6 +320,22 @@ pub fn claim_lock(
     }
 }
 
+/// Release `user`'s lock on an item (an SME skipped it), so the slot is free at once instead
+/// of when the lock expires. Idempotent: releasing a lock I don't hold does nothing.
+pub fn release_lock(
+    conn: &Connection,
+    queue: &Uuid,
+    item: &Uuid,
+    user: &str,
+) -> Result<(), ServerError> {
+    require_row(conn, queue)?;
+    conn.execute(
+        "DELETE FROM annotation_queue_locks WHERE queue_id = ?1 AND item_id = ?2 AND locked_by = ?3",
+        params![queue.to_string(), item.to_string(), user],
+    )?;
+    Ok(())
+}
+
 pub(super) fn item_locks(
     conn: &Connection,
     queue: &Uuid,

@@ -220,8 +220,16 @@ pub(super) fn draw_finished(
             Line::default(),
             Line::styled(
                 format!(
-                    "{}: back to the intro (review again) · {}: leave",
+                    "{}: back to the intro (review again) · {}{}: leave",
                     keys_label(km, KeyContext::AnnotateIntro, Action::Open, 1),
+                    if s.can_undo() {
+                        format!(
+                            "{}: undo my last submit · ",
+                            keys_label(km, KeyContext::AnnotateIntro, Action::Undo, 1)
+                        )
+                    } else {
+                        String::new()
+                    },
                     keys_label(km, KeyContext::AnnotateIntro, Action::Close, 1)
                 ),
                 theme.accent,

@@ -6,12 +6,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{keys_label, progress_bar};
+use super::{failure, keys_label, progress_bar};
 use crate::annotate::load::ItemContext;
 use crate::annotate::progress::ItemStatus;
 use crate::annotate::session::{ItemData, LockState, Session};
 use crate::app::{Action, KeyContext, KeyMap};
 use crate::opik::messages::{self, Body, Kind};
+use crate::opik::model::Trace;
+use crate::render::format;
 use crate::render::sanitize::{one_line, truncate_to_width};
 use crate::theme::Theme;
 use crate::views::annotate::{AnnotateScreen, Editor, Phase};
@@ -24,14 +26,32 @@ impl AnnotateScreen {
         let Some(item) = s.current_item() else {
             return;
         };
+        // The instructions as they wrap in the box; a quarter of the screen at most (all but
+        // the item's last 8 rows once `i` opened them whole), saying what is left out.
         let instructions = s
             .queue
             .instructions
             .as_deref()
-            .filter(|t| !t.trim().is_empty() && self.show_instructions);
+            .filter(|t| !t.trim().is_empty() && !self.instructions.hidden)
+            .map(|t| crate::render::markdown::render(t, area.width.saturating_sub(2), theme));
+        let cap = if self.instructions.full {
+            area.height.saturating_sub(8)
+        } else {
+            area.height / 4
+        };
         let instr_h = instructions
-            .map(|t| (t.lines().count() as u16 + 2).min(area.height / 4).max(3))
+            .as_ref()
+            .map(|t| (t.lines.len() as u16 + 2).min(cap).max(3))
             .unwrap_or(0);
+        let hidden_lines = instructions
+            .as_ref()
+            .map(|t| {
+                t.lines
+                    .len()
+                    .saturating_sub(instr_h.saturating_sub(2) as usize)
+            })
+            .unwrap_or(0);
+        self.instructions.cut = hidden_lines > 0;
         let note_h = u16::from(self.note.is_some());
         let [head, note, instr, body, foot] = Layout::vertical([
             Constraint::Length(2),
@@ -45,17 +65,19 @@ impl AnnotateScreen {
         if let Some(n) = &self.note {
             frame.render_widget(Paragraph::new(Line::styled(n.clone(), theme.info)), note);
         }
-        if let Some(t) = instructions {
-            let text = crate::render::markdown::render(t, instr.width.saturating_sub(2), theme);
-            frame.render_widget(
-                Paragraph::new((*text).clone()).block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .border_style(theme.border)
-                        .title(Span::styled(" Instructions (i) ", theme.title)),
-                ),
-                instr,
-            );
+        if let Some(text) = instructions {
+            let mut block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(Span::styled(" Instructions (i) ", theme.title));
+            if hidden_lines > 0 {
+                let more = format!(
+                    " ↓ {}: i shows all ",
+                    format::count(hidden_lines, "more line")
+                );
+                block = block.title_bottom(Line::styled(more, theme.warning).right_aligned());
+            }
+            frame.render_widget(Paragraph::new((*text).clone()).block(block), instr);
         }
         let panel_w = if body.width >= 100 {
             44
@@ -66,12 +88,16 @@ impl AnnotateScreen {
             Layout::horizontal([Constraint::Min(20), Constraint::Length(panel_w)]).areas(body);
         // The item.
         let ctx_data = self.contexts.get(&item.id);
-        let spans_key = keys_label(km, KeyContext::Annotate, Action::ToggleSpans, 1);
+        let folds = Folds {
+            spans_open: self.spans_open,
+            spans_key: keys_label(km, KeyContext::Annotate, Action::ToggleSpans, 1),
+            traceback_open: self.traceback_open,
+            traceback_key: keys_label(km, KeyContext::Annotate, Action::ToggleTraceback, 1),
+        };
         let text = item_text(
             &item.data,
             ctx_data,
-            self.spans_open,
-            &spans_key,
+            &folds,
             left.width.saturating_sub(2),
             theme,
         );
@@ -131,7 +157,7 @@ impl AnnotateScreen {
                 "Unsaved edits will be lost. Leave? y: yes · any other key: stay".to_string()
             }
             _ => format!(
-                "{}/{} field · 1-9 pick · {}/{} · {}/{} step · {} clear · {} reason · {} comment · {} submit+next · {}/{} item · {} instructions · {} spans · {} remove · {} leave · ? keys",
+                "{}/{} field · 1-9 pick · {}/{} · {}/{} step · {} clear · {} reason · {} comment · {} submit+next · {} skip · {} undo · {}/{} item · {} instructions · {} spans · {} remove · {} leave · ? keys",
                 k(Action::NextField),
                 k(Action::PrevField),
                 k(Action::Yes),
@@ -142,6 +168,8 @@ impl AnnotateScreen {
                 k(Action::Reason),
                 k(Action::Comment),
                 k(Action::Submit),
+                k(Action::Skip),
+                k(Action::Undo),
                 k(Action::NextItem),
                 k(Action::PrevItem),
                 k(Action::ToggleInstructions),
@@ -217,49 +245,91 @@ fn body_lines(
     }
 }
 
-/// The item pane: a trace's input, output and span summary, or a thread's turns.
+/// What the item pane shows unfolded, and the keys that fold it.
+struct Folds {
+    spans_open: bool,
+    spans_key: String,
+    traceback_open: bool,
+    traceback_key: String,
+}
+
+/// A trace's (or turn's) output; a failed call's note in place of nothing.
+fn output_lines(t: &Trace, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    match messages::body(t.output.as_ref(), Kind::Output) {
+        Body::Empty if t.error_info.is_some() => vec![failure::no_output(theme)],
+        _ => body_lines(t.output.as_ref(), Kind::Output, width, theme),
+    }
+}
+
+/// The span summary, folded to a count (with the failed ones) or one line per span.
+fn span_lines(spans: &[crate::opik::model::Span], f: &Folds, theme: &Theme) -> Vec<Line<'static>> {
+    let failed = spans.iter().filter(|s| s.error_info.is_some()).count();
+    let count = match failed {
+        0 => format!("Spans ({})", spans.len()),
+        n => format!("Spans ({}, {n} failed)", spans.len()),
+    };
+    let (mark, verb) = if f.spans_open {
+        ("▾", "fold")
+    } else {
+        ("▸", "expand")
+    };
+    let mut head = vec![Span::styled(format!("{mark} {count}"), theme.heading3)];
+    if failed > 0 {
+        head[0].style = theme.error;
+    }
+    head.push(Span::styled(
+        format!("  {}: {verb}", f.spans_key),
+        theme.dim,
+    ));
+    let mut lines = vec![Line::from(head)];
+    if !f.spans_open {
+        return lines;
+    }
+    for sp in spans {
+        let ty = sp.span_type.clone().unwrap_or_else(|| "general".into());
+        let dur = sp
+            .duration
+            .map(crate::render::format::duration_ms)
+            .unwrap_or_default();
+        let mut row = vec![
+            Span::raw("  "),
+            Span::styled(format!("{ty:<9}"), theme.span_type(&ty)),
+            Span::raw(one_line(sp.name.as_deref().unwrap_or("(unnamed)"))),
+            Span::styled(format!("  {dur}"), theme.dim),
+        ];
+        row.extend(sp.error_info.as_ref().map(|e| failure::span_mark(e, theme)));
+        lines.push(Line::from(row));
+    }
+    lines
+}
+
+/// The item pane: a trace's error, input, output and span summary, or a thread's turns.
 fn item_text(
     data: &ItemData,
     context: Option<&ItemContext>,
-    spans_open: bool,
-    spans_key: &str,
+    f: &Folds,
     width: u16,
     theme: &Theme,
 ) -> Text<'static> {
     let mut lines: Vec<Line<'static>> = Vec::new();
+    let error = |e: &crate::opik::model::ErrorInfo| {
+        failure::error_lines(e, f.traceback_open, &f.traceback_key, width, theme)
+    };
     match data {
         ItemData::Trace(t) => {
+            if let Some(e) = &t.error_info {
+                lines.extend(error(e));
+                lines.push(Line::default());
+            }
             lines.push(Line::styled("Input", theme.heading2));
             lines.extend(body_lines(t.input.as_ref(), Kind::Input, width, theme));
             lines.push(Line::default());
             lines.push(Line::styled("Output", theme.heading2));
-            lines.extend(body_lines(t.output.as_ref(), Kind::Output, width, theme));
+            lines.extend(output_lines(t, width, theme));
             lines.push(Line::default());
             match context {
                 None => lines.push(Line::styled("Spans: loading…", theme.dim)),
-                Some(c) if !spans_open => lines.push(Line::from(vec![
-                    Span::styled(format!("▸ Spans ({})", c.spans.len()), theme.heading3),
-                    Span::styled(format!("  {spans_key}: expand"), theme.dim),
-                ])),
-                Some(c) => {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("▾ Spans ({})", c.spans.len()), theme.heading3),
-                        Span::styled(format!("  {spans_key}: fold"), theme.dim),
-                    ]));
-                    for sp in &c.spans {
-                        let ty = sp.span_type.clone().unwrap_or_else(|| "general".into());
-                        let dur = sp
-                            .duration
-                            .map(crate::render::format::duration_ms)
-                            .unwrap_or_default();
-                        lines.push(Line::from(vec![
-                            Span::raw("  "),
-                            Span::styled(format!("{ty:<9}"), theme.span_type(&ty)),
-                            Span::raw(one_line(sp.name.as_deref().unwrap_or("(unnamed)"))),
-                            Span::styled(format!("  {dur}"), theme.dim),
-                        ]));
-                    }
-                }
+                Some(c) => lines.extend(span_lines(&c.spans, f, theme)),
             }
         }
         ItemData::Thread(th) => {
@@ -286,7 +356,10 @@ fn item_text(
                 lines.push(Line::styled("User", theme.heading3));
                 lines.extend(body_lines(t.input.as_ref(), Kind::Input, width, theme));
                 lines.push(Line::styled("Assistant", theme.heading3));
-                lines.extend(body_lines(t.output.as_ref(), Kind::Output, width, theme));
+                if let Some(e) = &t.error_info {
+                    lines.extend(error(e));
+                }
+                lines.extend(output_lines(t, width, theme));
                 lines.push(Line::default());
             }
         }

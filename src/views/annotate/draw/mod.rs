@@ -1,6 +1,7 @@
 //! Drawing the annotate screen: the loading / error / picker phases here, the intro and end
 //! (`intro`), the item screen (`item`) and its scoring panel (`panel`).
 
+mod failure;
 mod intro;
 mod item;
 mod panel;

@@ -9,6 +9,7 @@ use ratatui::widgets::Clear;
 use super::{ConversationScreen, Mode};
 use crate::app::DrawCtx;
 use crate::render::sanitize;
+use crate::widgets::list::cells;
 
 impl ConversationScreen {
     /// The conversation, and the open input or picker (the screen's `draw`).
@@ -51,15 +52,14 @@ impl ConversationScreen {
                     .conv
                     .thread
                     .as_ref()
-                    .and_then(|th| th.tags.clone())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|s| sanitize::one_line(s))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                    .and_then(|th| th.tags.as_deref())
+                    .filter(|tags| !tags.is_empty())
+                    .map_or_else(|| "none".to_string(), cells::tags);
                 frame.render_widget(
                     Span::styled(
-                        format!("Tags now: {current} — type +tag to add, -tag to remove"),
+                        format!(
+                            "Tags now: {current} — tags to add (commas or spaces between), -tag removes"
+                        ),
                         t.dim,
                     ),
                     prompt_area,

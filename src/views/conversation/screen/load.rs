@@ -116,28 +116,20 @@ impl ConversationScreen {
         });
     }
 
-    /// `+a -b c`: add `a` and `c`, remove `b`.
+    /// `reviewed, billing` or `+a -b c`: tags split on commas and whitespace
+    /// ([`crate::opik::tags`]); `-b` removes `b`.
     pub(super) fn apply_tags(&mut self, text: &str, ctx: &mut Ctx<ConversationMsg>) {
         let (Some(client), Some(model_id)) = (self.client(), self.thread_model_id()) else {
             ctx.toast_error("the thread is not loaded yet: try again in a moment");
             return;
         };
-        let mut tags: Vec<String> = self
+        let current = self
             .conv
             .thread
             .as_ref()
-            .and_then(|t| t.tags.clone())
+            .and_then(|t| t.tags.as_deref())
             .unwrap_or_default();
-        for word in text.split_whitespace() {
-            if let Some(t) = word.strip_prefix('-') {
-                tags.retain(|x| x != t);
-            } else {
-                let t = word.strip_prefix('+').unwrap_or(word).to_string();
-                if !t.is_empty() && !tags.contains(&t) {
-                    tags.push(t);
-                }
-            }
-        }
+        let tags = crate::opik::tags::apply(current, text);
         let update = ThreadUpdate {
             tags: Some(tags),
             ..ThreadUpdate::default()
