@@ -15,6 +15,9 @@
 //! measurement only checks that the benchmark still works.
 #![allow(clippy::unwrap_used)]
 
+#[path = "tui/heavy.rs"]
+mod heavy;
+
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -91,6 +94,16 @@ fn main() {
     } else {
         (1_000, 200)
     };
+    // The heavy benchmark's child processes (logging, one terminal size each).
+    if heavy::child_main(full) {
+        return;
+    }
+    // `cargo bench --bench tui -- heavy`: only the heavy trace.
+    let only_heavy = std::env::args().any(|a| a == "heavy");
+    heavy::run(full);
+    if only_heavy {
+        return;
+    }
     let keys = |n: usize| if full { n } else { n.min(10) };
     let now = fixed_now();
     println!(

@@ -88,24 +88,22 @@ fn dify_chatflow_trace_tree() {
 
     // The LLM node: model and provider from its own fields, usage from `usage`.
     keys(&mut app, "jjjjj");
-    keys(&mut app, "]]]");
+    keys(&mut app, "]]");
     let text = screen(&mut app, 160, 45);
     assert!(text.contains("gpt-4o-mini (openai)"), "{text}");
     assert!(text.contains("prompt_tokens"), "{text}");
     insta::assert_snapshot!("dify_llm_node_usage_160x45", text);
-    // Its Output tab: the node's `text`, not the outputs dict; its Input: the user's prompt.
+    // Its output: the node's `text`, not the outputs dict; its input: the user's prompt.
     keys(&mut app, "[[");
     let text = screen(&mut app, 160, 45);
     assert!(text.contains("Sunny on Saturday (24°C)"), "{text}");
     assert!(!text.contains("finish_reason"), "{text}");
-    keys(&mut app, "[");
-    let text = screen(&mut app, 160, 45);
     assert!(text.contains("What will the weather be like?"), "{text}");
     assert!(!text.contains("You plan short city trips"), "{text}");
 
     // The workflow span: Dify logs no usage on it, the run's total is in metadata.
     keys(&mut app, "g");
-    keys(&mut app, "j]]]");
+    keys(&mut app, "j]]");
     let text = screen(&mut app, 160, 45);
     assert!(text.contains("(from metadata.total_tokens)"), "{text}");
     insta::assert_snapshot!("dify_workflow_span_usage_80x24", screen(&mut app, 80, 24));
@@ -139,7 +137,7 @@ fn dify_chat_app_llm_span_model_from_metadata() {
     for _ in 0..(llm_row - trace_row) {
         keys(&mut app, "j");
     }
-    keys(&mut app, "]]]");
+    keys(&mut app, "]]");
     let text = screen(&mut app, 160, 45);
     assert!(text.contains("model gpt-4o-mini (openai)"), "{text}");
     insta::assert_snapshot!("dify_chat_llm_span_160x45", text);

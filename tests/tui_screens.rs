@@ -1,6 +1,9 @@
 //! Snapshot tests of every screen of the trace browser at 80×24 and 160×45, rendered through
 //! the whole shell (status bar, hint bar) into a ratatui TestBackend with fixed data and a
-//! fixed "now". Also checks that hostile text never reaches the buffer.
+//! fixed "now". Also checks that hostile text never reaches the buffer. The trace view's
+//! detail pane on a retrieval trace: the Input/Output tab with the passages folded to a
+//! count above the markdown answer, the input section folded away, a search hit unfolded
+//! inside the folded array (long passages cut with their length), `Enter` on an array.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -100,7 +103,8 @@ fn trace_view_trace_selected() {
 #[test]
 fn trace_view_llm_span_output_tab() {
     let mut app = app_with(Box::new(trace_view()));
-    keys(&mut app, "jj]");
+    // The Input/Output tab shows the span's input above its output.
+    keys(&mut app, "jj");
     snap("trace_view_llm_output", &mut app);
     let text = buffer_text(&render_app(&mut app, 160, 45));
     assert!(text.contains("gpt-4o (openai)"), "{text}");
@@ -111,7 +115,7 @@ fn trace_view_error_and_scores_tabs() {
     let mut app = app_with(Box::new(trace_view()));
     // Select the failing tool span (trace, agent_loop, plan, lookup_order, db.query, http).
     keys(&mut app, "jjjjj");
-    for _ in 0..5 {
+    for _ in 0..4 {
         keys(&mut app, "]");
     }
     snap("trace_view_error_tab", &mut app);
@@ -119,7 +123,7 @@ fn trace_view_error_and_scores_tabs() {
     assert!(text.contains("ConnectionResetError"), "{text}");
     // Trace-level scores with author and reason.
     let mut app = app_with(Box::new(trace_view()));
-    keys(&mut app, "]]]]");
+    keys(&mut app, "]]]");
     let text = buffer_text(&render_app(&mut app, 160, 45));
     assert!(
         text.contains("alice: 0.75  found the order quickly"),
@@ -162,7 +166,9 @@ fn command_line_completion_popup() {
 #[test]
 fn trace_view_markdown_output_and_raw_toggle() {
     let mut app = app_with(Box::new(trace_view()));
-    keys(&mut app, "]");
+    // Fold the input section: the output follows its header.
+    render_app(&mut app, 160, 45);
+    keys(&mut app, "\th");
     snap("trace_view_markdown_output", &mut app);
     let text = buffer_text(&render_app(&mut app, 160, 45));
     assert!(text.contains("Order #1234"), "{text}");
@@ -207,7 +213,7 @@ async fn megabyte_payloads_render_in_the_background() {
     );
     app.push(Box::new(screen), fixed_now());
     let first = buffer_text(&render_app(&mut app, 160, 45));
-    assert!(first.contains("rendering a large payload"), "{first}");
+    assert!(first.contains("laying out a large payload"), "{first}");
     assert_eq!(app.busy(), 1, "the render was started after the frame");
     let msg = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
         .await
@@ -215,6 +221,71 @@ async fn megabyte_payloads_render_in_the_background() {
         .expect("message");
     app.on_task(msg, fixed_now());
     let text = buffer_text(&render_app(&mut app, 160, 45));
-    assert!(text.contains("\"rows\""), "{text}");
-    assert!(text.contains("lorem ipsum"), "{text}");
+    assert!(text.contains("\"rows\": [ … 20,000 items ]"), "{text}");
+}
+
+// ---- the detail pane on a retrieval trace (issue #19) ----
+
+/// A trace whose input is ~150 KB of passages (folded: above 64 KB) and whose answer is a
+/// few KB of markdown: small enough to lay out without a runtime.
+fn rag_trace_view() -> App {
+    let (trace, spans) = fixtures::heavy::heavy_trace(fixed_now(), 150_000, 3_000, 0);
+    let screen = TraceViewScreen::with_data("rag", trace.id.unwrap(), Some(trace), spans);
+    let mut app = test_app(no_opener());
+    app.push(Box::new(screen), fixed_now());
+    // Drawn once, as the app always does before the first key.
+    render_app(&mut app, 160, 45);
+    app
+}
+
+fn screen(app: &mut App) -> String {
+    buffer_text(&render_app(app, 160, 45))
+}
+
+#[test]
+fn input_and_output_together_with_the_passages_folded() {
+    let mut app = rag_trace_view();
+    snap("trace_detail_input_output", &mut app);
+    let s = screen(&mut app);
+    assert!(s.contains(" Input/Output "), "{s}");
+    assert!(s.contains("\"retrieved\": [ … 18 items ]"), "{s}");
+    assert!(s.contains("▾ Output"), "{s}");
+    assert!(s.contains("Incident report: delayed orders"), "{s}");
+}
+
+#[test]
+fn the_input_section_folds_from_its_header() {
+    let mut app = rag_trace_view();
+    keys(&mut app, "\th");
+    snap("trace_detail_input_folded", &mut app);
+    let s = screen(&mut app);
+    assert!(s.contains("▸ Input …"), "{s}");
+    keys(&mut app, "l");
+    assert!(screen(&mut app).contains("\"index\": \"kb-v3\""));
+}
+
+#[test]
+fn a_search_hit_inside_the_folded_array_is_unfolded_and_marked() {
+    let mut app = rag_trace_view();
+    keys(&mut app, "\t/DOC-00007\n");
+    snap("trace_detail_search_hit", &mut app);
+    let s = screen(&mut app);
+    assert!(s.contains("\"id\": \"doc-00007\""), "{s}");
+    assert!(s.contains("/DOC-00007 · 1/1"), "{s}");
+    assert!(
+        s.contains("chars)"),
+        "a passage is cut with its length:\n{s}"
+    );
+}
+
+#[test]
+fn enter_opens_a_folded_array_on_the_cursor_line_and_h_folds_it() {
+    let mut app = rag_trace_view();
+    // To the array's line (its key is a search hit), then Enter.
+    keys(&mut app, "\t/\"retrieved\"\n\n");
+    let s = screen(&mut app);
+    assert!(s.contains("\"retrieved\": ["), "{s}");
+    assert!(s.contains("\"id\": \"doc-00000\""), "{s}");
+    keys(&mut app, "h");
+    assert!(screen(&mut app).contains("\"retrieved\": [ … 18 items ]"));
 }

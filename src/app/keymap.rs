@@ -304,6 +304,8 @@ const CONTEXT_DEFAULTS: &[(KeyContext, &str, Action)] = &[
     (KeyContext::TraceView, "left", Action::Collapse),
     (KeyContext::TraceView, "l", Action::Expand),
     (KeyContext::TraceView, "right", Action::Expand),
+    (KeyContext::TraceView, "n", Action::NextMatch),
+    (KeyContext::TraceView, "N", Action::PrevMatch),
     (KeyContext::Conversation, "+", Action::ThumbUp),
     (KeyContext::Conversation, "=", Action::ThumbUp),
     (KeyContext::Conversation, "-", Action::ThumbDown),

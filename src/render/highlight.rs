@@ -5,9 +5,14 @@
 //! deserialised one at a time). [`highlight`] turns source text plus a fence language into
 //! ratatui lines, styled by the syntect theme the UI theme names (`Theme::syntax_theme`).
 //! Input is sanitised first. Very large blocks are not highlighted (shown in the plain code
-//! style) so a huge message never costs seconds of regex work.
+//! style) so a huge message never costs seconds of regex work. Results are cached (by code,
+//! language, theme and base style, up to [`CACHE_BYTES`] of code): highlighting does not
+//! depend on the width, so laying a long answer out again at another width (a resize) does
+//! not run the regexes again.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -62,10 +67,49 @@ fn color(c: syntect::highlighting::Color) -> Option<Color> {
     }
 }
 
+/// Code bytes the highlight cache keeps at most (it starts over when full).
+pub const CACHE_BYTES: usize = 4 * 1024 * 1024;
+
+type Key = (u64, usize, String, String, Style);
+/// Cached highlights and the code bytes they cover.
+type Cache = (HashMap<Key, Arc<Vec<Line<'static>>>>, usize);
+
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
+
 /// Highlight `code` as `lang` with the syntect theme `syntax_theme`; every line gets `base`
 /// underneath (the UI's code style). Unknown languages, unknown themes and oversized blocks
-/// come back in the `base` style only. Never fails.
+/// come back in the `base` style only. Never fails. Cached (see the module docs).
 pub fn highlight(code: &str, lang: &str, syntax_theme: &str, base: Style) -> Vec<Line<'static>> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    code.hash(&mut h);
+    let key: Key = (
+        h.finish(),
+        code.len(),
+        lang.into(),
+        syntax_theme.into(),
+        base,
+    );
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.0.get(&key).cloned()) {
+        return hit.as_ref().clone();
+    }
+    let lines = highlight_uncached(code, lang, syntax_theme, base);
+    if let Ok(mut c) = CACHE.lock() {
+        if c.1 + code.len() > CACHE_BYTES {
+            *c = Default::default();
+        }
+        c.1 += code.len();
+        c.0.insert(key, Arc::new(lines.clone()));
+    }
+    lines
+}
+
+/// [`highlight`] without the cache.
+pub fn highlight_uncached(
+    code: &str,
+    lang: &str,
+    syntax_theme: &str,
+    base: Style,
+) -> Vec<Line<'static>> {
     let clean = sanitize(code);
     let code: &str = clean.trim_end_matches('\n');
     let plain = || -> Vec<Line<'static>> {

@@ -2,6 +2,7 @@
 pub mod format;
 pub mod highlight;
 pub mod json;
+pub mod json_tree;
 pub mod lines;
 pub mod markdown;
 pub mod sanitize;

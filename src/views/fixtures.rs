@@ -3,6 +3,8 @@
 //! with an agent-style span tree. Everything is derived from a fixed "now". Hand-built scores,
 //! definitions and queue items are in [`scores`].
 
+pub mod heavy;
+
 use std::collections::BTreeMap;
 
 pub mod scores;

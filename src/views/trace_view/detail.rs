@@ -1,5 +1,6 @@
 //! The detail pane: a three-line header (name and type; start and duration; model or
-//! providers, tokens, cost), the tab bar, and the current tab's lines, scrolled.
+//! providers, tokens, cost), the tab bar, and the visible rows of the current tab's document
+//! with the cursor line (when focused), search matches, the position and the search line.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -12,7 +13,8 @@ use super::subject::{Subject, TABS, Tab};
 use super::tree::type_label;
 use super::{Focus, TraceViewScreen};
 use crate::render::format;
-use crate::render::sanitize::{display_width, one_line};
+use crate::render::json_tree::find_ci;
+use crate::render::sanitize::{display_width, one_line, truncate_to_width};
 use crate::theme::Theme;
 
 impl TraceViewScreen {
@@ -33,7 +35,7 @@ impl TraceViewScreen {
         if inner.height < 3 || inner.width < 10 {
             return;
         }
-        let Some(subject) = self.subject() else {
+        let Some((_, subject)) = self.current() else {
             let msg = match &self.error {
                 Some(e) => format!("could not load the trace: {} — r retries", one_line(e)),
                 None => "loading…".into(),
@@ -65,45 +67,79 @@ impl TraceViewScreen {
         self.draw_body(frame, body, area, t);
     }
 
-    /// The current tab's lines in `body`, scrolled, with a `from–to/of` position on the
-    /// pane's bottom border (`area`) when they don't fit.
+    /// The current tab's visible rows in `body`, with the cursor line when focused, the
+    /// search matches highlighted, a `from–to/of` position on the pane's bottom border
+    /// (`area`) when they don't fit, and the search line.
     fn draw_body(&mut self, frame: &mut Frame, body: Rect, area: Rect, t: &Theme) {
         self.detail_page = body.height as usize;
-        let scroll = self.scroll;
-        let width = body.width;
-        let lines = self.detail_lines(width, t).map(|l| l.to_vec());
-        let buf = frame.buffer_mut();
-        let Some(lines) = lines else {
-            buf.set_string(
-                body.x,
-                body.y,
-                "rendering a large payload in the background…",
-                t.dim,
-            );
+        self.detail_body = body;
+        self.ensure_doc(body.width, t);
+        let Some(doc) = &self.doc else {
             return;
         };
-        let max = lines.len().saturating_sub(body.height as usize);
-        let scroll = scroll.min(max);
-        self.scroll = scroll;
-        for (i, l) in lines
-            .iter()
-            .skip(scroll)
-            .take(body.height as usize)
-            .enumerate()
-        {
-            buf.set_line(body.x, body.y + i as u16, l, body.width);
+        let rows = doc.rows();
+        let h = body.height as usize;
+        self.cursor = self.cursor.min(rows.saturating_sub(1));
+        if self.cursor < self.scroll {
+            self.scroll = self.cursor;
+        } else if self.cursor >= self.scroll + h {
+            self.scroll = self.cursor + 1 - h;
         }
-        if lines.len() > body.height as usize {
+        self.scroll = self.scroll.min(rows.saturating_sub(h));
+        let lines = doc.render(self.scroll, self.scroll + h, t);
+        let buf = frame.buffer_mut();
+        let q = self.search.query.as_bytes();
+        for (i, l) in lines.iter().enumerate() {
+            let y = body.y + i as u16;
+            buf.set_line(body.x, y, l, body.width);
+            if !self.search.hits.is_empty() {
+                let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+                for at in find_ci(text.as_bytes(), q) {
+                    let x = display_width(&text[..at]) as u16;
+                    let w = display_width(&text[at..at + q.len()]) as u16;
+                    if x < body.width {
+                        let r = Rect::new(body.x + x, y, w.min(body.width - x), 1);
+                        buf.set_style(r, t.search_match);
+                    }
+                }
+            }
+        }
+        if self.focus == Focus::Detail && rows > 0 {
+            let y = body.y + (self.cursor - self.scroll) as u16;
+            buf.set_style(Rect::new(body.x, y, body.width, 1), t.selection_inactive);
+        }
+        if rows > h {
             let pos = format!(
                 " {}–{}/{} ",
-                scroll + 1,
-                (scroll + body.height as usize).min(lines.len()),
-                lines.len()
+                self.scroll + 1,
+                (self.scroll + h).min(rows),
+                rows
             );
             let w = display_width(&pos) as u16;
             if area.width > w + 2 {
                 buf.set_string(area.right() - w - 1, area.bottom() - 1, pos, t.dim);
             }
+        }
+        self.draw_search(frame, body, area, t);
+    }
+
+    /// The search box on the body's last row while typing, else the query and the current
+    /// match on the bottom border.
+    fn draw_search(&self, frame: &mut Frame, body: Rect, area: Rect, t: &Theme) {
+        if let Some(input) = &self.search.input {
+            let line = Rect::new(body.x, body.bottom() - 1, body.width, 1);
+            frame.buffer_mut().set_style(line, t.text);
+            frame
+                .buffer_mut()
+                .set_string(line.x, line.y, " ".repeat(line.width as usize), t.text);
+            input.draw(frame, line, "/", t.text, t.accent, true);
+        } else if !self.search.query.is_empty() {
+            let label = self.search.label();
+            let max = (area.width as usize).saturating_sub(24);
+            let label = truncate_to_width(&label, max);
+            frame
+                .buffer_mut()
+                .set_string(area.x + 2, area.bottom() - 1, label.as_ref(), t.accent);
         }
     }
 }

@@ -93,18 +93,57 @@ impl TraceViewScreen {
         true
     }
 
+    /// Move the detail's cursor to `row` (clamped when drawn); the view follows it.
+    fn move_cursor(&mut self, row: usize) {
+        self.cursor = row;
+    }
+
+    /// Scroll the detail by `d` rows, keeping the cursor in view.
+    fn scroll_by(&mut self, d: isize) {
+        let h = self.detail_page.max(1);
+        let max = self
+            .doc
+            .as_ref()
+            .map(|doc| doc.rows().saturating_sub(h))
+            .unwrap_or(0);
+        self.scroll = self.scroll.saturating_add_signed(d).min(max);
+        self.cursor = self.cursor.clamp(self.scroll, self.scroll + h - 1);
+    }
+
+    /// Fold or unfold what the cursor line shows (`None`: toggle).
+    fn fold_here(&mut self, want: Option<bool>) {
+        if let Some(row) = self.doc.as_mut().and_then(|d| d.fold_at(self.cursor, want)) {
+            self.cursor = row;
+        }
+    }
+
     fn detail_action(&mut self, action: Action) -> bool {
+        let page = self.detail_page.max(1);
         match action {
-            Action::Down | Action::ScrollDown => self.scroll += 1,
-            Action::Up | Action::ScrollUp => self.scroll = self.scroll.saturating_sub(1),
-            Action::PageDown => self.scroll += self.detail_page.max(1),
-            Action::PageUp => self.scroll = self.scroll.saturating_sub(self.detail_page.max(1)),
-            Action::First => self.scroll = 0,
-            Action::Last => self.scroll = usize::MAX / 2,
-            Action::Left | Action::Collapse => self.switch_tab(-1),
-            Action::Right | Action::Expand => self.switch_tab(1),
-            Action::ExpandAll => self.fold = None,
-            Action::CollapseAll => self.fold = Some(2),
+            Action::Down => self.move_cursor(self.cursor + 1),
+            Action::Up => self.move_cursor(self.cursor.saturating_sub(1)),
+            Action::ScrollDown => self.scroll_by(1),
+            Action::ScrollUp => self.scroll_by(-1),
+            Action::PageDown => {
+                self.scroll_by(page as isize);
+                self.cursor = (self.cursor + page).max(self.scroll);
+            }
+            Action::PageUp => {
+                self.scroll_by(-(page as isize));
+                self.cursor = self.cursor.saturating_sub(page);
+            }
+            Action::First => self.move_cursor(0),
+            Action::Last => self.move_cursor(usize::MAX / 2),
+            Action::Left | Action::Collapse => self.fold_here(Some(false)),
+            Action::Right | Action::Expand => self.fold_here(Some(true)),
+            Action::Open => self.fold_here(None),
+            Action::ExpandAll | Action::CollapseAll => {
+                if let Some(d) = &mut self.doc {
+                    d.fold_all(action == Action::ExpandAll);
+                }
+            }
+            Action::NextMatch => return self.next_hit(true),
+            Action::PrevMatch => return self.next_hit(false),
             _ => return false,
         }
         true
@@ -114,7 +153,7 @@ impl TraceViewScreen {
         let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0) as i32;
         let n = TABS.len() as i32;
         self.tab = TABS[((i + d).rem_euclid(n)) as usize];
-        self.scroll = 0;
+        self.reset_detail();
     }
 
     /// Handle `action`; `true` when it meant something here.
@@ -145,11 +184,21 @@ impl TraceViewScreen {
             }
             Action::ToggleRaw => {
                 self.raw = !self.raw;
-                self.scroll = 0;
+                self.reset_detail();
                 true
             }
-            Action::ScrollDown | Action::ScrollUp => self.detail_action(action),
-            Action::Copy => match self.subject().and_then(|s| s.id) {
+            Action::Search => {
+                self.start_search();
+                true
+            }
+            Action::Back if self.focus == Focus::Detail && !self.search.query.is_empty() => {
+                self.search.clear();
+                true
+            }
+            Action::ScrollDown | Action::ScrollUp | Action::NextMatch | Action::PrevMatch => {
+                self.detail_action(action)
+            }
+            Action::Copy => match self.current().and_then(|(_, s)| s.id) {
                 Some(id) => {
                     ctx.copy(id.to_string());
                     true
@@ -228,6 +277,10 @@ impl TraceViewScreen {
                     }
                 } else {
                     self.focus = Focus::Detail;
+                    let b = self.detail_body;
+                    if in_tree(ev.column, ev.row, b) {
+                        self.cursor = self.scroll + (ev.row - b.y) as usize;
+                    }
                 }
                 Handled::Yes
             }

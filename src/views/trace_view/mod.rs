@@ -1,28 +1,45 @@
 //! One trace: on the left a collapsible span tree (type label, name, duration, a waterfall
 //! bar placed by start time and sized by duration within the trace, cost, tokens, error mark,
 //! score count); on the right the detail of the selected trace or span — a header (name,
-//! type, start, duration, model/provider, tokens, cost) and tabs Input, Output, Metadata,
-//! Usage, Scores, Error, Comments. `Tab` switches focus, `h`/`l` fold, `[`/`]` change tabs,
-//! `J`/`K` scroll the detail, `R` shows raw JSON, `+`/`-` unfold/fold JSON, `y` copies the
-//! id. Payloads of 256 KB or more are rendered in the background so the UI never stalls.
+//! type, start, duration, model/provider, tokens, cost) and tabs Input/Output (input above
+//! output, each with its header and its own fold), Metadata, Usage, Scores, Error, Comments.
+//! `Tab` switches focus, `h`/`l` fold (the tree, or in the detail the section, JSON node or
+//! long string on the cursor line; `Enter` toggles), `[`/`]` change tabs, `J`/`K` scroll the
+//! detail, `/` searches the whole payload (`n`/`N`), `R` shows raw JSON, `+`/`-` unfold/fold
+//! all JSON, `y` copies the id.
+//!
+//! Heavy traces stay fluid: the detail's content is decided and laid out once per (subject,
+//! part, raw, width, theme) — in the background for large payloads ([`content::Job`]) — and
+//! kept in `Arc`s; a frame renders only the visible rows ([`doc::Doc::render`]), and JSON is a
+//! tree whose lines come from its fold state ([`crate::render::json_tree`]).
 //! Narrow terminals (< 100 columns) stack the tree above the detail.
 
+mod content;
 mod detail;
+mod doc;
 mod keys;
+mod pane;
+mod search;
 mod subject;
 mod tabs;
 mod tree;
 
+#[cfg(test)]
+mod doc_tests;
+
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
-use crossterm::event::MouseEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
 use uuid::Uuid;
 
-pub use subject::{LAZY_BYTES, RenderOpts, Subject, TABS, Tab, approx_size};
+use crate::render::json_tree::layout::JsonLayout;
+use content::{Caches, ContentKey, Job, Who};
+use doc::{Doc, PartState};
+pub use subject::{LAZY_BYTES, Subject, TABS, Tab, approx_size};
 pub use tabs::render_tab;
 pub use tree::bar_cells;
 
@@ -32,7 +49,6 @@ use crate::opik::error::ApiError;
 use crate::opik::model::{Span, SpanSearchRequest, Trace};
 use crate::render::format;
 use crate::render::sanitize::one_line;
-use crate::theme::Theme;
 
 /// Spans loaded into the trace view at most (the tree and its rows stay responsive).
 pub const MAX_SPANS: usize = 50_000;
@@ -62,7 +78,6 @@ pub fn cut_note(shown: usize, total: i64) -> String {
 }
 
 type Loaded = Result<(Trace, Vec<Span>), ApiError>;
-type Rendered = (CacheKey, Vec<Line<'static>>);
 
 /// What the trace view's tasks return.
 pub enum TraceViewMsg {
@@ -70,8 +85,8 @@ pub enum TraceViewMsg {
     Loaded(Loaded),
     /// One span read in full (the list holds truncated payloads).
     Span(Result<Span, ApiError>),
-    /// A detail tab rendered off the UI thread.
-    Rendered(Rendered),
+    /// Parts of the detail built off the UI thread.
+    Built(content::Built),
     /// `Y`: the web URL was built.
     Url(crate::views::share::UrlReady),
     /// `e`: the trace export finished.
@@ -89,8 +104,6 @@ impl From<crate::views::share::ExportDone> for TraceViewMsg {
         TraceViewMsg::Export(r)
     }
 }
-type CacheKey = (Option<Uuid>, Tab, RenderOpts, String);
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {
     Tree,
@@ -101,6 +114,7 @@ pub struct TraceViewScreen {
     env: Option<Rc<AppEnv>>,
     pub project: String,
     pub trace_id: Uuid,
+    /// The trace; its input and output move into the detail's subject once shown.
     pub trace: Option<Trace>,
     pub tree: SpanTree,
     folded: HashSet<usize>,
@@ -115,13 +129,27 @@ pub struct TraceViewScreen {
     focus: Focus,
     pub tab: Tab,
     raw: bool,
-    fold: Option<usize>,
+    /// The detail's cursor row and first visible row.
+    cursor: usize,
     scroll: usize,
     detail_page: usize,
+    /// Where the detail's rows were drawn (mouse clicks).
+    detail_body: Rect,
     /// Full (untruncated) spans fetched on selection.
     full: HashMap<Uuid, Span>,
-    cache: Option<(CacheKey, Vec<Line<'static>>)>,
-    pending: Option<CacheKey>,
+    /// The selected subject: who, whether from the full span, the data.
+    subject: Option<(Who, bool, Arc<Subject>)>,
+    trace_subject: Option<Arc<Subject>>,
+    caches: Caches,
+    /// The current tab of the current subject, laid out.
+    doc: Option<Doc>,
+    /// Fold states of the parts shown before.
+    states: HashMap<ContentKey, PartState>,
+    /// Their JSON layouts, reused when shown again with the same folds and width.
+    layouts: HashMap<ContentKey, JsonLayout>,
+    /// The background job the last draw asked for.
+    want: Option<Job>,
+    search: search::DetailSearch,
     pub error: Option<String>,
     loading: bool,
     /// Spans received (before duplicates are dropped), to compare with the trace's count.
@@ -159,14 +187,21 @@ impl TraceViewScreen {
             tree_area: Rect::default(),
             label_w: None,
             focus: Focus::Tree,
-            tab: Tab::Input,
+            tab: Tab::InputOutput,
             raw: false,
-            fold: None,
+            cursor: 0,
             scroll: 0,
             detail_page: 10,
+            detail_body: Rect::default(),
             full: HashMap::new(),
-            cache: None,
-            pending: None,
+            subject: None,
+            trace_subject: None,
+            caches: Caches::default(),
+            doc: None,
+            states: HashMap::new(),
+            layouts: HashMap::new(),
+            want: None,
+            search: search::DetailSearch::default(),
             error: None,
             loading: false,
             loaded: 0,
@@ -205,16 +240,8 @@ impl TraceViewScreen {
         Some(s.id.and_then(|id| self.full.get(&id)).unwrap_or(s))
     }
 
-    fn subject(&self) -> Option<Subject> {
-        if self.selected == 0 {
-            self.trace.as_ref().map(Subject::from_trace)
-        } else {
-            self.selected_span().map(Subject::from_span)
-        }
-    }
-
     fn on_select(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
-        self.scroll = 0;
+        self.reset_detail();
         let Some(env) = &self.env else { return };
         let Some(row) = self.selected.checked_sub(1).and_then(|i| self.rows.get(i)) else {
             return;
@@ -231,58 +258,11 @@ impl TraceViewScreen {
         });
     }
 
-    /// Lines for the current tab, from the cache or rendered now; large payloads are
-    /// rendered in the background (returns `None` meanwhile).
-    fn detail_lines(&mut self, width: u16, theme: &Theme) -> Option<&[Line<'static>]> {
-        let subject = self.subject()?;
-        let opts = RenderOpts {
-            raw: self.raw,
-            fold: self.fold,
-            width,
-        };
-        let key: CacheKey = (subject.id, self.tab, opts, theme.name.clone());
-        if self.cache.as_ref().is_some_and(|(k, _)| *k == key) {
-            return self.cache.as_ref().map(|(_, l)| l.as_slice());
-        }
-        let big = subject
-            .payload(self.tab)
-            .is_some_and(|v| approx_size(v) >= LAZY_BYTES);
-        if big {
-            if self.pending.as_ref() != Some(&key) {
-                // Asked for in draw; the spawn happens in `kick_background`.
-                self.pending = Some(key);
-            }
-            return None;
-        }
-        let lines = render_tab(&subject, self.tab, opts, theme);
-        self.cache = Some((key, lines));
-        self.cache.as_ref().map(|(_, l)| l.as_slice())
-    }
-
-    /// Start the background render asked for by the last draw (called from input paths).
-    fn kick_background(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
-        let Some(key) = self.pending.clone() else {
-            return;
-        };
-        if ctx.in_flight("render") {
-            return;
-        }
-        let Some(subject) = self.subject() else {
-            return;
-        };
-        if subject.id != key.0 {
-            self.pending = None;
-            return;
-        }
-        let theme = ctx.theme.clone();
-        let (_, tab, opts, _) = key.clone();
-        ctx.spawn("render", async move {
-            let lines =
-                tokio::task::spawn_blocking(move || render_tab(&subject, tab, opts, &theme))
-                    .await
-                    .unwrap_or_default();
-            TraceViewMsg::Rendered((key, lines))
-        });
+    /// Back to the top of the detail, without a search (another subject or tab).
+    fn reset_detail(&mut self) {
+        self.cursor = 0;
+        self.scroll = 0;
+        self.search.clear();
     }
 }
 
@@ -309,11 +289,30 @@ impl Screen for TraceViewScreen {
 
     fn refresh(&mut self, ctx: &mut Ctx<TraceViewMsg>) {
         self.full.clear();
-        self.cache = None;
+        self.forget(None);
         self.load(ctx);
     }
 
+    fn capturing_text(&self) -> bool {
+        self.search.input.is_some()
+    }
+
+    fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<TraceViewMsg>) -> Handled {
+        self.search_key(key, ctx)
+    }
+
+    fn hint_labels(&self) -> Vec<(Action, &'static str)> {
+        match self.focus {
+            Focus::Detail => vec![(Action::Open, "fold/unfold")],
+            Focus::Tree => Vec::new(),
+        }
+    }
+
     fn handle_action(&mut self, action: Action, ctx: &mut Ctx<TraceViewMsg>) -> Handled {
+        // Keys act on the document as drawn (the previous key may have changed the tab).
+        if self.detail_body.width > 0 {
+            self.ensure_doc(self.detail_body.width, ctx.theme);
+        }
         let handled = self.act(action, ctx);
         self.kick_background(ctx);
         if handled { Handled::Yes } else { Handled::No }
@@ -339,12 +338,13 @@ impl Screen for TraceViewScreen {
                         }
                         self.loaded = spans.len();
                         self.trace = Some(trace);
+                        self.trace_subject = None;
                         self.tree = SpanTree::build(spans);
                         self.label_w = None;
                         self.folded.retain(|n| *n < self.tree.nodes.len());
                         self.rows = self.tree.flatten(&self.folded);
                         self.selected = self.selected.min(self.rows.len());
-                        self.cache = None;
+                        self.forget(None);
                         self.error = None;
                         ctx.refreshed();
                         let orphans = self.tree.unexpected_orphans();
@@ -364,18 +364,16 @@ impl Screen for TraceViewScreen {
             TraceViewMsg::Span(r) => match r {
                 Ok(s) => {
                     if let Some(id) = s.id {
+                        let node = self.tree.nodes.iter().position(|n| n.span.id == Some(id));
                         self.full.insert(id, s);
-                        self.cache = None;
+                        if let Some(n) = node {
+                            self.forget(Some(Who::Node(n)));
+                        }
                     }
                 }
                 Err(e) => ctx.toast_error(format!("loading span: {e}")),
             },
-            TraceViewMsg::Rendered((key, lines)) => {
-                if self.pending.as_ref() == Some(&key) {
-                    self.pending = None;
-                }
-                self.cache = Some((key, lines));
-            }
+            TraceViewMsg::Built(b) => self.on_built(b),
         }
         self.kick_background(ctx);
     }
@@ -399,33 +397,44 @@ impl Screen for TraceViewScreen {
     }
 
     fn hints(&self) -> Vec<Action> {
+        // What both panes offer after their own keys.
+        const TAIL: &[Action] = &[
+            Action::ToggleRaw,
+            Action::CollapseAll,
+            Action::ExpandAll,
+            Action::Copy,
+            Action::CopyUrl,
+            Action::Export,
+        ];
         match self.focus {
-            Focus::Tree => vec![
-                Action::NextPane,
-                Action::Collapse,
-                Action::Expand,
-                Action::NextTab,
-                Action::ScrollDown,
-                Action::ToggleRaw,
-                Action::CollapseAll,
-                Action::ExpandAll,
-                Action::Copy,
-                Action::CopyUrl,
-                Action::Export,
-                Action::Refresh,
-            ],
-            Focus::Detail => vec![
-                Action::NextPane,
-                Action::ScrollDown,
-                Action::NextTab,
-                Action::PrevTab,
-                Action::ToggleRaw,
-                Action::CollapseAll,
-                Action::ExpandAll,
-                Action::Copy,
-                Action::CopyUrl,
-                Action::Export,
-            ],
+            Focus::Tree => [
+                &[
+                    Action::NextPane,
+                    Action::Collapse,
+                    Action::Expand,
+                    Action::NextTab,
+                    Action::ScrollDown,
+                    Action::Search,
+                ],
+                TAIL,
+                &[Action::Refresh],
+            ]
+            .concat(),
+            Focus::Detail => {
+                let mut h = vec![
+                    Action::NextPane,
+                    Action::Open,
+                    Action::Collapse,
+                    Action::Expand,
+                    Action::NextTab,
+                    Action::Search,
+                ];
+                if !self.search.query.is_empty() {
+                    h.extend([Action::NextMatch, Action::PrevMatch]);
+                }
+                h.extend(TAIL);
+                h
+            }
         }
     }
 

@@ -1,5 +1,4 @@
-//! What the detail pane describes (a trace or one span, as plain data), its tabs and the
-//! options a tab renders with.
+//! What the detail pane describes (a trace or one span, as plain data) and its tabs.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -13,8 +12,8 @@ pub const LAZY_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
-    Input,
-    Output,
+    /// Input above Output, as Opik's trace sidebar shows them.
+    InputOutput,
     Metadata,
     Usage,
     Scores,
@@ -22,9 +21,8 @@ pub enum Tab {
     Comments,
 }
 
-pub const TABS: [Tab; 7] = [
-    Tab::Input,
-    Tab::Output,
+pub const TABS: [Tab; 6] = [
+    Tab::InputOutput,
     Tab::Metadata,
     Tab::Usage,
     Tab::Scores,
@@ -35,8 +33,7 @@ pub const TABS: [Tab; 7] = [
 impl Tab {
     pub(super) fn label(self) -> &'static str {
         match self {
-            Tab::Input => "Input",
-            Tab::Output => "Output",
+            Tab::InputOutput => "Input/Output",
             Tab::Metadata => "Metadata",
             Tab::Usage => "Usage",
             Tab::Scores => "Scores",
@@ -154,24 +151,6 @@ impl Subject {
     pub(super) fn tokens(&self) -> Option<i64> {
         dify::total_tokens(&self.usage)
     }
-
-    pub(super) fn payload(&self, tab: Tab) -> Option<&Value> {
-        match tab {
-            Tab::Input => self.input.as_ref(),
-            Tab::Output => self.output.as_ref(),
-            Tab::Metadata => self.metadata.as_ref(),
-            _ => None,
-        }
-    }
-}
-
-/// Options that change how a tab renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RenderOpts {
-    pub raw: bool,
-    /// Fold JSON below this depth (`None` = everything open).
-    pub fold: Option<usize>,
-    pub width: u16,
 }
 
 /// Rough serialised size of a JSON value without serialising it.

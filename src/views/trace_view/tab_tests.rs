@@ -1,16 +1,18 @@
-//! The Scores, Metadata and Output tabs: categorical scores by their label, tags as everywhere
+//! The Scores, Metadata and Input/Output tabs: categorical scores by their label, tags as everywhere
 //! else, an Anthropic tool call in the pretty output.
 
-use super::*;
+use super::doc_tests::{doc_of, rows};
+use super::subject::{Subject, Tab};
+use super::tabs::render_tab;
 use crate::opik::model::{FeedbackScore, ValueEntry};
+use crate::theme::Theme;
 
+/// The tab's text at 80 columns, as the detail pane shows it.
 fn tab_text(s: &Subject, tab: Tab) -> String {
-    let opts = RenderOpts {
-        raw: false,
-        fold: None,
-        width: 80,
-    };
-    crate::render::lines::plain(&render_tab(s, tab, opts, &Theme::dark()))
+    match tab {
+        Tab::InputOutput | Tab::Metadata => rows(&doc_of(s, tab, 80)).join("\n"),
+        _ => crate::render::lines::plain(&render_tab(s, tab, 80, &Theme::dark())),
+    }
 }
 
 #[test]
@@ -77,7 +79,7 @@ fn an_anthropic_tool_use_output_shows_the_call() {
         })),
         ..Subject::default()
     };
-    let text = tab_text(&s, Tab::Output);
+    let text = tab_text(&s, Tab::InputOutput);
     assert!(text.contains("Let me check the weather."), "{text}");
     assert!(text.contains("Tool call get_weather"), "{text}");
     assert!(text.contains("\"location\": \"Paris\""), "{text}");

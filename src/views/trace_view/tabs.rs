@@ -1,20 +1,19 @@
-//! The content of the detail tabs: one pure function per tab, building lines already
-//! wrapped to the pane (runs on a blocking thread for large payloads).
+//! The small detail tabs (Usage, Scores, Error, Comments): one pure function per tab,
+//! building lines already wrapped to the pane, and the line helpers the parts share.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span as TSpan};
-use serde_json::Value;
 
-use super::subject::{RenderOpts, Subject, Tab};
-use crate::opik::messages::{self, Body, Kind};
+use super::subject::{Subject, Tab};
 use crate::opik::model::{ErrorInfo, FeedbackScore};
+use crate::render::format;
 use crate::render::lines::wrap_lines;
 use crate::render::sanitize::{one_line, sanitize};
-use crate::render::{format, json, markdown};
 use crate::theme::Theme;
 use crate::widgets::list::cells;
 
-fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
+/// A `key  value` line (key column of 13).
+pub(super) fn kv(theme: &Theme, k: &str, v: String) -> Line<'static> {
     kv_w(theme, k, v, 13)
 }
 
@@ -26,19 +25,12 @@ fn kv_w(theme: &Theme, k: &str, v: String, w: usize) -> Line<'static> {
     ])
 }
 
-fn text_lines(s: &str, style: Style) -> Vec<Line<'static>> {
+/// Sanitised text, one line per line.
+pub(super) fn text_lines(s: &str, style: Style) -> Vec<Line<'static>> {
     sanitize(s)
         .split('\n')
         .map(|l| Line::styled(l.to_string(), style))
         .collect()
-}
-
-fn value_lines(v: &Value, opts: RenderOpts, theme: &Theme) -> Vec<Line<'static>> {
-    if opts.fold.is_some() {
-        json::render_folded(v, opts.fold, theme)
-    } else {
-        json::render_value(v, theme)
-    }
 }
 
 /// `(no what)`, dimmed.
@@ -46,12 +38,11 @@ fn none(what: &str, theme: &Theme) -> Vec<Line<'static>> {
     vec![Line::styled(format!("(no {what})"), theme.dim)]
 }
 
-/// Render one tab of `s` into lines already wrapped to `opts.width`. Pure (runs on a
-/// blocking thread for large payloads).
-pub fn render_tab(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec<Line<'static>> {
+/// Render one of the small tabs (Usage, Scores, Error, Comments) of `s` into lines wrapped
+/// to `width`; the payload tabs are parts ([`super::content`]) and give nothing here.
+pub fn render_tab(s: &Subject, tab: Tab, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let lines = match tab {
-        Tab::Input | Tab::Output => return payload_lines(s, tab, opts, theme),
-        Tab::Metadata => metadata_lines(s, opts, theme),
+        Tab::InputOutput | Tab::Metadata => Vec::new(),
         Tab::Usage => usage_lines(s, theme),
         Tab::Scores => scores_lines(&s.scores, theme),
         Tab::Error => match &s.error {
@@ -60,49 +51,7 @@ pub fn render_tab(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec
         },
         Tab::Comments => comments_lines(s, theme),
     };
-    wrap_lines(lines, opts.width.into())
-}
-
-/// Input or Output: the messages or text found in the payload (markdown rendered to the
-/// width), or the JSON as is when `opts.raw`. Wrapped to `opts.width`.
-fn payload_lines(s: &Subject, tab: Tab, opts: RenderOpts, theme: &Theme) -> Vec<Line<'static>> {
-    let kind = if tab == Tab::Input {
-        Kind::Input
-    } else {
-        Kind::Output
-    };
-    let value = s.payload(tab);
-    let lines = if opts.raw {
-        match value {
-            None | Some(Value::Null) => none(tab.label(), theme),
-            Some(v) => value_lines(v, opts, theme),
-        }
-    } else {
-        match messages::body(value, kind) {
-            Body::Empty => none(&tab.label().to_lowercase(), theme),
-            Body::Markdown(m) => {
-                return markdown::render(&m, opts.width.max(1), theme).lines.clone();
-            }
-            Body::Plain(p) => text_lines(&p, theme.text),
-            Body::Json(j) => json::highlight_text(&j, theme),
-            Body::Raw(v) => value_lines(&v, opts, theme),
-        }
-    };
-    wrap_lines(lines, opts.width.into())
-}
-
-fn metadata_lines(s: &Subject, opts: RenderOpts, theme: &Theme) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    if !s.tags.is_empty() {
-        out.push(kv(theme, "tags", cells::tags(&s.tags)));
-        out.push(Line::raw(""));
-    }
-    match &s.metadata {
-        None | Some(Value::Null) => out.extend(none("metadata", theme)),
-        Some(Value::Object(m)) if m.is_empty() => out.extend(none("metadata", theme)),
-        Some(v) => out.extend(value_lines(v, opts, theme)),
-    }
-    out
+    wrap_lines(lines, width.into())
 }
 
 fn usage_lines(s: &Subject, theme: &Theme) -> Vec<Line<'static>> {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::theme::Theme;
 
 #[test]
 fn a_trace_without_a_model_shows_its_providers_not_model_dash() {
@@ -28,12 +29,7 @@ fn usage_values_line_up_whatever_the_key_length() {
         ],
         ..Subject::default()
     };
-    let opts = RenderOpts {
-        raw: false,
-        fold: None,
-        width: 80,
-    };
-    let lines = render_tab(&s, Tab::Usage, opts, &Theme::dark());
+    let lines = render_tab(&s, Tab::Usage, 80, &Theme::dark());
     let text: Vec<String> = lines
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
