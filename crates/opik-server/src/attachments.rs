@@ -513,6 +513,10 @@ async fn download(
                         c.blob_open(rusqlite::MAIN_DB, "attachments", "data", rowid, true)?;
                     let mut buf = vec![0u8; n];
                     blob.read_at_exact(&mut buf, off)?;
+                    drop(blob);
+                    // The BLOB's pages would fill this reader's page cache (32 MB each, one
+                    // reader per concurrent download): give them back, they are not read twice.
+                    let _ = c.execute_batch("PRAGMA shrink_memory");
                     Ok(buf)
                 })
                 .await;
