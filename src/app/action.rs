@@ -324,7 +324,9 @@ impl Action {
             Action::PrevTab => "Previous tab",
             Action::ScrollUp => "Scroll the detail pane up",
             Action::ScrollDown => "Scroll the detail pane down",
-            Action::Search => "Search (sent to the server; Enter applies, Esc clears)",
+            Action::Search => {
+                "Search (a list: on the server; a trace's detail: its whole payload, n/N) — Enter applies, Esc clears"
+            }
             Action::Filter => {
                 "Filter: name = \"x\" and duration > 500 and tags contains \"prod\" (duration in ms)"
             }

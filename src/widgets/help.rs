@@ -34,6 +34,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ":dashboard",
         "Dashboard of the current project (:dashboard all: of all)",
     ),
+    (
+        ":compare A B",
+        "Compare two scores of the project (e.g. a judge against the SMEs)",
+    ),
     (":project NAME", "Switch project and open its traces"),
     (
         ":theme NAME",
@@ -181,6 +185,12 @@ pub fn draw(
     frame.render_widget(Clear, rect);
     let max_scroll = rows.saturating_sub(h - 2);
     let scroll = scroll.min(max_scroll);
+    // Cut to fit: say that more is below (or above) and how to get there.
+    let title = match (scroll > 0, scroll < max_scroll) {
+        (_, true) => " Help — j/↓ more below · Esc closes ",
+        (true, false) => " Help — k/↑ more above · Esc closes ",
+        (false, false) => " Help — Esc closes ",
+    };
     let p = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
@@ -189,7 +199,7 @@ pub fn draw(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.border_focused)
-                .title(Span::styled(" Help — Esc closes ", theme.title)),
+                .title(Span::styled(title, theme.title)),
         );
     frame.render_widget(p, rect);
     scroll
@@ -229,12 +239,16 @@ mod tests {
     }
 
     fn render(w: u16, h: u16, lines: Vec<Line<'static>>) -> String {
+        render_at(w, h, lines, 0)
+    }
+
+    fn render_at(w: u16, h: u16, lines: Vec<Line<'static>>, scroll: u16) -> String {
         use ratatui::Terminal;
         use ratatui::backend::TestBackend;
         let theme = Theme::dark();
         let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
         t.draw(|f| {
-            draw(f, f.area(), lines.clone(), 0, &theme);
+            draw(f, f.area(), lines.clone(), scroll, &theme);
         })
         .expect("draw");
         let buf = t.backend().buffer().clone();
@@ -290,5 +304,22 @@ mod tests {
             .map(|(i, _)| i)
             .expect("text");
         assert_eq!(first_text, desc_col, "{narrow}");
+    }
+
+    #[test]
+    fn a_help_cut_to_fit_says_more_is_below_or_above() {
+        let lines: Vec<Line<'static>> = (0..40)
+            .map(|i| Line::raw(format!("line {i} of the help, long enough for its title")))
+            .collect();
+        let top = render_at(60, 20, lines.clone(), 0);
+        assert!(top.contains("more below"), "{top}");
+        let bottom = render_at(60, 20, lines.clone(), u16::MAX);
+        assert!(
+            bottom.contains("more above") && bottom.contains("line 39"),
+            "{bottom}"
+        );
+        let whole = render_at(60, 45, lines, 0);
+        assert!(!whole.contains("more"), "{whole}");
+        assert!(whole.contains("Help — Esc closes"), "{whole}");
     }
 }
