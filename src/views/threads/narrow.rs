@@ -156,3 +156,39 @@ impl ThreadsScreen {
         Handled::Yes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turns_prefix_makes_the_rest_a_trace_filter() {
+        assert_eq!(
+            turns_filter(r#"turns: feedback_scores."User feedback" = 0"#),
+            Some(r#"feedback_scores."User feedback" = 0"#)
+        );
+        assert_eq!(turns_filter("  TURNS:name = \"x\" "), Some("name = \"x\""));
+        assert_eq!(turns_filter("turns:"), Some(""));
+        assert_eq!(turns_filter(r#"feedback_scores."User feedback" = 0"#), None);
+        assert_eq!(turns_filter("turn: x"), None);
+        assert_eq!(turns_filter("tür"), None, "no panic inside a character");
+        let mut s = ThreadsScreen::with_rows("p", Vec::new(), None);
+        let (turns, f) = s
+            .parse_filter(r#"turns: feedback_scores."User feedback" = 0"#)
+            .expect("parses");
+        assert!(turns);
+        assert_eq!(
+            f,
+            filter_string::parse(r#"feedback_scores."User feedback" = 0"#, Entity::Traces)
+                .expect("trace filter")
+        );
+        // Without the prefix it stays a thread filter.
+        let (turns, _) = s.parse_filter("number_of_messages > 3").expect("thread");
+        assert!(!turns);
+        assert!(s.parse_filter("turns: duration >").is_err());
+        s.turns = true;
+        assert!(s.scanning());
+        s.clear_filter();
+        assert!(!s.scanning());
+    }
+}
