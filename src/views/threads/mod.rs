@@ -55,11 +55,6 @@ use scan::{RANGES, ScanChunk};
 const PAGE: u32 = 100;
 /// Largest page re-read by live refresh.
 const MAX_LIVE_ROWS: usize = 500;
-/// Said when `space`/`a` hits a conversation grouped by a metadata key.
-const NOT_QUEUEABLE: &str = "only Opik threads (grouped by thread_id) can be added to an annotation queue: press b to group by thread_id";
-
-/// Said when `space`/`a` hits a row of a `turns:` filter.
-const TURNS_NOT_MARKABLE: &str = "rows of a turns: filter cannot be marked: A adds them all to a thread queue (Esc clears the filter)";
 
 type PageResult = Result<(PageRequest, Page<Thread>), ApiError>;
 
@@ -230,15 +225,6 @@ impl ThreadsScreen {
     pub fn apply_page(&mut self, req: PageRequest, p: Page<Thread>) {
         let rows = p.content.iter().map(ThreadRow::from_thread).collect();
         self.list.place(req, rows, p.total, |r| Some(r.id.clone()));
-    }
-
-    /// Why `space`/`a` cannot take the selected row.
-    fn not_queueable(&self) -> &'static str {
-        if self.turns && self.grouping == Grouping::ThreadId {
-            TURNS_NOT_MARKABLE
-        } else {
-            NOT_QUEUEABLE
-        }
     }
 
     /// The selected thread's `thread_model_id`: `Some(None)` for a metadata conversation.

@@ -23,6 +23,11 @@ use crate::widgets::list::PromptKind;
 
 use super::{ThreadsMsg, ThreadsScreen};
 
+/// Said when `space`/`a` hits a conversation grouped by a metadata key.
+const NOT_QUEUEABLE: &str = "only Opik threads (grouped by thread_id) can be added to an annotation queue: press b to group by thread_id";
+/// Said when `space`/`a` hits a row of a `turns:` filter.
+const TURNS_NOT_MARKABLE: &str = "rows of a turns: filter cannot be marked: A adds them all to a thread queue (Esc clears the filter)";
+
 /// The prefix that makes the threads' filter a trace filter on their turns.
 pub const TURNS: &str = "turns:";
 
@@ -84,6 +89,15 @@ impl ThreadsScreen {
             "f turns: …".into(),
             "Filter threads by their turns (e.g. thumbed-down turns: turns: feedback_scores.\"User feedback\" = 0); without turns: by the thread's own fields and scores".into(),
         )]
+    }
+
+    /// Why `space`/`a` cannot take the selected row.
+    pub(super) fn not_queueable(&self) -> &'static str {
+        if self.turns && self.grouping == Grouping::ThreadId {
+            TURNS_NOT_MARKABLE
+        } else {
+            NOT_QUEUEABLE
+        }
     }
 
     /// A submitted filter string: applied if it parses, else explained under the prompt.
