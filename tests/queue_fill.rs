@@ -2,7 +2,8 @@
 //! fill adds exactly the traces (or threads) the filter and search select, skips those already
 //! in the queue and sends nothing twice; and the keys in the real app (`f` a filter, `A`, pick
 //! the queue, `y`) do it from the traces list and from conversations grouped by a metadata
-//! key. Everything is read back over REST.
+//! key, and from Opik threads filtered by their turns (`turns:`). Everything is read back
+//! over REST.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
@@ -11,9 +12,11 @@ use chrono::Utc;
 use crossterm::event::KeyCode;
 use opik_tui::app::ScreenRequest;
 use opik_tui::opik::client::ListQuery;
+use opik_tui::opik::conversations::{self, Grouping};
 use opik_tui::opik::filter_string::{self, Entity};
 use opik_tui::opik::model::{AnnotationQueue, new_id, ts};
 use opik_tui::views::queues::{FillJob, Matching};
+use opik_tui::views::threads::{MAX_SCAN, scan_request, turns_filter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -388,5 +391,165 @@ async fn a_on_conversations_grouped_by_metadata_adds_their_traces() {
     let toast = d.toast("to “session review”").await;
     assert_eq!(toast, "Added 3 traces to “session review”");
     assert_eq!(set(&s.items(project, q, "trace").await), set(&down));
+    s.0.handle.shutdown().await;
+}
+
+const TURNS_DOWN: &str = r#"turns: feedback_scores."User feedback" = 0"#;
+
+/// Beside [`seed`]'s six threads (each with a thumbed-down turn): thread `calm` (thumbed up
+/// only) and thread `old`, thumbed down eight days ago (outside a 7d range).
+async fn seed_with_calm_threads(s: &Srv) {
+    seed(s).await;
+    let now = Utc::now();
+    // Opik reads a range by the ids' (UUIDv7) time, as the embedded server does.
+    let turn = |thread: &str, name: &str, start: chrono::DateTime<Utc>| {
+        let secs = u64::try_from(start.timestamp()).unwrap();
+        let id = Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, 0));
+        let t = json!({
+            "id": id, "project_name": P, "name": name,
+            "start_time": ts::format(&start),
+            "end_time": ts::format(&(start + chrono::Duration::milliseconds(100))),
+            "input": {"question": name}, "output": {"answer": "ok"}, "thread_id": thread,
+        });
+        (id, t)
+    };
+    let (up, calm) = turn("calm", "calm_1", now - chrono::Duration::seconds(5));
+    let (_, calm2) = turn("calm", "calm_2", now - chrono::Duration::seconds(4));
+    let (old_id, old) = turn("old", "old_1", now - chrono::Duration::days(8));
+    s.log(
+        vec![calm, calm2, old],
+        vec![
+            json!({"id": up, "project_name": P, "name": "User feedback", "value": 1, "source": "ui"}),
+            json!({"id": old_id, "project_name": P, "name": "User feedback", "value": 0, "source": "ui"}),
+        ],
+    )
+    .await;
+}
+
+/// The `thread_model_id`s of threads `ids`, read back over REST.
+async fn model_ids(s: &Srv, ids: &[&str]) -> HashSet<Uuid> {
+    let q = ListQuery {
+        project_name: Some(P.into()),
+        size: 100,
+        ..ListQuery::default()
+    };
+    let threads = s.client.list_threads(&q).await.unwrap();
+    let out: HashSet<Uuid> = threads
+        .content
+        .iter()
+        .filter(|t| ids.contains(&t.id.as_str()))
+        .filter_map(|t| t.thread_model_id)
+        .collect();
+    assert_eq!(out.len(), ids.len(), "every thread exists");
+    out
+}
+
+const DOWN_THREADS: &[&str] = &["t0", "t1", "t2", "t3", "t4", "t5"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turns_filter_fills_a_thread_queue_with_the_threads_having_a_thumbed_down_turn() {
+    let s = start().await;
+    seed_with_calm_threads(&s).await;
+    // The scan the threads list runs for `turns:` over 7 days, grouped by thread_id.
+    let cond = turns_filter(TURNS_DOWN).unwrap();
+    let filters = filter_string::parse(cond, Entity::Traces).unwrap();
+    let req = scan_request(P, &Grouping::ThreadId, &filters, 24 * 7);
+    let traces = s.client.search_traces(req, Some(MAX_SCAN)).await.unwrap();
+    let rows: Vec<String> = conversations::group(&traces, &Grouping::ThreadId)
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted, DOWN_THREADS,
+        "not calm (thumbed up), not old (8 days)"
+    );
+
+    let q = s.queue(P, "thread SMEs", "thread").await;
+    // t1 is in the queue already.
+    let t1 = model_ids(&s, &["t1"]).await;
+    s.client
+        .add_queue_items(q, &t1.iter().copied().collect::<Vec<_>>())
+        .await
+        .unwrap();
+    let m = Matching::ThreadIds {
+        project: P.into(),
+        thread_ids: rows,
+    };
+    assert_eq!(m.scope(), "thread");
+    assert_eq!(m.count(&s.client, Utc::now()).await.unwrap(), 6);
+    let p = FillJob::new(&s.client, &m, q, Utc::now())
+        .run()
+        .await
+        .unwrap();
+    assert_eq!((p.read, p.added, p.already), (6, 5, 1), "{p:?}");
+    let want = model_ids(&s, DOWN_THREADS).await;
+    let items = s.items(P, q, "thread").await;
+    assert_eq!(items.len(), 6, "no thread twice: {items:?}");
+    assert_eq!(set(&items), want);
+
+    // Again: nothing is sent twice.
+    let p = FillJob::new(&s.client, &m, q, Utc::now())
+        .run()
+        .await
+        .unwrap();
+    assert_eq!((p.added, p.already), (0, 6), "{p:?}");
+    assert_eq!(s.items_count(q).await, 6);
+    s.0.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_on_threads_filtered_by_their_turns_adds_those_threads_to_a_thread_queue() {
+    let s = start().await;
+    seed_with_calm_threads(&s).await;
+    let q = s.queue(P, "thread SMEs", "thread").await;
+    let mut d = s.driver();
+    d.app
+        .open(&ScreenRequest::Threads { project: P.into() }, Utc::now());
+    d.until_has("calm").await;
+    d.press('f');
+    d.type_str(TURNS_DOWN);
+    d.until_has("turns: …").await;
+    d.press_code(KeyCode::Enter);
+    // 10 thumbed-down turns of t0…t5 in the last 7d; calm and old are gone.
+    d.until_has("10 traces scanned").await;
+    let screen = d
+        .until("the six threads listed", |s| {
+            DOWN_THREADS
+                .iter()
+                .all(|t| s.contains(&format!("│ {t} ")) || s.contains(&format!("▌{t} ")))
+        })
+        .await;
+    assert!(
+        !screen.contains("calm") && !screen.contains(" old "),
+        "{screen}"
+    );
+    // Marks are not for these rows: A is.
+    d.press(' ');
+    d.toast("cannot be marked").await;
+    pick(
+        &mut d,
+        "Add the 6 threads whose turns match the filter to:",
+        "thread SMEs",
+        "Add 6 threads to “thread SMEs”? (y/n)",
+    )
+    .await;
+    d.press('y');
+    let toast = d.toast("to “thread SMEs”").await;
+    assert_eq!(toast, "Added 6 threads to “thread SMEs”");
+    assert_eq!(
+        set(&s.items(P, q, "thread").await),
+        model_ids(&s, DOWN_THREADS).await
+    );
+    // Esc clears the filter: the server-paged list of every thread again.
+    d.until("back on the list", |s| s.contains("f: turns:"))
+        .await;
+    d.press_code(KeyCode::Esc);
+    let screen = d.until_has("calm").await;
+    assert!(
+        screen.contains("● live") && !screen.contains("scanned"),
+        "{screen}"
+    );
     s.0.handle.shutdown().await;
 }

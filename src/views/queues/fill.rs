@@ -10,6 +10,10 @@
 //! `annotation_queue_ids contains <queue>`) and skipped, and no id is sent twice, so the
 //! count of added items is exact on real Opik (which stores a re-added item again) as on the
 //! embedded server (which ignores it).
+//!
+//! Threads a `turns:` filter selected (threads with a turn matching a trace filter) are known
+//! by their `thread_id`s; each is resolved to its `thread_model_id` with
+//! `POST …/traces/threads/retrieve` as its batch is added.
 
 use std::collections::HashSet;
 
@@ -18,7 +22,7 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use crate::annotate::load::queue_filter;
-use crate::opik::client::{ListQuery, OpikClient, SearchStream};
+use crate::opik::client::{ListQuery, OpikClient, ProjectRef, SearchStream};
 use crate::opik::error::ApiError;
 use crate::opik::model::{Filter, Thread, ThreadSearchRequest, Trace, TraceSearchRequest};
 use crate::render::format::thousands;
@@ -59,13 +63,19 @@ pub enum Matching {
     },
     /// Known traces: those of the conversations grouped by a metadata key.
     TraceIds { project: String, ids: Vec<Uuid> },
+    /// Known Opik threads by `thread_id` (the rows a `turns:` filter left), each resolved to
+    /// its `thread_model_id` when added.
+    ThreadIds {
+        project: String,
+        thread_ids: Vec<String>,
+    },
 }
 
 impl Matching {
     /// The queue scope these items go to: `trace` or `thread`.
     pub fn scope(&self) -> &'static str {
         match self {
-            Matching::Threads { .. } => "thread",
+            Matching::Threads { .. } | Matching::ThreadIds { .. } => "thread",
             _ => "trace",
         }
     }
@@ -74,7 +84,8 @@ impl Matching {
         match self {
             Matching::Traces { project, .. }
             | Matching::Threads { project, .. }
-            | Matching::TraceIds { project, .. } => project,
+            | Matching::TraceIds { project, .. }
+            | Matching::ThreadIds { project, .. } => project,
         }
     }
 
@@ -100,7 +111,9 @@ impl Matching {
                 filters,
                 search,
             } => (project, filters.clone(), search.clone()),
-            Matching::TraceIds { project, .. } => (project, Vec::new(), None),
+            Matching::TraceIds { project, .. } | Matching::ThreadIds { project, .. } => {
+                (project, Vec::new(), None)
+            }
         };
         ListQuery {
             project_name: Some(project.clone()),
@@ -125,6 +138,7 @@ impl Matching {
             Matching::Traces { .. } => client.list_traces(&q).await?.total,
             Matching::Threads { .. } => client.list_threads(&q).await?.total,
             Matching::TraceIds { ids, .. } => return Ok(distinct(ids).len() as u64),
+            Matching::ThreadIds { thread_ids, .. } => return Ok(distinct(thread_ids).len() as u64),
         };
         Ok(total.map_or(0, |t| u64::try_from(t).unwrap_or(0)))
     }
@@ -134,6 +148,13 @@ impl Matching {
         let q = self.query(until, BATCH as u32);
         match self {
             Matching::TraceIds { ids, .. } => IdSource::Fixed(distinct(ids).into_iter()),
+            Matching::ThreadIds {
+                project,
+                thread_ids,
+            } => IdSource::ThreadIds {
+                project: ProjectRef::Name(project.clone()),
+                ids: distinct(thread_ids).into_iter(),
+            },
             _ if q.search.is_some() => IdSource::Pages {
                 threads: self.scope() == "thread",
                 query: q,
@@ -150,9 +171,9 @@ impl Matching {
 }
 
 /// `ids` without repeats, in their order.
-fn distinct(ids: &[Uuid]) -> Vec<Uuid> {
+fn distinct<T: Clone + Eq + std::hash::Hash>(ids: &[T]) -> Vec<T> {
     let mut seen = HashSet::new();
-    ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+    ids.iter().filter(|id| seen.insert(*id)).cloned().collect()
 }
 
 fn trace_search(q: &ListQuery) -> TraceSearchRequest {
@@ -189,6 +210,46 @@ enum IdSource {
         done: bool,
     },
     Fixed(std::vec::IntoIter<Uuid>),
+    /// Thread ids, resolved to `thread_model_id`s (`POST …/threads/retrieve`) a batch at a time.
+    ThreadIds {
+        project: ProjectRef,
+        ids: std::vec::IntoIter<String>,
+    },
+}
+
+/// Thread ids resolved per batch, and how many at once.
+const THREAD_BATCH: usize = 50;
+const RESOLVING_AT_ONCE: usize = 8;
+
+/// The `thread_model_id`s of the next thread ids; a thread gone meanwhile is skipped. Empty
+/// only at the end.
+async fn resolve_threads(
+    client: &OpikClient,
+    project: &ProjectRef,
+    ids: &mut std::vec::IntoIter<String>,
+) -> Result<Vec<Uuid>, ApiError> {
+    loop {
+        let batch: Vec<String> = ids.by_ref().take(THREAD_BATCH).collect();
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<Result<Thread, ApiError>> = futures::stream::iter(batch)
+            .map(|id| async move { client.retrieve_thread(project, &id).await })
+            .buffered(RESOLVING_AT_ONCE)
+            .collect()
+            .await;
+        let mut out = Vec::new();
+        for r in found {
+            match r {
+                Ok(t) => out.extend(t.thread_model_id),
+                Err(ApiError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !out.is_empty() {
+            return Ok(out);
+        }
+    }
 }
 
 /// Up to `n` ids from a search stream; records that do not fit the model are skipped.
@@ -218,6 +279,7 @@ impl IdSource {
             IdSource::Traces(s) => from_stream(s, BATCH, |t| t.id).await,
             IdSource::Threads(s) => from_stream(s, BATCH, |t| t.thread_model_id).await,
             IdSource::Fixed(it) => Ok(it.by_ref().take(BATCH).collect()),
+            IdSource::ThreadIds { project, ids } => resolve_threads(client, project, ids).await,
             IdSource::Pages {
                 query,
                 threads,

@@ -59,6 +59,7 @@ impl FillFlow {
         let label = self.matching.count_label(count);
         match &self.matching {
             Matching::TraceIds { .. } => format!("the {label} of these conversations"),
+            Matching::ThreadIds { .. } => format!("the {label} whose turns match the filter"),
             Matching::Traces {
                 filters, search, ..
             }

@@ -15,6 +15,10 @@
 //! through the search endpoint in chunks with a progress count, grouped in a background task
 //! as chunks arrive ([`conversations::group`]); it says when the scan hit its limit. A
 //! project with no Opik threads tries the keys in order by itself.
+//!
+//! `f turns: COND` (by `thread_id`): the threads with a turn (trace) matching the trace
+//! filter COND in the range, found by the same scan ([`narrow`]); `A` adds them to a thread
+//! queue.
 
 mod narrow;
 mod row;
@@ -42,16 +46,15 @@ use crate::views::share::{self, Target};
 use crate::widgets::list::screen::{self as list, ListScreen};
 use crate::widgets::list::{ListCore, ListView, PageRequest, Prompts};
 
+pub use narrow::{TURNS, turns_filter};
 pub use row::ThreadRow;
 use row::{SORTS, cell, columns, local_rows};
-pub use scan::{MAX_SCAN, Scan};
+pub use scan::{MAX_SCAN, Scan, scan_request};
 use scan::{RANGES, ScanChunk};
 
 const PAGE: u32 = 100;
 /// Largest page re-read by live refresh.
 const MAX_LIVE_ROWS: usize = 500;
-/// Said when `space`/`a` hits a conversation grouped by a metadata key.
-const NOT_QUEUEABLE: &str = "only Opik threads (grouped by thread_id) can be added to an annotation queue: press b to group by thread_id";
 
 type PageResult = Result<(PageRequest, Page<Thread>), ApiError>;
 
@@ -96,6 +99,9 @@ pub struct ThreadsScreen {
     auto_tried: bool,
     /// The applied filter string, parsed (its text is `list.prompts.filter`).
     filters: Vec<Filter>,
+    /// The filter is a `turns:` filter: the rows are the Opik threads a scan of the matching
+    /// traces finds.
+    pub turns: bool,
     /// The project's id, once known (web URLs).
     project_id: Option<Uuid>,
 }
@@ -125,6 +131,7 @@ impl ThreadsScreen {
             .paged(PAGE);
         ThreadsScreen {
             filters: Vec::new(),
+            turns: false,
             env: None,
             project: project.to_string(),
             list,
@@ -194,23 +201,23 @@ impl ThreadsScreen {
 
     fn reload(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         ctx.cancel("live");
-        match self.grouping {
-            Grouping::ThreadId => {
-                ctx.cancel("scan");
-                self.scan = None;
-                let req = self.list.request_first();
-                self.load(req, "page", ctx);
-            }
-            Grouping::Metadata(_) => self.start_scan(ctx),
+        if self.scanning() {
+            self.start_scan(ctx);
+        } else {
+            ctx.cancel("scan");
+            self.scan = None;
+            let req = self.list.request_first();
+            self.load(req, "page", ctx);
         }
     }
 
     /// Sort or search changed: the server does it for Opik threads, this screen for
     /// metadata conversations.
     fn resort(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        match self.grouping {
-            Grouping::ThreadId => self.reload(ctx),
-            Grouping::Metadata(_) => self.apply_grouped(),
+        if self.scanning() {
+            self.apply_grouped();
+        } else {
+            self.reload(ctx);
         }
     }
 
@@ -235,10 +242,10 @@ impl ThreadsScreen {
                 "could not load threads: {} — r retries",
                 sanitize::one_line(e)
             )
-        } else if list.prompts.is_narrowed() {
-            "no thread matches — Esc clears the search and filter".into()
         } else if self.scan.as_ref().is_some_and(|s| !s.done) {
             "scanning traces for conversations…".into()
+        } else if list.prompts.is_narrowed() {
+            "no thread matches — Esc clears the search and filter".into()
         } else if let Grouping::Metadata(k) = &self.grouping {
             format!(
                 "no trace in the last {} has metadata.{} — b tries the next key, ] widens the range",
@@ -265,7 +272,7 @@ impl ListScreen for ThreadsScreen {
     }
 
     fn load_more(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        if self.grouping == Grouping::ThreadId
+        if !self.scanning()
             && self.env.is_some()
             && let Some(req) = self.list.request_more(30)
         {
@@ -278,7 +285,7 @@ impl ListScreen for ThreadsScreen {
     }
 
     fn filter_cleared(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        self.filters.clear();
+        self.clear_filter();
         self.reload(ctx);
     }
 
@@ -304,7 +311,7 @@ impl ListScreen for ThreadsScreen {
                     .unwrap_or(0);
                 self.set_grouping(cycle[i % cycle.len()].clone(), ctx);
             }
-            Action::NextTab | Action::PrevTab if self.grouping != Grouping::ThreadId => {
+            Action::NextTab | Action::PrevTab if self.scanning() => {
                 self.range = if action == Action::NextTab {
                     (self.range + 1).min(RANGES.len() - 1)
                 } else {
@@ -344,7 +351,7 @@ impl ListScreen for ThreadsScreen {
             Action::Mark => match self.selected_model_id() {
                 Some(id) => {
                     if id.is_none() {
-                        ctx.toast_error(NOT_QUEUEABLE);
+                        ctx.toast_error(self.not_queueable());
                     }
                     self.list.mark(id);
                 }
@@ -355,7 +362,7 @@ impl ListScreen for ThreadsScreen {
                     _ if !self.list.marks.is_empty() => self.list.marked_or(None),
                     Some(Some(id)) => vec![id],
                     Some(None) => {
-                        ctx.toast_error(NOT_QUEUEABLE);
+                        ctx.toast_error(self.not_queueable());
                         return Handled::Yes;
                     }
                     None => return Handled::No,
@@ -370,7 +377,7 @@ impl ListScreen for ThreadsScreen {
             Action::Back if !self.list.marks.is_empty() => self.list.marks.clear(),
             Action::Back if !self.list.prompts.filter.is_empty() => {
                 self.list.prompts.clear();
-                self.filters.clear();
+                self.clear_filter();
                 self.reload(ctx);
             }
             Action::Back if !self.list.prompts.search.is_empty() => {
@@ -406,7 +413,7 @@ impl Screen for ThreadsScreen {
     fn on_resume(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
         self.list.resumed();
         if let Some(env) = &self.env
-            && self.grouping == Grouping::ThreadId
+            && !self.scanning()
             && self.list.is_stale(ctx.now, env.refresh)
         {
             ctx.cancel("live");
@@ -442,6 +449,14 @@ impl Screen for ThreadsScreen {
         self.list.capturing_text()
     }
 
+    fn typing_hints(&self) -> Vec<(&'static str, &'static str)> {
+        self.prompt_hints()
+    }
+
+    fn help_extra(&self) -> Vec<(String, String)> {
+        self.filter_help()
+    }
+
     fn handle_key(&mut self, key: KeyEvent, ctx: &mut Ctx<ThreadsMsg>) -> Handled {
         list::on_key(self, key, ctx)
     }
@@ -468,8 +483,8 @@ impl Screen for ThreadsScreen {
     }
 
     fn on_tick(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        if self.grouping != Grouping::ThreadId {
-            // A metadata scan is re-run only on `r` (it can be large).
+        if self.scanning() {
+            // A scan is re-run only on `r` (it can be large).
             return;
         }
         // Live refresh re-reads the top; not while the list shows rows further down (`G`).
@@ -582,17 +597,16 @@ impl Screen for ThreadsScreen {
                 t.accent,
             ),
         ];
-        match &self.grouping {
-            Grouping::ThreadId => {
-                if self.live {
-                    title.push(Span::styled("● live ", t.success));
-                }
-            }
-            Grouping::Metadata(key) => {
-                let range = RANGES[self.range].0;
-                title.push(Span::styled(format!("last {range} "), t.dim));
-                title.extend(self.scan.iter().flat_map(|s| s.spans(key, range, t)));
-            }
+        if self.scanning() {
+            let range = RANGES[self.range].0;
+            let key = match &self.grouping {
+                Grouping::Metadata(key) => Some(key.as_str()),
+                Grouping::ThreadId => None,
+            };
+            title.push(Span::styled(format!("last {range} "), t.dim));
+            title.extend(self.scan.iter().flat_map(|s| s.spans(key, range, t)));
+        } else if self.live {
+            title.push(Span::styled("● live ", t.success));
         }
         title.extend(self.list.prompts.search_span(t));
         title.extend(self.list.prompts.filter_span(t));

@@ -1,6 +1,7 @@
 //! The metadata scan behind grouping threads by a conversation key (issue 13): the traces
 //! carrying the key, read in chunks through the search stream, with its progress in the
-//! title.
+//! title. A `turns:` filter on Opik threads reads the traces that have a `thread_id` the
+//! same way ([`scan_request`]).
 
 use chrono::Utc;
 use ratatui::text::Span;
@@ -33,8 +34,8 @@ pub struct Scan {
 
 impl Scan {
     /// The title's progress: scanning, done, stopped at the limit, or no trace with `key` in
-    /// the `range` (`24h`); and the error.
-    pub fn spans(&self, key: &str, range: &str, t: &Theme) -> Vec<Span<'static>> {
+    /// the `range` (`24h`) — with no key, no turn matching the filter; and the error.
+    pub fn spans(&self, key: Option<&str>, range: &str, t: &Theme) -> Vec<Span<'static>> {
         let read = format::count(self.read, "trace");
         let (txt, st) = if self.limited {
             (
@@ -42,13 +43,14 @@ impl Scan {
                 t.warning,
             )
         } else if self.done && self.read == 0 && self.error.is_none() {
-            (
-                format!(
+            let txt = match key {
+                Some(key) => format!(
                     "no trace in the last {range} has metadata.{} ",
                     sanitize::one_line(key)
                 ),
-                t.warning,
-            )
+                None => format!("no turn in the last {range} matches the filter "),
+            };
+            (txt, t.warning)
         } else if self.done {
             (format!("{read} scanned "), t.dim)
         } else {
@@ -62,6 +64,29 @@ impl Scan {
             ));
         }
         out
+    }
+}
+
+/// The search a scan streams: the project's traces in the last `hours` that carry the
+/// conversation key (`metadata.KEY`, or `thread_id` for Opik threads) and match `filters`.
+pub fn scan_request(
+    project: &str,
+    grouping: &Grouping,
+    filters: &[Filter],
+    hours: i64,
+) -> TraceSearchRequest {
+    let key = match grouping {
+        Grouping::Metadata(key) => Filter::keyed("metadata", key, "is_not_empty", ""),
+        Grouping::ThreadId => Filter::new("thread_id", "is_not_empty", ""),
+    };
+    let mut all = vec![key];
+    all.extend(filters.iter().cloned());
+    TraceSearchRequest {
+        project_name: Some(project.to_string()),
+        filters: Some(all),
+        truncate: Some(true),
+        from_time: Some(Utc::now() - chrono::Duration::hours(hours)),
+        ..TraceSearchRequest::default()
     }
 }
 
@@ -83,9 +108,9 @@ pub async fn read_chunk(mut stream: SearchStream<Trace>) -> ScanChunk {
 /// read, and try the next conversation key when auto-detecting.
 impl ThreadsScreen {
     pub(super) fn start_scan(&mut self, ctx: &mut Ctx<ThreadsMsg>) {
-        let Grouping::Metadata(key) = self.grouping.clone() else {
+        if !self.scanning() {
             return;
-        };
+        }
         ctx.cancel("page");
         ctx.cancel("live");
         self.scanned.clear();
@@ -96,15 +121,7 @@ impl ThreadsScreen {
         let Some(env) = &self.env else { return };
         let client = env.client.clone();
         let hours = RANGES[self.range].1;
-        let mut filters = vec![Filter::keyed("metadata", &key, "is_not_empty", "")];
-        filters.extend(self.filters.iter().cloned());
-        let req = TraceSearchRequest {
-            project_name: Some(self.project.clone()),
-            filters: Some(filters),
-            truncate: Some(true),
-            from_time: Some(Utc::now() - chrono::Duration::hours(hours)),
-            ..TraceSearchRequest::default()
-        };
+        let req = scan_request(&self.project, &self.grouping, &self.filters, hours);
         ctx.spawn("scan", async move {
             let stream = client.search_traces_stream(req, Some(MAX_SCAN));
             ThreadsMsg::Scan(read_chunk(stream).await)
@@ -153,7 +170,7 @@ mod tests {
     use super::*;
 
     fn text(scan: &Scan) -> String {
-        scan.spans("session_id", "24h", &Theme::dark())
+        scan.spans(Some("session_id"), "24h", &Theme::dark())
             .iter()
             .map(|s| s.content.to_string())
             .collect()
@@ -174,6 +191,12 @@ mod tests {
             done: true,
             ..Scan::default()
         };
+        let turns: String = none
+            .spans(None, "7d", &Theme::dark())
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect();
+        assert_eq!(turns.trim(), "no turn in the last 7d matches the filter");
         assert_eq!(text(&one).trim(), "1 trace scanned");
         let going = Scan {
             read: 1500,
