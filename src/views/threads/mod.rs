@@ -471,7 +471,8 @@ impl Screen for ThreadsScreen {
 
     /// Live refresh's interval; otherwise the redraws relative times need to tick.
     fn tick_interval(&self) -> Option<std::time::Duration> {
-        if !self.live {
+        // A scan (metadata key, `turns:`) is not refreshed live: no wake-ups for it.
+        if !self.live || self.scanning() {
             return self.list.time_tick();
         }
         Some(
@@ -648,6 +649,6 @@ impl Screen for ThreadsScreen {
     }
 
     fn status(&self) -> Option<String> {
-        self.live.then(|| "live".to_string())
+        (self.live && !self.scanning()).then(|| "live".to_string())
     }
 }

@@ -116,3 +116,20 @@ fn snapshot_threads_list() {
         buffer_text(&render_screen(&mut s, 160, 45, &theme))
     );
 }
+
+#[test]
+fn a_scanned_list_is_not_called_live_and_does_not_wake_for_it() {
+    let mut s = ThreadsScreen::with_rows("p", Vec::new(), Some(0));
+    assert!(s.live);
+    assert_eq!(s.status().as_deref(), Some("live"));
+    s.turns = true;
+    assert_eq!(
+        s.status(),
+        None,
+        "a turns: list is a scan, not refreshed live"
+    );
+    assert_eq!(s.tick_interval(), s.list.time_tick());
+    s.turns = false;
+    s.grouping = Grouping::Metadata("session_id".into());
+    assert_eq!(s.status(), None, "nor is a metadata scan");
+}
