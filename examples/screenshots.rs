@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opik_tui::app::testing::{buffer_to_svg, fixed_now, no_opener, render_app, test_app};
+use opik_tui::app::testing::{
+    buffer_to_svg, fixed_now, no_opener, render_app, test_app, unreachable_client,
+};
 use opik_tui::app::{App, DynScreen, ScreenRequest};
 use opik_tui::theme::Theme;
 use opik_tui::views::fixtures;
@@ -34,6 +36,37 @@ fn shot(name: &str, screen: Box<dyn DynScreen>, theme: &str, keys_in: &str) -> s
     std::fs::write(&path, svg)?;
     println!("wrote {path}");
     Ok(())
+}
+
+/// A queue two annotators scored (`views::fixtures::scores`): the agreement view.
+fn agreement() -> Box<dyn DynScreen> {
+    use opik_tui::annotate::agreement::QueueAgreement;
+    use opik_tui::views::fixtures::scores::{agreement_items, definitions, queue};
+    let data = QueueAgreement::compute(queue(), &definitions(), agreement_items());
+    Box::new(opik_tui::views::agreement::AgreementScreen::with_data(
+        unreachable_client(),
+        data,
+    ))
+}
+
+/// An SME's `safe` against an LLM judge's (`:compare safe@ui safe@online_scoring`).
+fn compare() -> Box<dyn DynScreen> {
+    use opik_tui::dashboard::TimeRange;
+    use opik_tui::dashboard::compare::{Comparison, ScoreSpec};
+    use opik_tui::views::fixtures::scores::{SAFE_ROWS, definitions, safe_by_source};
+    let spec = |s: &str| ScoreSpec::parse(s).unwrap();
+    let data = Comparison::compute(
+        spec("safe@ui"),
+        spec("safe@online_scoring"),
+        safe_by_source(&SAFE_ROWS),
+        &definitions(),
+    );
+    Box::new(opik_tui::views::compare::CompareScreen::with_data(
+        unreachable_client(),
+        "support-bot",
+        data,
+        TimeRange::Week,
+    ))
 }
 
 fn traces() -> Box<dyn DynScreen> {
@@ -97,6 +130,8 @@ fn main() -> std::io::Result<()> {
         Box::new(s)
     };
     shot("dashboard", dashboard(true), "dark", "")?;
+    shot("agreement", agreement(), "dark", "")?;
+    shot("compare", compare(), "dark", "")?;
     shot("dashboard-overview", dashboard(false), "dark", "")?;
     let probe: opik_tui::app::connect::Probe = std::sync::Arc::new(|| Box::pin(async { Ok(()) }));
     shot(
