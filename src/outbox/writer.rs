@@ -31,9 +31,8 @@ pub struct Ticket(pub u64);
 
 enum Job {
     Store(Ticket, Box<WriteOp>),
-    /// Answered once every job before it is done.
-    Flush(std::sync::mpsc::SyncSender<()>),
-    /// The op ids the tickets got (`None`: not stored), once every job before it is done.
+    /// The op ids the tickets got (`None`: not stored), once every job before it is done
+    /// (with no tickets: a flush).
     Resolve(Vec<Ticket>, std::sync::mpsc::SyncSender<Vec<Option<OpId>>>),
 }
 
@@ -120,14 +119,8 @@ impl Writer {
     }
 
     pub(super) fn flush(&self) {
-        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(tx) = jobs.as_ref() else { return };
-        let (done_tx, done_rx) = sync_channel(1);
-        if tx.send(Job::Flush(done_tx)).is_ok() {
-            drop(jobs);
-            if done_rx.recv_timeout(FLUSH_WAIT).is_err() {
-                tracing::warn!("the outbox writer did not finish in time");
-            }
+        if let Err(e) = self.resolve(&[]) {
+            tracing::warn!("{e}");
         }
     }
 }
@@ -147,28 +140,24 @@ fn run(path: &Path, target: &str, inner: &Weak<Inner>, jobs: Receiver<Job>) {
     });
     // Op ids of the ops stored by this thread, by ticket (comment creates are looked up by
     // the edits that follow them, every op by an undo).
-    let mut creates: HashMap<Ticket, OpId> = HashMap::new();
+    let mut stored: HashMap<Ticket, OpId> = HashMap::new();
     for job in jobs {
         let (ticket, op) = match job {
             Job::Store(t, op) => (t, *op),
-            Job::Flush(done) => {
-                let _ = done.send(());
-                continue;
-            }
             Job::Resolve(tickets, done) => {
-                let _ = done.send(tickets.iter().map(|t| creates.get(t).copied()).collect());
+                let _ = done.send(tickets.iter().map(|t| stored.get(t).copied()).collect());
                 continue;
             }
         };
-        let stored = match &conn {
-            Ok(c) => store(c, target, path, &op, &creates),
+        let result = match &conn {
+            Ok(c) => store(c, target, path, &op, &stored),
             Err(e) => Err(e.to_string()),
         };
         // The handle may be gone (quitting): the op is stored all the same.
         let inner = inner.upgrade();
-        match stored {
+        match result {
             Ok((id, op)) => {
-                creates.insert(ticket, id);
+                stored.insert(ticket, id);
                 if let Some(inner) = &inner {
                     inner.fanout(OutboxEvent::Stored { ticket, id, op });
                     inner.notify.notify_one();
@@ -190,10 +179,10 @@ fn store(
     target: &str,
     path: &Path,
     op: &WriteOp,
-    creates: &HashMap<Ticket, OpId>,
+    stored: &HashMap<Ticket, OpId>,
 ) -> Result<(OpId, WriteOp), String> {
     let op = match op.comment_ref() {
-        Some(CommentRef::Ticket(t)) => match creates.get(&Ticket(t)) {
+        Some(CommentRef::Ticket(t)) => match stored.get(&Ticket(t)) {
             Some(id) => op.clone().with_comment_ref(CommentRef::Op(*id)),
             None => return Err("the comment it edits could not be saved".into()),
         },
