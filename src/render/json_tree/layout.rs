@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
 use super::{CUT_CHARS, Folds, JsonTree, Kind};
-use crate::render::format::thousands;
+use crate::render::format::{self, thousands};
 use crate::theme::Theme;
 
 /// Where the cut of a long string's display text falls (bytes): after its opening quote and
@@ -72,13 +72,8 @@ pub struct JsonLayout {
 
 /// `{ … 42 keys }` / `[ … 6,000 items ]`: the count inside a folded container.
 fn count_label(kind: Kind, n: u32) -> String {
-    let what = match (kind, n) {
-        (Kind::Object, 1) => "key",
-        (Kind::Object, _) => "keys",
-        (_, 1) => "item",
-        _ => "items",
-    };
-    format!("{} {what}", thousands(i64::from(n)))
+    let noun = if kind == Kind::Object { "key" } else { "item" };
+    format::count(n as usize, noun)
 }
 
 /// The pieces of a logical line, left to right.
@@ -264,12 +259,6 @@ impl JsonLayout {
     /// The node whose line (or closing bracket) is at `row`.
     pub fn node_at(&self, row: usize) -> Option<u32> {
         self.line_at(row).map(|(k, _)| self.lines[k] >> 1)
-    }
-
-    /// Whether `row` shows a closing bracket.
-    pub fn is_close_at(&self, row: usize) -> bool {
-        self.line_at(row)
-            .is_some_and(|(k, _)| self.lines[k] & 1 == 1)
     }
 
     /// The first row of `node`'s line, if it is visible.

@@ -14,6 +14,7 @@ use super::tree::type_label;
 use super::{Focus, TraceViewScreen};
 use crate::render::format;
 use crate::render::json_tree::find_ci;
+use crate::render::lines::plain_line;
 use crate::render::sanitize::{display_width, one_line, truncate_to_width};
 use crate::theme::Theme;
 
@@ -93,7 +94,7 @@ impl TraceViewScreen {
             let y = body.y + i as u16;
             buf.set_line(body.x, y, l, body.width);
             if !self.search.hits.is_empty() {
-                let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+                let text = plain_line(l);
                 for at in find_ci(text.as_bytes(), q) {
                     let x = display_width(&text[..at]) as u16;
                     let w = display_width(&text[at..at + q.len()]) as u16;

@@ -12,6 +12,7 @@ use super::content::{Part, Who};
 use super::subject::Tab;
 use crate::render::json_tree::layout::JsonLayout;
 use crate::render::json_tree::{Folds, Hit, JsonTree, MAX_HITS, find_ci};
+use crate::render::lines::plain_line;
 use crate::theme::Theme;
 
 /// (who, tab, raw): the document a [`Doc`] shows, whatever the width.
@@ -150,13 +151,6 @@ impl Doc {
 
     pub fn rows(&self) -> usize {
         self.starts.last().copied().unwrap_or(0)
-    }
-
-    /// Whether a section waits for the background.
-    pub fn pending(&self) -> bool {
-        self.sections
-            .iter()
-            .any(|s| matches!(s.body, Body::Pending))
     }
 
     /// The first row of section `k`'s body.
@@ -331,7 +325,7 @@ impl Doc {
                 })),
                 Body::Lines(t) => {
                     for (r, l) in t.lines.iter().enumerate() {
-                        let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+                        let text = plain_line(l);
                         for at in find_ci(text.as_bytes(), q.as_bytes()) {
                             out.push(DocHit {
                                 section: k,

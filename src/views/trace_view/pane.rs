@@ -96,7 +96,6 @@ impl TraceViewScreen {
             && d.width == width
             && d.theme == theme.name
             && !d.stale
-            && !d.pending()
         {
             return;
         }
@@ -142,8 +141,8 @@ impl TraceViewScreen {
         if self.layouts.len() > 8 {
             self.layouts.clear();
         }
-        let mut doc = Doc::new(key, width, &theme.name, sections);
-        doc.stale = !missing.is_empty();
+        // Sections still building are filled in when the job's result comes (`on_built`).
+        let doc = Doc::new(key, width, &theme.name, sections);
         if let Some(row) = anchor.and_then(|a| doc.restore(a)) {
             let above = self.cursor.saturating_sub(self.scroll);
             self.cursor = row;
