@@ -25,7 +25,7 @@ use crate::annotate::load::queue_filter;
 use crate::opik::client::{ListQuery, OpikClient, ProjectRef, SearchStream};
 use crate::opik::error::ApiError;
 use crate::opik::model::{Filter, Thread, ThreadSearchRequest, Trace, TraceSearchRequest};
-use crate::render::format::thousands;
+use crate::render::format;
 
 /// Above this many matches the add is confirmed twice.
 pub const CONFIRM_ABOVE: u64 = 10_000;
@@ -91,12 +91,7 @@ impl Matching {
 
     /// `1 trace`, `1,234 threads`.
     pub fn count_label(&self, n: u64) -> String {
-        let noun = self.scope();
-        let s = if n == 1 { "" } else { "s" };
-        format!(
-            "{} {noun}{s}",
-            thousands(i64::try_from(n).unwrap_or(i64::MAX))
-        )
+        format::count(usize::try_from(n).unwrap_or(usize::MAX), self.scope())
     }
 
     fn query(&self, until: DateTime<Utc>, size: u32) -> ListQuery {

@@ -167,9 +167,10 @@ impl ThreadsScreen {
         let field = self.list.sort.field().unwrap_or_default();
         let desc = self.list.sort.desc();
         let rows = local_rows(&self.grouped, &self.list.prompts.search, field, desc);
+        // `set_all` keeps the selection in range; back on the same conversation if listed.
         self.list.set_all(rows);
-        if !keep.is_some_and(|id| self.list.select_where(|r| r.id == id)) {
-            self.list.clamp_selection();
+        if let Some(id) = keep {
+            self.list.select_where(|r| r.id == id);
         }
     }
 
@@ -377,8 +378,7 @@ impl ListScreen for ThreadsScreen {
             Action::Back if !self.list.marks.is_empty() => self.list.marks.clear(),
             Action::Back if !self.list.prompts.filter.is_empty() => {
                 self.list.prompts.clear();
-                self.clear_filter();
-                self.reload(ctx);
+                self.filter_cleared(ctx);
             }
             Action::Back if !self.list.prompts.search.is_empty() => {
                 self.list.prompts.search.clear();

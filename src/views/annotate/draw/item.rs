@@ -232,7 +232,12 @@ fn body_lines(
     width: u16,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
-    match messages::body(v, kind) {
+    lines_of(messages::body(v, kind), width, theme)
+}
+
+/// A classified body's lines.
+fn lines_of(b: Body, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    match b {
         Body::Markdown(t) => crate::render::markdown::render(&t, width, theme)
             .lines
             .clone(),
@@ -257,7 +262,7 @@ struct Folds {
 fn output_lines(t: &Trace, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     match messages::body(t.output.as_ref(), Kind::Output) {
         Body::Empty if t.error_info.is_some() => vec![failure::no_output(theme)],
-        _ => body_lines(t.output.as_ref(), Kind::Output, width, theme),
+        b => lines_of(b, width, theme),
     }
 }
 
